@@ -1,0 +1,1 @@
+"""Accuracy measurements against hand-checked data (``python -m gdtools.eval``)."""

@@ -13,6 +13,14 @@ _SHORT_FORMS = (
     ("人力资源和社会保障", "人社"),
     ("人力资源社会保障", "人社"),
     ("中华人民共和国", ""),
+    ("科技委员会", "科委"),
+)
+# Province-level names: a body that says only "省人社厅" gets the province it names most.
+PROVINCES = (
+    "北京市", "天津市", "河北省", "山西省", "内蒙古自治区", "辽宁省", "吉林省", "黑龙江省", "上海市",
+    "江苏省", "浙江省", "安徽省", "福建省", "江西省", "山东省", "河南省", "湖北省", "湖南省", "广东省",
+    "广西壮族自治区", "海南省", "重庆市", "四川省", "贵州省", "云南省", "西藏自治区", "陕西省", "甘肃省",
+    "青海省", "宁夏回族自治区", "新疆维吾尔自治区",
 )
 
 
@@ -33,3 +41,16 @@ def normalize_agency(name: str | None) -> str:
     for long, short in _SHORT_FORMS:
         text = text.replace(long, short)
     return text
+
+
+def complete_agency(name: str, text: str) -> str:
+    """Prefix a name that starts with a bare 省 (``省人社厅``) with the province ``text`` names most.
+
+    >>> complete_agency("省教育厅", "河北省人民政府办公厅…河北省…")
+    '河北省教育厅'
+    """
+    if not name.startswith("省"):
+        return name
+    counts = {p: text.count(p) for p in PROVINCES if p.endswith("省")}
+    best = max(counts, key=lambda p: (counts[p], p))
+    return best + name[1:] if counts[best] else name

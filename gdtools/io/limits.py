@@ -1,0 +1,36 @@
+"""Safety limits every loader checks before doing expensive work on untrusted files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import LimitExceeded
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds for one input file. Defaults fit every real report seen (largest ~5 MB)."""
+
+    max_file_bytes: int = 50 * MB
+    max_pdf_pages: int = 200
+    max_decompressed_bytes: int = 200 * MB
+
+    def check_file_size(self, size: int, source: str) -> None:
+        if size > self.max_file_bytes:
+            raise LimitExceeded(
+                f"文件过大 ({size} bytes > max_file_bytes={self.max_file_bytes}); "
+                "raise Limits(max_file_bytes=...) if the file is trusted", source)
+
+    def check_pages(self, pages: int, source: str) -> None:
+        if pages > self.max_pdf_pages:
+            raise LimitExceeded(
+                f"PDF 页数过多 ({pages} pages > max_pdf_pages={self.max_pdf_pages}); "
+                "raise Limits(max_pdf_pages=...) if the file is trusted", source)
+
+    def check_decompressed(self, size: int, source: str) -> None:
+        if size > self.max_decompressed_bytes:
+            raise LimitExceeded(
+                f"解压后内容过大 ({size} bytes > max_decompressed_bytes={self.max_decompressed_bytes}); "
+                "possible zip bomb; raise Limits(max_decompressed_bytes=...) if the file is trusted", source)

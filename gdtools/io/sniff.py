@@ -1,0 +1,36 @@
+"""Which format a file is: by extension, else by its first bytes."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+REPORT_EXTENSIONS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+                     ".xhtml": "html", ".docx": "docx", ".pdf": "pdf", ".doc": "doc"}
+
+
+def sniff_content(data: bytes) -> str:
+    """Format guessed from content: ``pdf``, ``docx``, ``doc`` (OLE2), ``html``, ``zip`` or ``txt``."""
+    head = data[:1024]
+    if head.lstrip().startswith(b"%PDF") or b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return "docx" if "word/document.xml" in archive.namelist() else "zip"
+        except zipfile.BadZipFile:
+            return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "doc"
+    probe = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if probe.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in head.lower() \
+            or b"<body" in head.lower() or (probe.startswith(b"<") and b"<p" in data[:4096].lower()):
+        return "html"
+    return "txt"
+
+
+def sniff_format(path: Path, data: bytes) -> str:
+    """Format of ``path``: its extension when known, else sniffed from ``data``."""
+    fmt = REPORT_EXTENSIONS.get(path.suffix.lower())
+    return fmt if fmt else sniff_content(data)

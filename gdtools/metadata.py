@@ -1,0 +1,145 @@
+"""Report metadata (agency, year, title), each with where it was found.
+
+Origins: ``header`` (a web-archive header block such as ``标题: …``), ``title`` (the
+report's title line), ``body`` (phrases of the text: statistics period, signature and
+date at the end, "由XX编制"), ``filename``. The report year is the year reported on,
+not the publication year: a report signed in January 2020 covers 2019.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .agency import complete_agency
+from .model import Field, Report
+
+_HAN = "\u4e00-\u9fff"
+# Endings of agency names (longest first so 委员会 wins over 会).
+_AGENCY_END = ("管理委员会|委员会|办公厅|办公室|管委会|人民政府|政府|厅|局|委|办|署|院|部|中心|所|站|队|会|处|街道|镇|乡")
+_AGENCY = rf"[{_HAN}（）()]{{2,30}}?(?:{_AGENCY_END})"
+_YEAR = r"(?:19|20)\d{2}"
+# "XX2019年度政府信息公开工作年度报告", "XX2013年信息公开年度报告", "2024 年XX政府信息公开工作年度报告".
+_TITLE_RE = re.compile(
+    rf"(?P<pre>[{_HAN}（）()·]{{0,40}}?)\s*(?P<year>{_YEAR})\s*年\s*度?\s*(?P<post>[{_HAN}（）()]{{0,30}}?)"
+    rf"\s*(?:政府|政务)?\s*信息\s*公开\s*(?:工作)?\s*(?:年\s*度)?\s*(?:工作)?\s*(?:报\s*告|年\s*报)")
+_HEADER_RE = re.compile(r"^(标题|发布机构|发布时间|发布日期|来源)\s*[:：]\s*(.*)$", re.M)
+_PERIOD_RE = re.compile(rf"(?:统计|期限|时限|周期)[^。]{{0,20}}?({_YEAR})\s*年\s*1\s*月\s*1\s*日")
+_SIGNED_RE = re.compile(rf"(?:(?P<agency>{_AGENCY})\s*)?(?P<year>{_YEAR})\s*年\s*(?P<month>\d{{1,2}})\s*月\s*\d{{1,2}}\s*日")
+_BODY_AGENCY_RES = (
+    re.compile(rf"由({_AGENCY})(?:负责)?编制"),
+    re.compile(rf"发布({_AGENCY}){_YEAR}"),
+    re.compile(rf"{_YEAR}\s*年(?:以来|度)?\s*[，,]?\s*({_AGENCY})(?:坚持|深入|认真|全面|紧紧|始终|以|在|进一步|按照|围绕|高度|持续|不断|积极)"),
+)
+# Text before a signature that is not part of the agency name ("…事项无河北省…厅").
+_SIGN_JUNK = re.compile(r"^.*(?:事项|情况|工作|费用|报告|下载|。|：|:)(?:无)?")
+_NOT_AGENCY = re.compile(r"^(?:本|我|该|各|全|有关|相关|上级|下级|其他)")
+
+
+def _clean_agency(name: str | None) -> str | None:
+    if not name:
+        return None
+    name = re.sub(r"\s+", "", name).strip("，,。:：、")
+    name = _SIGN_JUNK.sub("", name) if _SIGN_JUNK.match(name) else name
+    if len(name) < 2 or _NOT_AGENCY.match(name):
+        return None
+    return name
+
+
+def _header(text: str) -> dict[str, str]:
+    head = text[:1500]
+    return {key: value.strip() for key, value in _HEADER_RE.findall(head) if value.strip()}
+
+
+def _title_line(text: str) -> str | None:
+    """The title printed at the top: the first lines when they read like a report title."""
+    lines = [ln.strip().lstrip("#").strip() for ln in text[:3000].split("\n")]
+    lines = [ln for ln in lines if ln and ln not in ("正文",) and not _HEADER_RE.match(ln)
+             and not set(ln) <= set("=-_*")]
+    for i, line in enumerate(lines[:4]):
+        if len(line) > 60:
+            continue
+        joined = line if i + 1 >= len(lines) else line + lines[i + 1]
+        for candidate in (line, joined):
+            if len(candidate) <= 60 and _TITLE_RE.fullmatch(candidate.replace(" ", "")):
+                return candidate
+    return None
+
+
+def _parse_title(title: str) -> tuple[str | None, int | None]:
+    """Agency and year of a title like ``XX2019年度政府信息公开工作年度报告``."""
+    m = _TITLE_RE.search(title.replace(" ", ""))
+    if not m:
+        return None, None
+    agency = _clean_agency(m.group("pre")) or _clean_agency(m.group("post"))
+    return agency, int(m.group("year"))
+
+
+def _year_from_filename(source: str) -> int | None:
+    years = re.findall(rf"(?<!\d)({_YEAR})(?!\d)", Path(source).name)
+    return int(years[-1]) if years else None
+
+
+def extract_metadata(report: Report) -> dict[str, Field]:
+    """``{"agency", "year", "title"}`` as :class:`Field` (value None when nothing was found)."""
+    text = report.text
+    header = _header(text)
+    meta: dict[str, Field] = {}
+
+    title, title_origin = header.get("标题"), "header"
+    if not title:
+        title, title_origin = _title_line(text), "title"
+    t_agency, t_year = _parse_title(title) if title else (None, None)
+
+    # A title-like phrase anywhere near the start (or in an attachment name at the end).
+    body_title = _TITLE_RE.search(re.sub(r"[ \t\u3000]", "", text[:4000])) or _TITLE_RE.search(
+        re.sub(r"[ \t\u3000]", "", text[-1500:]))
+    b_agency = _clean_agency(body_title.group("pre")) or _clean_agency(body_title.group("post")) \
+        if body_title else None
+    b_year = int(body_title.group("year")) if body_title else None
+
+    signed = list(_SIGNED_RE.finditer(text[-400:]))
+    s_agency = _clean_agency(signed[-1].group("agency")) if signed else None
+
+    agency = None
+    for value, origin in ((t_agency, title_origin), (s_agency, "body"), (header.get("发布机构"), "header"),
+                          (b_agency, "body")):
+        if _clean_agency(value):
+            agency = Field(_clean_agency(value), origin)
+            break
+    if agency is None:
+        for pattern in _BODY_AGENCY_RES:
+            m = pattern.search(text)
+            if m and _clean_agency(m.group(1)):
+                agency = Field(_clean_agency(m.group(1)), "body")
+                break
+    if agency is not None:
+        agency = Field(complete_agency(agency.value, text), agency.origin)
+    meta["agency"] = agency or Field(None, "")
+
+    year = _report_year(text, header, t_year, title_origin, b_year, signed, report.source)
+    meta["year"] = year
+    meta["title"] = Field(title, title_origin) if title else Field(None, "")
+    return meta
+
+
+def _report_year(text, header, t_year, title_origin, b_year, signed, source) -> Field:
+    if t_year:
+        return Field(t_year, title_origin)
+    period = _PERIOD_RE.search(text)
+    if period:
+        return Field(int(period.group(1)), "body")
+    if b_year:
+        return Field(b_year, "body")
+    # Signed/published in the first half of a year: the report covers the year before.
+    if signed:
+        m = signed[-1]
+        year = int(m.group("year"))
+        return Field(year - 1 if int(m.group("month")) <= 6 else year, "body")
+    published = header.get("发布时间") or header.get("发布日期")
+    m = re.match(rf"({_YEAR})\D+(\d{{1,2}})", published or "")
+    if m:
+        year = int(m.group(1))
+        return Field(year - 1 if int(m.group(2)) <= 6 else year, "header")
+    from_name = _year_from_filename(source)
+    return Field(from_name, "filename") if from_name else Field(None, "")

@@ -1,0 +1,183 @@
+"""Split a report into its six standard sections (一 … 六), fuzzily.
+
+Headings vary (reworded, numbering missing or misnumbered, printed mid-line when a
+crawler collapsed the newlines), and numbered labels such as "一、本年新收政府信息公开申请数量"
+inside table 三 are not headings. So every plausible heading is collected as a
+candidate and the best chain is chosen: for 2019/2021 reports codes must increase
+(一 before 二 …) and standard wording scores higher; for pre-2019 reports the section
+numbers must increase and free-form headings map to the nearest standard section.
+Patterns are data in ``gdtools/spec/sections.yaml``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from .model import Report, Section
+from .spec import read_text
+
+NUMERALS = "一二三四五六七八九十"
+CODES = "一二三四五六"
+_NUMBERED = re.compile(r"(?<![一二三四五六七八九十第（(〔\[【])([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")
+_WINDOW_END = re.compile(r"[\n。；;：:！？]|\u3000|\s{2,}|\|")
+_MAX_PREFIX = 16
+_MAX_LINE = 40
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int
+    end: int
+    code: str
+    number: int | None
+    score: float
+    name: str
+
+
+@cache
+def _spec() -> dict:
+    return yaml.safe_load(read_text("sections.yaml"))
+
+
+def chinese_number(text: str) -> int | None:
+    """``一``…``九十九`` as an int (None when not a Chinese numeral)."""
+    if not text or any(ch not in NUMERALS for ch in text):
+        return None
+    if text == "十":
+        return 10
+    if "十" in text:
+        tens, _, ones = text.partition("十")
+        return (NUMERALS.index(tens) + 1 if tens else 1) * 10 + (NUMERALS.index(ones) + 1 if ones else 0)
+    return NUMERALS.index(text) + 1 if len(text) == 1 else None
+
+
+def _heading_end(text: str, start: int, match_end: int, limit: int) -> int:
+    """End of a heading: the first terminal word (情况/事项/…) shortly after the keyword, else the keyword."""
+    terminals = re.compile(_spec()["terminals"])
+    m = terminals.search(text, match_end - 2 if match_end - 2 > start else start, min(limit, match_end + 26))
+    return m.end() if m else match_end
+
+
+def _window(text: str, start: int) -> int:
+    m = _WINDOW_END.search(text, start, start + 60)
+    return m.start() if m else min(len(text), start + 60)
+
+
+def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int] | None:
+    """(code, quality, keyword end) of the standard section a heading at ``start`` names."""
+    best = None
+    for entry in _spec()["standard"]:
+        for quality, key in ((1.0, "full"), (0.0, "loose")):
+            m = re.compile(entry[key]).search(text, start, limit)
+            if m and m.start() - start <= _MAX_PREFIX:
+                if best is None or quality > best[1] or (quality == best[1] and m.start() < best[3]):
+                    best = (entry["code"], quality, m.end(), m.start())
+                break
+    return None if best is None else best[:3]
+
+
+def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Candidates for the standard chain and for the legacy chain."""
+    standard: list[_Candidate] = []
+    legacy: list[_Candidate] = []
+    legacy_spec = [(re.compile(e["pattern"]), e["code"], e["name"]) for e in _spec()["legacy"]]
+    for m in _NUMBERED.finditer(text):
+        number = chinese_number(m.group(1))
+        if number is None:
+            continue
+        head = m.end()
+        limit = _window(text, head)
+        if limit - head < 2:
+            continue
+        found = _standard_match(text, head, limit)
+        if found:
+            code, quality, kw_end = found
+            score = 2.0 + quality + (1.0 if number == CODES.index(code) + 1 else 0.0)
+            standard.append(_Candidate(m.start(), _heading_end(text, head, kw_end, limit), code, number,
+                                       score, ""))
+        for pattern, code, name in legacy_spec:
+            lm = pattern.search(text, head, limit)
+            if lm and lm.start() - head <= _MAX_PREFIX:
+                legacy.append(_Candidate(m.start(), _heading_end(text, head, lm.end(), limit), code, number,
+                                         1.0, name))
+                break
+    # Headings printed without a number, on a line of their own.
+    fallback = re.compile(_spec()["standard"][4].get("fallback", r"(?!)"))
+    pos = 0
+    for line in text.split("\n"):
+        start = pos + len(line) - len(line.lstrip(" \t\u3000#"))
+        pos += len(line) + 1
+        body = line.strip(" \t\u3000#")
+        if not body or len(body) > _MAX_LINE or _NUMBERED.match(body):
+            continue
+        if fallback.match(body):
+            standard.append(_Candidate(start, start + len(body), "五", None, 1.0, ""))
+            continue
+        if body[0] in "（(0123456789":
+            continue
+        found = _standard_match(body, 0, len(body))
+        if found and found[1] == 1.0:
+            standard.append(_Candidate(start, start + len(body), found[0], None, 2.0, ""))
+    standard.sort(key=lambda c: c.start)
+    return standard, legacy
+
+
+def _best_chain(cands: list[_Candidate], transition) -> list[_Candidate]:
+    """Highest-scoring chain in text order; ``transition(prev, next)`` is a bonus, or None when not allowed."""
+    best: list[tuple[float, int]] = []  # (score, previous index)
+    for i, c in enumerate(cands):
+        score, prev = c.score, -1
+        for j in range(i):
+            if cands[j].end > c.start:
+                continue
+            bonus = transition(cands[j], c)
+            if bonus is not None and best[j][0] + c.score + bonus > score:
+                score, prev = best[j][0] + c.score + bonus, j
+        best.append((score, prev))
+    if not best:
+        return []
+    i = max(range(len(best)), key=lambda k: (best[k][0], -k))
+    chain = []
+    while i >= 0:
+        chain.append(cands[i])
+        i = best[i][1]
+    return chain[::-1]
+
+
+def _standard_step(a: _Candidate, b: _Candidate) -> float | None:
+    return 0.0 if CODES.index(b.code) > CODES.index(a.code) else None
+
+
+def _legacy_step(a: _Candidate, b: _Candidate) -> float | None:
+    # Consecutive numbers (一, 二, 三 …) beat numbered sub-lists inside a section.
+    if b.number <= a.number:
+        return None
+    return 1.0 if b.number == a.number + 1 else 0.0
+
+
+def split_sections(report: Report) -> list[Section]:
+    """The sections of ``report`` in text order (also what ``load_report`` stores in ``report.sections``).
+
+    Standard reports yield up to six sections with codes 一…六 and ``standard=True``;
+    pre-2019 reports (year ≤ 2018, or old-style headings without a standard chain) yield
+    their own sections mapped to the nearest code, ``standard=False``.
+    """
+    text = report.text
+    standard, legacy = _candidates(text)
+    chain = _best_chain(standard, _standard_step)
+    year = report.meta("year")
+    legacy_chain = _best_chain(legacy, _legacy_step)
+    use_legacy = (isinstance(year, int) and year <= 2018 and len(legacy_chain) >= 2) or (
+        year is None and len(legacy_chain) > len(chain) + 1)
+    names = {e["code"]: e["name"] for e in _spec()["standard"]}
+    picked = legacy_chain if use_legacy else chain
+    sections = []
+    for i, c in enumerate(picked):
+        end = picked[i + 1].start if i + 1 < len(picked) else len(text)
+        sections.append(Section(code=c.code, heading=text[c.start:c.end].strip(), start=c.start, end=end,
+                                standard=not use_legacy, name=c.name if use_legacy else names[c.code]))
+    return sections

@@ -49,6 +49,10 @@ def _parse(fmt: str, data: bytes, path: Path, limits: Limits):
         from .text import load_text
         text, encoding, blocks = load_text(data, source)
         return text, encoding, blocks, []
+    if fmt == "html":
+        from .html import load_html
+        text, encoding, blocks = load_html(data, source)
+        return text, encoding, blocks, []
     raise UnsupportedFormat(
         f"不支持的文件格式 ({fmt}); gdtools reads .txt, .md, .html, .docx, .pdf and .doc", source)
 

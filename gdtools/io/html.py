@@ -1,0 +1,147 @@
+"""HTML reports: find the article inside a full web page, keep tables as grids with spans."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import NotAReport, ReadError
+from ..model import Block, Cell
+from .blocks import assemble, clean_cell
+from .text import decode_text
+
+_DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select",
+         "button", "template", "svg", "object", "embed", "head")
+_BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+               "blockquote", "pre", "center", "dl", "dt", "dd", "tr", "body", "html", "font-block"}
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_MAX_SPAN = 1000
+
+
+def _decode(data: bytes, source: str) -> tuple[str, str]:
+    m = _CHARSET.search(data[:4096])
+    if m:
+        declared = m.group(1).decode("ascii", "replace").lower()
+        if declared in ("gb2312", "gbk"):
+            declared = "gb18030"
+        try:
+            return data.decode(declared).replace("\r\n", "\n"), declared
+        except (LookupError, UnicodeDecodeError):
+            pass
+    return decode_text(data, source)
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(_MAX_SPAN, int(str(value).strip())))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _tag(el) -> str:
+    return el.tag.lower() if isinstance(el.tag, str) else ""
+
+
+def _text_len(el) -> int:
+    """Length of the non-link, non-space text under ``el``: navigation menus are mostly links."""
+    total = len(re.sub(r"\s+", "", el.text_content()))
+    links = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
+    return total - links
+
+
+def _article(body):
+    """The element holding the report: descend while one child holds most of the text."""
+    node = body
+    while True:
+        own = _text_len(node)
+        children = [c for c in node if isinstance(c.tag, str)]
+        best = max(children, key=_text_len, default=None)
+        if best is None or own == 0 or _text_len(best) < 0.7 * own or _tag(best) in ("table", "p"):
+            return node
+        node = best
+
+
+def table_grid(table) -> list[list[Cell]]:
+    """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text."""
+    rows: list[list[Cell]] = []
+    for tr in table.iter("tr"):
+        if tr.getparent() is None or _owning_table(tr) is not table:
+            continue
+        cells = [Cell(clean_cell(td.text_content()), rowspan=_span(td.get("rowspan")),
+                      colspan=_span(td.get("colspan")))
+                 for td in tr if _tag(td) in ("td", "th")]
+        if cells:
+            rows.append(cells)
+    return rows
+
+
+def _owning_table(el):
+    parent = el.getparent()
+    while parent is not None and _tag(parent) != "table":
+        parent = parent.getparent()
+    return parent
+
+
+def _blocks(root) -> list[Block]:
+    blocks: list[Block] = []
+    buffer: list[str] = []
+    kind = ["paragraph"]
+
+    def flush() -> None:
+        text = clean_cell("".join(buffer))
+        if text:
+            blocks.append(Block(kind[0], text))
+        buffer.clear()
+        kind[0] = "paragraph"
+
+    def walk(el) -> None:
+        tag = _tag(el)
+        if tag == "table":
+            flush()
+            rows = table_grid(el)
+            if rows:
+                blocks.append(Block("table", "", rows=rows))
+            if el.tail:
+                buffer.append(el.tail)
+            return
+        if tag == "br":
+            flush()
+        elif tag in _BLOCK_TAGS:
+            flush()
+            if tag in _HEADINGS:
+                kind[0] = "heading"
+        if tag and el.text:
+            buffer.append(el.text)
+        for child in el:
+            walk(child)
+        if tag in _BLOCK_TAGS:
+            flush()
+        if el.tail:
+            buffer.append(el.tail)
+
+    walk(root)
+    flush()
+    return blocks
+
+
+def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
+    """``(text, encoding, blocks)`` of an HTML page or fragment."""
+    from lxml import etree, html
+
+    markup, encoding = _decode(data, source)
+    markup = _XML_DECL.sub("", markup)
+    parser = html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+                             recover=True)
+    try:
+        doc = html.document_fromstring(markup, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise ReadError(f"HTML 无法解析 ({exc}); save the page again or as .txt", source) from exc
+    for el in list(doc.iter(*_DROP)):
+        if el.getparent() is not None:
+            el.drop_tree()
+    body = doc.find("body")
+    if body is None:
+        raise NotAReport("HTML 中没有正文 (no <body> content)", source)
+    text, blocks = assemble(_blocks(_article(body)))
+    return text, encoding, blocks

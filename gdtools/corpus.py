@@ -1,0 +1,649 @@
+"""Many reports at once: parallel, cached, resumable, streaming to disk with bounded memory.
+
+The per-report work is a registry of stages (name -> ``function(report, context) -> frame``)
+run in worker processes that receive *paths* and return small frames. The main process
+hashes every file, serves unchanged files from the cache, keeps a bounded window of
+batches in flight through any :class:`concurrent.futures.Executor` (a process pool by
+default, ``dask.distributed.Client.get_executor()`` unchanged), and appends each chunk
+of results to ``.part`` files with a journal so an interrupted run resumes where it
+stopped. Corpus-level steps (cross-year validation, repeated statements, keywords) run
+last, from the written frames.
+
+Output folder::
+
+    reports.csv      one row per file (REPORT_COLUMNS [+ n_ok, n_blank, n_uncertain, n_missing])
+    tables.<fmt>     TABLE_COLUMNS            (stage ``tables``)
+    findings.csv     FINDING_COLUMNS, summary.csv  (stage ``validate``)
+    statements.csv   STATEMENT_COLUMNS, repeats.csv, keywords.csv  (stage ``narrative``)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import json
+import logging
+import os
+import resource
+import sys
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import __version__
+from .cache import DEFAULT_CACHE_DIR, Cache, cache_key, code_fingerprint, file_digest
+from .errors import GdtoolsError
+from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
+from .outputs import FORMATS, PartWriter, normalize_frame, read_frame, write_frame
+
+log = logging.getLogger("gdtools")
+
+COUNT_COLUMNS = ["n_ok", "n_blank", "n_uncertain", "n_missing"]
+PROCESS_STAGES = ("inspect", "tables", "validate", "narrative")
+JOURNAL = ".gdtools-journal.jsonl"
+
+
+# ---------------------------------------------------------------- per-report stages
+
+def _stage_inspect(report, context) -> pd.DataFrame:
+    from .io import report_record
+
+    return pd.DataFrame([report_record(report)])
+
+
+def _stage_tables(report, context) -> pd.DataFrame:
+    from .tables import extract_tables
+
+    return extract_tables(report)
+
+
+def _stage_validate(report, context) -> pd.DataFrame:
+    from .validate import validate_report
+
+    tables = context.get("tables")
+    if tables is None:
+        from .tables import extract_tables
+
+        tables = extract_tables(report)
+    return validate_report(report, tables)
+
+
+def _stage_narrative(report, context) -> pd.DataFrame:
+    from .statements import statements
+
+    segmenter = _worker_segmenter()
+    if segmenter is not None and "segmenter" in inspect.signature(statements).parameters:
+        return statements(report, segmenter=segmenter)
+    return statements(report)
+
+
+@cache
+def _worker_segmenter():
+    """One Segmenter per worker process (building its dictionary costs far more than one report)."""
+    try:
+        from .segment import Segmenter
+    except ImportError:
+        return None
+    return Segmenter()
+
+
+@dataclass(frozen=True)
+class Stage:
+    kind: str                      # output frame it produces
+    columns: list[str]             # its column order
+    run: Callable                  # function(report, context) -> DataFrame
+    needs: tuple[str, ...] = ()    # stages whose frames it reads from the context
+
+
+STAGES: dict[str, Stage] = {
+    "inspect": Stage("reports", REPORT_COLUMNS, _stage_inspect),
+    "tables": Stage("tables", TABLE_COLUMNS, _stage_tables),
+    "validate": Stage("findings", FINDING_COLUMNS, _stage_validate, needs=("tables",)),
+    "narrative": Stage("statements", STATEMENT_COLUMNS, _stage_narrative),
+}
+
+
+def _report_columns(stages) -> list[str]:
+    return REPORT_COLUMNS + (COUNT_COLUMNS if "tables" in stages else [])
+
+
+def _kind_columns(stages) -> dict[str, list[str]]:
+    cols = {"reports": _report_columns(stages)}
+    for name in stages:
+        if name != "inspect":
+            cols[STAGES[name].kind] = STAGES[name].columns
+    return cols
+
+
+def _error_frame(path: str, exc: BaseException) -> pd.DataFrame:
+    from .io import error_record
+
+    return pd.DataFrame([error_record(path, exc)])
+
+
+def _status_counts(tables: pd.DataFrame | None) -> dict[str, int]:
+    if tables is None or "status" not in tables:
+        return dict.fromkeys(COUNT_COLUMNS, 0)
+    counts = tables["status"].value_counts()
+    return {col: int(counts.get(col[2:], 0)) for col in COUNT_COLUMNS}
+
+
+def _run_one(path: str, stages: tuple[str, ...]) -> dict:
+    """All stages for one file. Never raises: any failure becomes the report's error row."""
+    from .io import load_report
+
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    try:
+        report = load_report(path)
+    except Exception as exc:  # one bad file must not stop the batch
+        log.debug("cannot read %s", path, exc_info=True)
+        timings["load"] = time.perf_counter() - t0
+        return {"frames": {"reports": _error_frame(path, exc)}, "ok": False,
+                "cacheable": isinstance(exc, GdtoolsError), "timings": timings}
+    timings["load"] = time.perf_counter() - t0
+    context: dict[str, pd.DataFrame] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    failure: tuple[str, BaseException] | None = None
+    for name in stages:
+        stage = STAGES[name]
+        t = time.perf_counter()
+        try:
+            frame = stage.run(report, context)
+        except Exception as exc:  # a stage bug on one file becomes that file's error row
+            log.debug("stage %s failed on %s", name, path, exc_info=True)
+            failure = (name, exc)
+            break
+        finally:
+            timings[name] = time.perf_counter() - t
+        context[name] = frame
+        frames[stage.kind] = normalize_frame(frame, stage.columns)
+    if "tables" in stages:
+        counts = _status_counts(frames.get("tables"))
+        if "reports" in frames:
+            frames["reports"] = frames["reports"].assign(**counts)
+    if failure is not None:
+        name, exc = failure
+        if "reports" in frames:
+            row = frames["reports"].copy()
+            row["status"] = "error"
+            row["error"] = f"stage {name} failed: {type(exc).__name__}: {exc}"
+            frames["reports"] = row
+        else:
+            frames["reports"] = _error_frame(path, exc)
+    return {"frames": frames, "ok": failure is None,
+            "cacheable": failure is None or isinstance(failure[1], GdtoolsError), "timings": timings}
+
+
+def _run_batch_of_paths(paths: list[str], stages: tuple[str, ...]) -> tuple[list[dict], int]:
+    """Worker entry point: results for ``paths`` and this process's peak RSS in KiB."""
+    results = [_run_one(p, stages) for p in paths]
+    return results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+class SerialExecutor(Executor):
+    """Runs each call in the calling process when submitted (``jobs=1``; tests; debugging)."""
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:
+            future.set_exception(exc)
+        return future
+
+
+# ---------------------------------------------------------------- the batch
+
+@dataclass
+class _Item:
+    path: str
+    digest: str
+    size: int
+    key: str
+
+
+@dataclass
+class _Unit:
+    items: list[_Item]
+    future: Future | None = None      # None: served from the cache
+    singleton_retry: bool = False
+    executor: Executor | None = None
+
+
+def _failed(path: str, exc: BaseException) -> dict:
+    return {"frames": {"reports": _error_frame(path, exc)}, "ok": False, "cacheable": False, "timings": {}}
+
+
+class _Chunk:
+    """Results gathered until the next flush to the part files, the cache and the journal."""
+
+    def __init__(self, columns: dict[str, list[str]]):
+        self.frames: dict[str, list[pd.DataFrame]] = {k: [] for k in columns}
+        self.done: dict[str, str] = {}
+        self.to_cache: list = []
+        self.n = self.n_ok = self.n_error = 0
+
+    def add_result(self, item: _Item, result: dict, cache: bool, stages: tuple[str, ...]) -> None:
+        for kind, frame in result["frames"].items():
+            if kind in self.frames:
+                self.frames[kind].append(frame)
+        self._count(item, 1 if result["ok"] else 0, 0 if result["ok"] else 1)
+        if cache and result["cacheable"]:
+            self.to_cache.append((item.key, stages, result["frames"]))
+
+    def add_cached(self, items: list[_Item], frames: dict[str, pd.DataFrame]) -> None:
+        for kind, frame in frames.items():
+            self.frames[kind].append(frame)
+        n_error = int((frames["reports"]["status"] == "error").sum())
+        self.n += len(items)
+        self.n_ok += len(items) - n_error
+        self.n_error += n_error
+        self.done.update((it.path, it.digest) for it in items)
+
+    def _count(self, item: _Item, ok: int, error: int) -> None:
+        self.n += 1
+        self.n_ok += ok
+        self.n_error += error
+        self.done[item.path] = item.digest
+
+
+@dataclass
+class _Stats:
+    n_ok: int = 0
+    n_error: int = 0
+    n_cached: int = 0
+    n_computed: int = 0
+    bytes: int = 0
+    worker_maxrss_kib: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add_time(self, name: str, seconds: float) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+
+
+def _inputs_digest(items: list[_Item]) -> str:
+    h = hashlib.sha1()
+    for it in items:
+        h.update(f"{it.path}\0{it.digest}\n".encode())
+    return h.hexdigest()
+
+
+class _Journal:
+    """``OUT/.gdtools-journal.jsonl``: a header, one line per flushed chunk, a completion line."""
+
+    def __init__(self, out: Path, header: dict):
+        self.path = out / JOURNAL
+        self.header = header
+        self.done: dict[str, str] = {}
+        self.offsets: dict[str, int] | None = None
+        self.complete: dict | None = None
+        self.n_ok = self.n_error = 0
+        self._read()
+
+    def _read(self) -> None:
+        if not self.path.exists():
+            return
+        try:
+            lines = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
+        except ValueError:
+            lines = []  # a torn last line: start again rather than trust it
+        if not lines or lines[0] != {"header": self.header}:
+            return
+        for line in lines[1:]:
+            if "chunk" in line:
+                self.done.update(line["chunk"])
+                self.offsets = line["offsets"]
+                self.n_ok += line["n_ok"]
+                self.n_error += line["n_error"]
+            elif "complete" in line:
+                self.complete = line["complete"]
+
+    def start(self) -> None:
+        self.done, self.offsets, self.complete = {}, None, None
+        self.n_ok = self.n_error = 0
+        self.path.write_text(json.dumps({"header": self.header}) + "\n", encoding="utf-8")
+
+    def append(self, record: dict) -> None:
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+class _Batch:
+    def __init__(self, paths, out, stages, fmt, jobs, html, progress, cache_dir, executor,
+                 chunk_size, batch_size):
+        unknown = [s for s in stages if s not in STAGES]
+        if unknown:
+            raise GdtoolsError(f"unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
+        if fmt not in FORMATS:
+            raise GdtoolsError(f"unknown table format {fmt!r}; use one of {', '.join(FORMATS)}")
+        # every run reads the report (inspect) and the stages a stage needs; order is fixed
+        wanted = {"inspect", *stages, *(n for s in stages for n in STAGES[s].needs)}
+        self.stages = tuple(s for s in PROCESS_STAGES if s in wanted)
+        self.paths = paths
+        self.out = Path(out)
+        self.fmt = fmt
+        self.jobs = jobs or os.cpu_count() or 1
+        self.html = html
+        self.progress = progress
+        self.cache_dir = cache_dir
+        self.executor = executor
+        self.chunk_size = chunk_size
+        self.batch_size = batch_size
+        self.columns = _kind_columns(self.stages)
+        self.stats = _Stats()
+
+    # -- helpers
+    def _part(self, kind: str) -> Path:
+        return self.out / f".{kind}.csv.part"
+
+    def _final(self, kind: str) -> Path:
+        return self.out / (f"tables.{self.fmt}" if kind == "tables" else f"{kind}.csv")
+
+    def _corpus_outputs(self) -> list[Path]:
+        outs = [self._final(k) for k in self.columns]
+        if "validate" in self.stages:
+            outs.append(self.out / "summary.csv")
+        if "narrative" in self.stages:
+            outs += [self.out / "repeats.csv", self.out / "keywords.csv"]
+        return outs
+
+    # -- main
+    def run(self) -> dict:
+        from .io import iter_report_paths
+
+        t_start = time.perf_counter()
+        self.out.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        paths = [str(p) for p in iter_report_paths(self.paths)]
+        if not paths:
+            raise GdtoolsError(f"no report files found in {', '.join(map(str, self.paths))}; "
+                               "give files or folders holding .txt/.md/.html/.docx/.pdf reports")
+        items = []
+        for p in paths:
+            try:
+                digest, size = file_digest(p)
+            except OSError as exc:
+                digest, size = f"unreadable:{type(exc).__name__}", 0
+            items.append(_Item(p, digest, size, cache_key(digest, p)))
+        self.stats.add_time("hash", time.perf_counter() - t)
+        self.stats.bytes = sum(it.size for it in items)
+
+        header = {"gdtools": __version__, "fingerprint": code_fingerprint(), "stages": list(self.stages),
+                  "fmt": self.fmt}
+        journal = _Journal(self.out, header)
+        inputs = _inputs_digest(items)
+        if (journal.complete and journal.complete.get("inputs") == inputs
+                and all(p.exists() for p in self._corpus_outputs())):
+            log.info("%s is up to date with its %d inputs", self.out, len(items))
+            self.stats.n_ok, self.stats.n_error = journal.complete["n_ok"], journal.complete["n_error"]
+            return self._summary(len(items), t_start, up_to_date=True)
+
+        current = {it.path: it.digest for it in items}
+        resumable = (journal.offsets is not None and not journal.complete
+                     and all(current.get(p) == d for p, d in journal.done.items())
+                     and all(self._part(k).exists() and self._part(k).stat().st_size >= journal.offsets.get(k, 0)
+                             for k in self.columns))
+        if resumable:
+            log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
+            self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
+            todo = [it for it in items if journal.done.get(it.path) != it.digest]
+        else:
+            journal.start()
+            todo = items
+        writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
+                   for k, cols in self.columns.items()}
+        try:
+            self._per_report(todo, len(items) - len(todo), len(items), writers, journal)
+        finally:
+            for w in writers.values():
+                w.close()
+        self._finish(journal.offsets or {})
+        journal.append({"complete": {"inputs": inputs, "n_ok": self.stats.n_ok, "n_error": self.stats.n_error}})
+        return self._summary(len(items), t_start, up_to_date=False)
+
+    def _summary(self, n: int, t_start: float, up_to_date: bool) -> dict:
+        self.stats.add_time("total", time.perf_counter() - t_start)
+        s = self.stats
+        return {"n_reports": n, "n_ok": s.n_ok, "n_error": s.n_error, "n_cached": s.n_cached,
+                "n_computed": s.n_computed, "bytes": s.bytes, "up_to_date": up_to_date, "out": str(self.out),
+                "stages": list(self.stages), "seconds": dict(s.seconds),
+                "worker_maxrss_mib": s.worker_maxrss_kib / 1024,
+                "main_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+    def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
+        self._cache = Cache(self.cache_dir) if self.cache_dir is not None else None
+        self._writers, self._journal = writers, journal
+        self._bar = None
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=n_total, initial=n_done, unit="report", file=sys.stderr, dynamic_ncols=True,
+                             desc="gdtools")
+        self._own_pool = self.executor is None
+        self._executor = self.executor or self._new_pool()
+        batch_size = self.batch_size or max(1, min(16, len(todo) // (self.jobs * 8) or 1))
+        max_inflight = 2 * self.jobs + 2
+        self._units: deque[_Unit] = deque()
+        self._chunk = _Chunk(self.columns)
+        units = self._units
+        try:
+            pending: list[_Item] = []
+            cached: list[_Item] = []
+            for it in todo:
+                hit = self._cache is not None and self._cache.has(it.key, self.stages)
+                if hit and pending or not hit and cached or len(pending) >= batch_size \
+                        or len(cached) >= self.chunk_size:
+                    units.append(self._submit(pending) if pending else _Unit(cached))
+                    pending, cached = [], []
+                (cached if hit else pending).append(it)
+                # take finished units in order; block on the oldest when the window is full
+                while units and (units[0].future is None or units[0].future.done()
+                                 or sum(u.future is not None for u in units) >= max_inflight):
+                    self._take(units.popleft())
+            if pending or cached:
+                units.append(self._submit(pending) if pending else _Unit(cached))
+            while units:
+                self._take(units.popleft())
+            if self._chunk.n:
+                self._flush()
+        finally:
+            if self._own_pool:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, children)
+            if self._bar is not None:
+                self._bar.set_postfix(ok=self.stats.n_ok, errors=self.stats.n_error, cached=self.stats.n_cached)
+                self._bar.close()
+
+    def _new_pool(self) -> Executor:
+        if self.jobs == 1:
+            return SerialExecutor()
+        return ProcessPoolExecutor(max_workers=self.jobs)
+
+    def _submit(self, items: list[_Item], singleton_retry: bool = False) -> _Unit:
+        future = self._executor.submit(_run_batch_of_paths, [i.path for i in items], self.stages)
+        return _Unit(items, future, singleton_retry, self._executor)
+
+    def _take(self, unit: _Unit) -> None:
+        chunk = self._chunk
+        if unit.future is None:
+            t = time.perf_counter()
+            frames = self._cache.get_many([(it.key, it.path) for it in unit.items], self.columns)
+            chunk.add_cached(unit.items, frames)
+            self.stats.n_cached += len(unit.items)
+            self.stats.add_time("cache_read", time.perf_counter() - t)
+        else:
+            try:
+                results, maxrss = unit.future.result()
+            except BrokenExecutor as exc:
+                if self._own_pool and unit.executor is self._executor:
+                    # a worker died (segfault, out of memory): replace the pool
+                    self._executor.shutdown(wait=False, cancel_futures=True)
+                    self._executor = self._new_pool()
+                if self._own_pool and not unit.singleton_retry:
+                    # find the file that kills the worker: retry each file of the batch alone
+                    for it in reversed(unit.items):
+                        self._units.appendleft(self._submit([it], singleton_retry=True))
+                    return
+                results = [_failed(it.path, RuntimeError(
+                    f"the worker process died while reading this file ({exc}); it may be too large for memory"))
+                    for it in unit.items]
+                maxrss = 0
+            except Exception as exc:  # e.g. a remote worker lost: error rows, not a crash
+                results = [_failed(it.path, exc) for it in unit.items]
+                maxrss = 0
+            self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, maxrss)
+            self.stats.n_computed += len(unit.items)
+            for it, res in zip(unit.items, results):
+                chunk.add_result(it, res, cache=self._cache is not None, stages=self.stages)
+                for name, seconds in res["timings"].items():
+                    self.stats.add_time(f"stage_{name}", seconds)
+        if self._bar is not None:
+            self._bar.update(len(unit.items))
+            self._bar.set_postfix(ok=self.stats.n_ok + chunk.n_ok, errors=self.stats.n_error + chunk.n_error,
+                                  cached=self.stats.n_cached, refresh=False)
+        if chunk.n >= self.chunk_size:
+            self._flush()
+
+    def _flush(self) -> None:
+        chunk = self._chunk
+        t = time.perf_counter()
+        offsets = {}
+        for kind, writer in self._writers.items():
+            frames = [f for f in chunk.frames[kind] if f is not None and len(f)]
+            if frames:
+                writer.append(pd.concat(frames, ignore_index=True))
+            offsets[kind] = writer.offset()
+        self.stats.add_time("write", time.perf_counter() - t)
+        if chunk.to_cache:
+            t = time.perf_counter()
+            self._cache.put_many(chunk.to_cache)
+            self.stats.add_time("cache_write", time.perf_counter() - t)
+        self.stats.n_ok += chunk.n_ok
+        self.stats.n_error += chunk.n_error
+        self._journal.append({"chunk": chunk.done, "offsets": offsets, "n_ok": chunk.n_ok,
+                              "n_error": chunk.n_error})
+        self._journal.offsets = offsets
+        self._chunk = _Chunk(self.columns)
+
+    # -- corpus-level steps, from the written frames
+    def _finish(self, offsets: dict[str, int]) -> None:
+        t = time.perf_counter()
+        reports = read_frame_part(self._part("reports"))
+        if "validate" in self.stages:
+            self._finish_validate(reports, offsets)
+        if "narrative" in self.stages:
+            self._finish_narrative(reports)
+        if "tables" in self.stages and self.fmt != "csv":
+            _convert_tables(self._part("tables"), self._final("tables"), self.fmt)
+            self._part("tables").unlink()
+        for kind in self.columns:
+            if self._part(kind).exists():
+                os.replace(self._part(kind), self._final(kind))
+        self.stats.add_time("corpus_steps", time.perf_counter() - t)
+
+    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int]) -> None:
+        from .validate import summarize_findings, validate_corpus
+
+        tables = read_frame_part(self._part("tables"), usecols=CORPUS_TABLE_COLUMNS)
+        corpus_findings = validate_corpus(tables, reports)
+        part = self._part("findings")
+        # the part may hold corpus findings from an interrupted finish: cut back to the journal
+        writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
+        try:
+            if corpus_findings is not None and len(corpus_findings):
+                writer.append(corpus_findings)
+            writer.offset()
+        finally:
+            writer.close()
+        findings = read_frame_part(part)
+        summary = summarize_findings(findings, tables=tables, reports=reports)
+        write_frame(summary, self.out / "summary.csv")
+        if self.html:
+            from .healthcheck import write_health_pages
+
+            write_health_pages(findings, summary, reports, self.out / "health")
+
+    def _finish_narrative(self, reports: pd.DataFrame) -> None:
+        from .narrative import keywords, repeats
+
+        statements = read_frame_part(self._part("statements"))
+        write_frame(repeats(statements, reports), self.out / "repeats.csv")
+        write_frame(keywords(statements), self.out / "keywords.csv")
+
+
+# Columns of the tables frame the corpus-level rules read (the bulky raw/candidates text stays on disk).
+CORPUS_TABLE_COLUMNS = [c for c in TABLE_COLUMNS if c not in ("raw", "candidates")]
+
+
+def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
+    """A ``.csv.part`` file read back with the output dtypes."""
+    return read_frame(path, usecols=usecols, fmt="csv")
+
+
+def _convert_tables(part: Path, final: Path, fmt: str) -> None:
+    frame = read_frame_part(part)
+    write_frame(frame, final, fmt)
+
+
+# ---------------------------------------------------------------- public API
+
+def run_batch(paths: Iterable, out, stages=PROCESS_STAGES, fmt: str = "csv", jobs: int | None = None,
+              html: bool = False, progress: bool = True, cache_dir=None, executor: Executor | None = None,
+              chunk_size: int = 256, batch_size: int | None = None) -> dict:
+    """Run ``stages`` over every report under ``paths`` into folder ``out``; returns counts and timings.
+
+    Files that cannot be read, or on which a stage fails, become rows with status
+    ``error`` in ``reports.csv``; the batch goes on. ``cache_dir=None`` disables the cache.
+    Re-running on the same inputs resumes an interrupted run or, when everything is done
+    and up to date, returns at once.
+    """
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    batch = _Batch(list(paths), out, tuple(stages), fmt, jobs, html, progress,
+                   None if cache_dir is None else Path(cache_dir), executor, chunk_size, batch_size)
+    return batch.run()
+
+
+def process(paths, executor: Executor | None = None, *, out="gdtools-out", jobs: int | None = None,
+            cache_dir=DEFAULT_CACHE_DIR, progress: bool = False, fmt: str = "csv", html: bool = False,
+            stages=PROCESS_STAGES) -> dict:
+    """Everything in one pass: reports, tables, findings, statements (+ summary, repeats, keywords).
+
+    ``executor`` is any :class:`concurrent.futures.Executor` — default a process pool over
+    ``jobs`` cores; a Dask ``client.get_executor()`` works unchanged. Unchanged files are
+    served from ``cache_dir`` (``None`` to disable). Read the results with :func:`load_outputs`.
+    """
+    return run_batch(paths, out, stages=stages, fmt=fmt, jobs=jobs, html=html, progress=progress,
+                     cache_dir=cache_dir, executor=executor)
+
+
+OUTPUT_NAMES = ("reports", "tables", "findings", "summary", "statements", "repeats", "keywords")
+
+
+def load_outputs(out_dir) -> dict[str, pd.DataFrame]:
+    """The output frames found in ``out_dir`` by name (``reports``, ``tables``, ``findings`` …).
+
+    Reads CSV, Parquet, Excel or JSON with stable dtypes: ``value`` float with NA,
+    ``year`` and counts nullable Int64, text as ``string``.
+    """
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise GdtoolsError(f"no such output folder {out_dir}; run `gdtools process PATHS -o {out_dir}` first")
+    frames = {}
+    for name in OUTPUT_NAMES:
+        for fmt in ("parquet", "csv", "json", "xlsx"):
+            path = out_dir / f"{name}.{fmt}"
+            if path.exists():
+                frames[name] = read_frame(path)
+                break
+    return frames

@@ -1,0 +1,182 @@
+"""Writing and reading the tidy output frames: atomic files, append-only parts, stable dtypes.
+
+Every output a user opens (``reports.csv``, ``tables.parquet`` …) appears in one
+``os.replace``: a crash leaves either the previous file or none, never half a file.
+Batch runs stream rows into ``.part`` files that only become outputs when the batch ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import GdtoolsError
+
+# Columns whose type is known across all output frames; every other column is text.
+# Blank is not zero: numbers use nullable/float dtypes so "not reported" stays NA.
+FLOAT_COLUMNS = {"value", "expected", "actual", "diff", "specificity", "score", "share", "weight"}
+INT_COLUMNS = {
+    "year", "n_chars", "idx", "start", "end", "n_ok", "n_blank", "n_uncertain", "n_missing",
+    "n_reports", "n_agencies", "count", "n", "page",
+}
+
+FORMATS = ("csv", "parquet", "xlsx", "json")
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it onto ``path`` only if the block succeeds."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _cell_to_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (set, frozenset)):
+        value = sorted(value)
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def normalize_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
+    """``frame`` with ``columns`` in order (missing ones NA, extras dropped) and storable dtypes.
+
+    Lists and dicts become JSON text so a frame survives CSV and Parquet alike; known
+    numeric columns become float / nullable Int64 so NA is never turned into 0.
+    """
+    if columns is not None:
+        frame = frame.reindex(columns=columns)
+    else:
+        frame = frame.copy()
+    for col in frame.columns:
+        series = frame[col]
+        if col in FLOAT_COLUMNS:
+            frame[col] = pd.to_numeric(series, errors="coerce").astype("float64")
+        elif col in INT_COLUMNS:
+            frame[col] = _to_int64(series)
+        elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
+            frame[col] = series.astype(object).map(_cell_to_text, na_action="ignore")
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            frame[col] = series.astype(object).map(str, na_action="ignore")
+    return frame.reset_index(drop=True)
+
+
+def _to_int64(series: pd.Series) -> pd.Series:
+    """Nullable integers; a column holding fractions stays float rather than losing them."""
+    numbers = pd.to_numeric(series, errors="coerce")
+    if not (numbers.isna() | (numbers == numbers.round())).all():
+        return numbers.astype("float64")
+    return numbers.round().astype("Int64")
+
+
+def _text_columns(columns) -> dict[str, str]:
+    return {c: "string" for c in columns if c not in FLOAT_COLUMNS and c not in INT_COLUMNS}
+
+
+def to_csv_text(frame: pd.DataFrame, header: bool) -> str:
+    """CSV text of a normalized frame (UTF-8, no index, empty cell for NA)."""
+    return frame.to_csv(index=False, header=header, lineterminator="\n")
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:
+    """Write ``frame`` atomically as csv, parquet, xlsx or json (from ``fmt`` or the suffix)."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise GdtoolsError(f"unknown output format {fmt!r}; use one of {', '.join(FORMATS)}", str(path))
+    frame = normalize_frame(frame)
+    with atomic_path(path) as tmp:
+        if fmt == "csv":
+            frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        elif fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        elif fmt == "xlsx":
+            if len(frame) > 1_048_575:
+                raise GdtoolsError(f"{len(frame)} rows do not fit in one Excel sheet; use --format parquet or csv",
+                                   str(path))
+            frame.to_excel(tmp, index=False, engine="openpyxl")
+        else:
+            frame.to_json(tmp, orient="records", force_ascii=False, indent=1)
+    return path
+
+
+def read_frame(path: str | os.PathLike, usecols: list[str] | None = None, fmt: str | None = None) -> pd.DataFrame:
+    """Read an output written by gdtools back with its dtypes (value float with NA, year Int64 …)."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt == "csv":
+        header = pd.read_csv(path, nrows=0).columns
+        if usecols is not None:
+            header = [c for c in header if c in usecols]
+        dtypes = _text_columns(header)
+        dtypes.update({c: "float64" for c in header if c in FLOAT_COLUMNS})
+        dtypes.update({c: "Int64" for c in header if c in INT_COLUMNS})
+        frame = pd.read_csv(path, dtype=dtypes, usecols=list(header), keep_default_na=False, na_values=[""],
+                            encoding="utf-8")
+    elif fmt == "parquet":
+        frame = pd.read_parquet(path, columns=usecols)
+    elif fmt == "xlsx":
+        frame = pd.read_excel(path, usecols=usecols, dtype=object, engine="openpyxl")
+    elif fmt == "json":
+        frame = pd.read_json(path, orient="records", dtype=False)
+        if usecols is not None:
+            frame = frame[[c for c in frame.columns if c in usecols]]
+    else:
+        raise GdtoolsError(f"cannot read {fmt!r} outputs; expected csv, parquet, xlsx or json", str(path))
+    return _restore_dtypes(frame)
+
+
+def _restore_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
+    for col in frame.columns:
+        if col in FLOAT_COLUMNS:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        elif col in INT_COLUMNS:
+            frame[col] = _to_int64(frame[col])
+        elif frame[col].dtype != "string":
+            frame[col] = frame[col].astype("string")
+    return frame
+
+
+class PartWriter:
+    """Append-only CSV part file with a fixed header; ``offset`` is its flushed size for the journal."""
+
+    def __init__(self, path: Path, columns: list[str], resume_at: int | None = None):
+        self.path = path
+        self.columns = columns
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if resume_at is None or not path.exists():
+            self._fh = open(path, "w", encoding="utf-8", newline="")
+            self._fh.write(to_csv_text(pd.DataFrame(columns=columns), header=True))
+        else:
+            self._fh = open(path, "r+", encoding="utf-8", newline="")
+            self._fh.truncate(resume_at)
+            self._fh.seek(resume_at)
+        self._fh.flush()
+
+    def append(self, frame: pd.DataFrame) -> None:
+        if len(frame):
+            self._fh.write(to_csv_text(normalize_frame(frame, self.columns), header=False))
+
+    def offset(self) -> int:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return self._fh.tell()
+
+    def close(self) -> None:
+        self._fh.close()

@@ -1,0 +1,666 @@
+"""Corpus analyses behind the notebooks: pure functions over the tidy output frames.
+
+Inputs are the frames every stage produces (``reports`` with REPORT_COLUMNS, ``tables``
+with TABLE_COLUMNS, ``findings`` with FINDING_COLUMNS, ``statements`` with
+STATEMENT_COLUMNS); outputs are small DataFrames a notebook shows or plots. Blank is not
+zero: a cell a report left blank is NA and counts neither as 0 nor in a denominator —
+every aggregate says how many reports it rests on (``n_reports``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from .agency import normalize_agency
+from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
+
+log = logging.getLogger("gdtools")
+
+# ---------------------------------------------------------------- agency level and region
+
+PROVINCES = (
+    "北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽",
+    "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州",
+    "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
+)
+MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
+LEVELS = ("国家级", "省级", "市级", "县级", "其他", "未知")
+_NATIONAL = re.compile(r"^(国务院|国家|中央|中国|最高人民|海关总署|审计署|外交部|国防部|教育部|科学技术部|科技部|公安部|"
+                       r"民政部|司法部|财政部|自然资源部|生态环境部|交通运输部|水利部|农业农村部|商务部|文化和旅游部|"
+                       r"应急管理部|退役军人事务部|工业和信息化部|人力资源和社会保障部|住房和城乡建设部|中国人民银行)")
+# A place name: shortest run of characters ending in an administrative suffix.
+_PLACE = re.compile(r"(.{1,8}?(?:自治州|自治县|自治旗|地区|盟|省|自治区|市|州|县|区|旗))")
+
+
+def agency_level(name: str | None) -> str:
+    """Administrative level guessed from an agency name: 国家级/省级/市级/县级/其他/未知.
+
+    Rules on the name only (no lookup table): a 县/区/旗 after a 市 or standing alone
+    is 县级; a 市 that is not one of the four municipalities is 市级; a province or
+    municipality with no lower place is 省级; national bodies by their fixed prefixes.
+    Development zones (新区, 开发区, 实验区…) are 其他: their rank varies.
+    """
+    text = normalize_agency(name)
+    if not text:
+        return "未知"
+    if _NATIONAL.match(text):
+        return "国家级"
+    if re.search(r"(新区|开发区|实验区|高新区|示范区|保税区|试验区|合作区)", text):
+        return "其他"
+    places = _PLACE.findall(text[:20])
+    if not places:
+        return "未知"
+    province = next((p for p in PROVINCES if text.startswith(p)), None)
+    rest = places
+    if province and places[0].startswith(province):
+        rest = places[1:]
+    lower = [p for p in rest if not re.search(r"(委员会|办公室)$", p)]
+    if any(re.search(r"(县|旗|自治县|自治旗)$", p) or (re.search(r"区$", p) and not p.endswith("自治区"))
+           for p in lower):
+        return "县级"
+    if any(re.search(r"(市|州|地区|盟)$", p) for p in lower):
+        return "市级"
+    if province:
+        return "省级"
+    first = places[0]
+    if re.search(r"(县|旗)$", first) or (first.endswith("区") and not first.endswith("自治区")):
+        return "县级"
+    if re.search(r"(市|州|地区|盟)$", first):
+        return "市级"
+    return "未知"
+
+
+def agency_region(name: str | None) -> str:
+    """The province (省级行政区, short form) an agency name starts with, or ``未识别``."""
+    text = normalize_agency(name)
+    return next((p for p in PROVINCES if text.startswith(p)), "未识别")
+
+
+# ---------------------------------------------------------------- corpus loading and selection
+
+def report_folder(corpus) -> Path:
+    """The folder holding the report files: ``corpus/reports`` when present, else ``corpus`` itself.
+
+    Accepts a sample/real-data folder (``reports/``, ``expected/``, ``MANIFEST.csv``…) and a
+    flat folder of reports alike, so the truth files beside the reports are never read as reports.
+    """
+    corpus = Path(corpus)
+    sub = corpus / "reports"
+    return sub if sub.is_dir() else corpus
+
+
+def _as_frame(value, columns: list[str]) -> pd.DataFrame:
+    if value is None:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame(value)
+    for col in columns:
+        if col not in frame.columns:
+            frame[col] = pd.NA
+    return frame
+
+
+def _frames_from(result) -> dict[str, pd.DataFrame]:
+    get = result.get if isinstance(result, dict) else (lambda key: getattr(result, key, None))
+    return {
+        "reports": _as_frame(get("reports"), REPORT_COLUMNS),
+        "tables": _as_frame(get("tables"), TABLE_COLUMNS),
+        "findings": _as_frame(get("findings"), FINDING_COLUMNS),
+        "statements": _as_frame(get("statements"), STATEMENT_COLUMNS),
+    }
+
+
+def load_corpus(corpus, *, years: Sequence[int] | None = None, levels: Sequence[str] | None = None,
+                regions: Sequence[str] | None = None, limit: int | None = None) -> dict[str, pd.DataFrame]:
+    """Process every report under ``corpus`` (cache-backed ``gdtools.process``) and select some.
+
+    Returns ``reports``, ``tables``, ``findings``, ``statements`` frames, all restricted to
+    the selected reports; ``reports`` gains ``agency_key``, ``level`` and ``region``.
+    ``limit`` keeps the first N report files (sorted by path) for quick runs.
+    """
+    import gdtools
+
+    paths = sorted(Path(p) for p in gdtools.iter_report_paths([report_folder(corpus)]))
+    if limit is not None:
+        paths = paths[:limit]
+    if not paths:
+        frames = _frames_from({})
+    else:
+        frames = _frames_from(gdtools.process(paths))
+    return select(frames, years=years, levels=levels, regions=regions)
+
+
+def with_agency_columns(reports: pd.DataFrame) -> pd.DataFrame:
+    """``reports`` plus ``agency_key`` (groups one agency across years), ``level`` and ``region``."""
+    out = reports.copy()
+    agencies = out["agency"] if "agency" in out else pd.Series(pd.NA, index=out.index)
+    out["agency_key"] = [normalize_agency(a) if isinstance(a, str) else "" for a in agencies]
+    out["level"] = [agency_level(a) if isinstance(a, str) else "未知" for a in agencies]
+    out["region"] = [agency_region(a) if isinstance(a, str) else "未识别" for a in agencies]
+    if "year" in out:
+        out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    return out
+
+
+def select(frames: dict[str, pd.DataFrame], *, years=None, levels=None, regions=None,
+           agencies: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """Keep the reports matching every given filter (None or empty = no filter) in all frames.
+
+    Only reports read successfully (``status == "ok"``) are kept for analysis; a filter
+    that matches nothing yields empty frames with their columns, never an error.
+    """
+    reports = with_agency_columns(frames["reports"])
+    keep = pd.Series(True, index=reports.index)
+    if "status" in reports:
+        keep &= reports["status"].fillna("ok").eq("ok")
+    if years:
+        keep &= reports["year"].isin([int(y) for y in years])
+    if levels:
+        keep &= reports["level"].isin(list(levels))
+    if regions:
+        keep &= reports["region"].isin(list(regions))
+    if agencies:
+        wanted = {normalize_agency(a) for a in agencies}
+        keep &= reports["agency_key"].isin(wanted)
+    reports = reports[keep].reset_index(drop=True)
+    ids = set(reports["report_id"])
+    out = {"reports": reports}
+    for key in ("tables", "findings", "statements"):
+        frame = frames.get(key)
+        frame = _as_frame(frame, []) if frame is not None else pd.DataFrame(columns=["report_id"])
+        out[key] = frame[frame["report_id"].isin(ids)].reset_index(drop=True)
+    return out
+
+
+def describe_selection(reports: pd.DataFrame) -> pd.DataFrame:
+    """Reports per year × level (with totals): what a selection holds before any analysis."""
+    if reports.empty:
+        return pd.DataFrame()
+    return pd.crosstab(reports["year"], reports["level"], margins=True, margins_name="合计")
+
+
+# ---------------------------------------------------------------- table 三 / 四 measures
+
+APPLICANT_COLUMNS = ("natural", "business", "research", "public_interest", "legal_services", "other_org")
+APPLICANT_LABELS = {"natural": "自然人", "business": "商业企业", "research": "科研机构",
+                    "public_interest": "社会公益组织", "legal_services": "法律服务机构", "other_org": "其他组织"}
+# Outcome groups of table 三 in the template's order; their row codes come from the crosswalk.
+OUTCOME_GROUPS = ("予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理")
+REFUSAL_LABELS = {
+    "refuse_state_secret": "国家秘密", "refuse_law": "法律行政法规禁止", "refuse_safety": "三安全一稳定",
+    "refuse_third_party": "第三方合法权益", "refuse_internal": "内部事务信息", "refuse_process": "过程性信息",
+    "refuse_enforcement": "行政执法案卷", "refuse_query": "行政查询事项",
+}
+
+
+def cell_values(tables: pd.DataFrame, table: str = "table3", col_code: str | None = "total") -> pd.DataFrame:
+    """One row per report, one column per ``row_code`` of ``table`` (NA where blank or unread).
+
+    Only cells with status ``ok`` or ``blank`` are used: an ``uncertain`` cell (several
+    readings) is NA here rather than one guessed reading.
+    """
+    part = tables[tables["table"].eq(table)]
+    if col_code is not None:
+        part = part[part["col_code"].eq(col_code)]
+    if "status" in part:
+        part = part[part["status"].isin(["ok", "blank"])]
+    if part.empty:
+        return pd.DataFrame(index=pd.Index([], name="report_id"))
+    values = pd.to_numeric(part["value"], errors="coerce")
+    wide = (part.assign(value=values)
+            .pivot_table(index="report_id", columns="row_code", values="value", aggfunc="first", dropna=False))
+    wide.columns.name = None
+    return wide
+
+
+def outcome_row_codes() -> dict[str, list[str]]:
+    """Row codes of table 三 per outcome group (``不予公开`` → its eight reasons…), from the crosswalk."""
+    from .spec import table_spec
+
+    rows = table_spec("table3_rows")
+    codes: dict[str, list[str]] = {label: [] for label in OUTCOME_GROUPS}
+    for group, code in zip(rows["group"], rows["row_code"]):
+        label = re.sub(r"^（.）", "", group)
+        if label in codes:
+            codes[label].append(code)
+    return codes
+
+
+def _sum_codes(wide: pd.DataFrame, codes: list[str]) -> pd.Series:
+    present = [c for c in codes if c in wide.columns]
+    if not present:
+        return pd.Series(pd.NA, index=wide.index, dtype="Float64")
+    return wide[present].astype("Float64").sum(axis=1, min_count=1)
+
+
+def _group_keys(reports: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    cols = ["report_id", *[c for c in by if c != "report_id"]]
+    return reports[cols].drop_duplicates("report_id")
+
+
+def report_measures(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per report: requests received, outcome counts, 公开率, 复议/诉讼 counts and rates.
+
+    ``open_rate`` = 予以公开 / （七）总计, ``disclosed_rate`` = (予以公开 + 部分公开) /
+    （七）总计; ``review_per_100`` and ``litigation_per_100`` relate table 四's totals to
+    the requests received. NA where a figure is blank or the denominator is 0 or blank.
+    """
+    base = with_agency_columns(reports)[["report_id", "agency", "agency_key", "year", "level", "region"]]
+    t3 = cell_values(tables, "table3", "total")
+    t4 = cell_values(tables, "table4", "total")
+    out = pd.DataFrame(index=pd.Index(base["report_id"], name="report_id"))
+    get3 = t3.reindex(out.index)
+    out["received"] = get3["received"] if "received" in get3 else pd.NA
+    out["outcomes_total"] = get3["total"] if "total" in get3 else pd.NA
+    for label, codes in outcome_row_codes().items():
+        out[label] = _sum_codes(get3, codes)
+    get4 = t4.reindex(out.index)
+    out["review"] = get4["review"] if "review" in get4 else pd.NA
+    lit = [c for c in ("litigation_direct", "litigation_after_review") if c in get4]
+    out["litigation"] = get4[lit].astype("Float64").sum(axis=1, min_count=1) if lit else pd.NA
+    out = out.astype("Float64")
+    denominator = out["outcomes_total"].where(out["outcomes_total"] > 0)
+    out["open_rate"] = out["予以公开"] / denominator
+    out["disclosed_rate"] = (out["予以公开"] + out["部分公开"]) / denominator
+    received = out["received"].where(out["received"] > 0)
+    out["review_per_100"] = out["review"] / received * 100
+    out["litigation_per_100"] = out["litigation"] / received * 100
+    return base.merge(out.reset_index(), on="report_id", how="left")
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> float | None:
+    both = num.notna() & den.notna()
+    total = den[both].sum()
+    return float(num[both].sum() / total) if total else None
+
+
+def volume_by(measures: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """Requests received per group: reports with a figure, total, mean, median."""
+    by = list(by)
+    if measures.empty:
+        return pd.DataFrame(columns=[*by, "n_reports", "received_total", "received_mean", "received_median"])
+    grouped = measures.dropna(subset=["received"]).groupby(by, dropna=False)["received"]
+    out = grouped.agg(n_reports="count", received_total="sum", received_mean="mean", received_median="median")
+    return out.reset_index()
+
+
+def outcome_mix(measures: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """Share of each outcome group among all outcomes per group (pooled), plus 公开率.
+
+    Pools the counts of reports whose （七）总计 is reported; ``n_reports`` says how many.
+    """
+    by = list(by)
+    cols = list(OUTCOME_GROUPS)
+    if measures.empty:
+        return pd.DataFrame(columns=[*by, "n_reports", *cols, "open_rate", "disclosed_rate"])
+    rows = []
+    for key, group in measures.dropna(subset=["outcomes_total"]).groupby(by, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        total = group["outcomes_total"].sum()
+        row = dict(zip(by, key, strict=True), n_reports=len(group))
+        for col in cols:
+            row[col] = float(group[col].sum() / total) if total else None
+        row["open_rate"] = _ratio(group["予以公开"], group["outcomes_total"])
+        row["disclosed_rate"] = _ratio(group["予以公开"] + group["部分公开"], group["outcomes_total"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, "n_reports", *cols, "open_rate", "disclosed_rate"])
+
+
+def applicant_mix(tables: pd.DataFrame, reports: pd.DataFrame, by: Sequence[str] = ("year",),
+                  row_code: str = "received") -> pd.DataFrame:
+    """Share of each applicant type among the requests of ``row_code`` per group.
+
+    Uses only reports that fill every applicant column of that row (a report giving
+    only the 总计 column says nothing about who asked).
+    """
+    by = list(by)
+    labels = [APPLICANT_LABELS[c] for c in APPLICANT_COLUMNS]
+    part = tables[tables["table"].eq("table3") & tables["row_code"].eq(row_code)
+                  & tables["col_code"].isin(APPLICANT_COLUMNS)]
+    if "status" in part:
+        part = part[part["status"].isin(["ok", "blank"])]
+    if part.empty:
+        return pd.DataFrame(columns=[*by, "n_reports", *labels])
+    wide = (part.assign(value=pd.to_numeric(part["value"], errors="coerce"))
+            .pivot_table(index="report_id", columns="col_code", values="value", aggfunc="first", dropna=False))
+    wide = wide.reindex(columns=list(APPLICANT_COLUMNS)).dropna()
+    wide = wide[wide.sum(axis=1) > 0]
+    keys = _group_keys(with_agency_columns(reports), by)
+    merged = keys.merge(wide.reset_index(), on="report_id")
+    rows = []
+    for key, group in merged.groupby(by, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        total = group[list(APPLICANT_COLUMNS)].to_numpy().sum()
+        row = dict(zip(by, key, strict=True), n_reports=len(group))
+        row.update({APPLICANT_LABELS[c]: float(group[c].sum() / total) for c in APPLICANT_COLUMNS})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, "n_reports", *labels])
+
+
+def refusal_reasons(tables: pd.DataFrame, reports: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """不予公开 counts by reason (总计 column) summed per group; blank reasons are not zeros."""
+    by = list(by)
+    labels = list(REFUSAL_LABELS.values())
+    wide = cell_values(tables, "table3", "total").reindex(columns=list(REFUSAL_LABELS))
+    if wide.empty:
+        return pd.DataFrame(columns=[*by, "n_reports", *labels])
+    keys = _group_keys(with_agency_columns(reports), by)
+    merged = keys.merge(wide.reset_index(), on="report_id")
+    rows = []
+    for key, group in merged.groupby(by, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(by, key, strict=True),
+                   n_reports=int(group[list(REFUSAL_LABELS)].notna().any(axis=1).sum()))
+        row.update({label: group[code].sum(min_count=1) for code, label in REFUSAL_LABELS.items()})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, "n_reports", *labels])
+
+
+def review_litigation_by(measures: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """复议 and 诉讼 cases per 100 requests received, pooled per group."""
+    by = list(by)
+    cols = [*by, "n_reports", "review", "litigation", "review_per_100", "litigation_per_100"]
+    if measures.empty:
+        return pd.DataFrame(columns=cols)
+    rows = []
+    for key, group in measures.groupby(by, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        ok = group.dropna(subset=["received", "review", "litigation"])
+        ok = ok[ok["received"] > 0]
+        rows.append(dict(
+            zip(by, key, strict=True), n_reports=len(ok),
+            review=ok["review"].sum() if len(ok) else None, litigation=ok["litigation"].sum() if len(ok) else None,
+            review_per_100=float(ok["review"].sum() / ok["received"].sum() * 100) if len(ok) else None,
+            litigation_per_100=float(ok["litigation"].sum() / ok["received"].sum() * 100) if len(ok) else None,
+        ))
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------- data quality
+
+def _is_error(findings: pd.DataFrame) -> pd.Series:
+    return findings["severity"].astype("string").str.lower().eq("error").fillna(False)
+
+
+def error_rates_by_rule(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per rule: reports with ≥1 error, with ≥1 warning, and the share of all selected reports."""
+    cols = ["rule", "reports_with_error", "reports_with_warning", "findings", "error_rate"]
+    n = reports["report_id"].nunique()
+    if findings.empty or n == 0:
+        return pd.DataFrame(columns=cols)
+    sev = findings["severity"].astype("string").str.lower()
+    rows = []
+    for rule, group in findings.groupby("rule"):
+        gsev = sev.loc[group.index]
+        errors = group.loc[gsev.eq("error").fillna(False), "report_id"].nunique()
+        warnings = group.loc[gsev.eq("warning").fillna(False), "report_id"].nunique()
+        rows.append({"rule": rule, "reports_with_error": errors, "reports_with_warning": warnings,
+                     "findings": len(group), "error_rate": errors / n})
+    return pd.DataFrame(rows, columns=cols).sort_values(["error_rate", "rule"], ascending=[False, True],
+                                                        ignore_index=True)
+
+
+def worst_reports(findings: pd.DataFrame, reports: pd.DataFrame, n: int = 10) -> pd.DataFrame:
+    """The ``n`` reports with the most error findings (ties: most warnings, then agency/year)."""
+    cols = ["report_id", "agency", "year", "errors", "warnings", "rules"]
+    if findings.empty or reports.empty:
+        return pd.DataFrame(columns=cols)
+    sev = findings["severity"].astype("string").str.lower()
+    per = findings.assign(errors=sev.eq("error").fillna(False).astype(int),
+                          warnings=sev.eq("warning").fillna(False).astype(int))
+    agg = per.groupby("report_id").agg(
+        errors=("errors", "sum"), warnings=("warnings", "sum"),
+        rules=("rule", lambda s: "、".join(sorted(set(map(str, s))))))
+    out = reports[["report_id", "agency", "year"]].merge(agg.reset_index(), on="report_id")
+    out = out[(out["errors"] > 0) | (out["warnings"] > 0)]
+    return out.sort_values(["errors", "warnings", "agency", "year"], ascending=[False, False, True, True])\
+        .head(n).reset_index(drop=True)[cols]
+
+
+def cross_year_findings(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Findings of the cross-year rules (ids starting with ``X`` other than the text-vs-table X4/X5)."""
+    cols = ["agency", "year", *FINDING_COLUMNS]
+    if findings.empty:
+        return pd.DataFrame(columns=cols)
+    rules = findings["rule"].astype("string")
+    part = findings[rules.str.match(r"^X[1-3]").fillna(False)]
+    out = reports[["report_id", "agency", "year"]].merge(part, on="report_id")
+    return out.sort_values(["agency", "year", "rule"], ignore_index=True)[[c for c in cols if c in out]]
+
+
+def cell_status_summary(tables: pd.DataFrame, reports: pd.DataFrame, by: Sequence[str] = ("year",)) -> pd.DataFrame:
+    """Share of table cells per status (ok/blank/uncertain/missing) per group: the extraction's uncertainty."""
+    by = list(by)
+    statuses = ["ok", "blank", "uncertain", "missing"]
+    if tables.empty:
+        return pd.DataFrame(columns=[*by, "n_reports", "cells", *statuses])
+    keys = _group_keys(with_agency_columns(reports), by)
+    merged = keys.merge(tables[["report_id", "status"]], on="report_id")
+    rows = []
+    for key, group in merged.groupby(by, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        counts = group["status"].value_counts()
+        row = dict(zip(by, key, strict=True), n_reports=group["report_id"].nunique(), cells=len(group))
+        row.update({s: float(counts.get(s, 0) / len(group)) for s in statuses})
+        rows.append(row)
+    return pd.DataFrame(rows, columns=[*by, "n_reports", "cells", *statuses])
+
+
+# ---------------------------------------------------------------- narrative: themes, copying, promises
+
+def theme_list(value) -> list[str]:
+    """Themes of one statement as a list, whether stored as list, JSON text or ``;``-separated text."""
+    if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return sorted({str(v) for v in value if str(v)})
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return sorted({str(v) for v in json.loads(text) if str(v)})
+        except ValueError:
+            pass
+    return sorted({part.strip() for part in re.split(r"[;；,，|]", text) if part.strip()})
+
+
+def _statements_with_meta(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    meta = with_agency_columns(reports)[["report_id", "agency", "agency_key", "year", "level", "region"]]
+    return statements.merge(meta, on="report_id", how="inner")
+
+
+def theme_frequencies(statements: pd.DataFrame, reports: pd.DataFrame, by: Sequence[str] = ("year",),
+                      kind: str = "problem") -> pd.DataFrame:
+    """Per group and theme: statements of ``kind`` naming the theme and share of reports that do.
+
+    ``report_share`` divides by the reports of the group that state anything of ``kind``.
+    """
+    by = list(by)
+    cols = [*by, "theme", "statements", "reports", "report_share"]
+    merged = _statements_with_meta(statements[statements["kind"].eq(kind)], reports)
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme")
+    base = merged.groupby(by, dropna=False)["report_id"].nunique().rename("group_reports")
+    themed = merged.dropna(subset=["theme"])
+    if themed.empty:
+        return pd.DataFrame(columns=cols)
+    out = themed.groupby([*by, "theme"], dropna=False).agg(statements=("report_id", "size"),
+                                                           reports=("report_id", "nunique")).reset_index()
+    out = out.merge(base.reset_index(), on=by)
+    out["report_share"] = out["reports"] / out["group_reports"]
+    return out.sort_values([*by, "reports", "theme"], ascending=[True] * len(by) + [False, True],
+                           ignore_index=True)[cols]
+
+
+def problems_vs_measures(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per theme: reports naming it as a problem, as a measure, and both (problem answered by a measure).
+
+    ``answered_share`` = reports with both / reports naming the problem; a problem theme
+    that no measure of the same report addresses shows as a low share.
+    """
+    cols = ["theme", "problem_reports", "measure_reports", "both", "answered_share"]
+    merged = _statements_with_meta(statements[statements["kind"].isin(["problem", "measure"])], reports)
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme").dropna(subset=["theme"])
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    sets = merged.groupby(["theme", "kind"])["report_id"].agg(set).unstack("kind")
+    rows = []
+    for theme, row in sets.iterrows():
+        problems = row.get("problem") if isinstance(row.get("problem"), set) else set()
+        measures = row.get("measure") if isinstance(row.get("measure"), set) else set()
+        both = len(problems & measures)
+        rows.append({"theme": theme, "problem_reports": len(problems), "measure_reports": len(measures),
+                     "both": both, "answered_share": both / len(problems) if problems else None})
+    return pd.DataFrame(rows, columns=cols).sort_values(["problem_reports", "theme"], ascending=[False, True],
+                                                        ignore_index=True)
+
+
+_SELF = re.compile(r"(我|本)(局|委|厅|办|院|署|部|府|中心|单位|机关|区|县|市|镇|街道)")
+
+
+def normalize_statement(text: str) -> str:
+    """A comparison key for a statement: NFKC, self-references unified, digits, punctuation and spaces dropped."""
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    text = _SELF.sub("本机关", text)
+    text = re.sub(r"\d+", "", text)
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+def _shingles(text: str, k: int = 3) -> set[str]:
+    return {text[i:i + k] for i in range(max(1, len(text) - k + 1))} if text else set()
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character 3-grams of two normalised statements (0–1)."""
+    sa, sb = _shingles(normalize_statement(a)), _shingles(normalize_statement(b))
+    if not sa or not sb:
+        return 0.0
+    return len(sa & sb) / len(sa | sb)
+
+
+def copy_rates(statements: pd.DataFrame, reports: pd.DataFrame, *, threshold: float = 0.8,
+               kinds: Sequence[str] = ("problem", "measure")) -> pd.DataFrame:
+    """Per agency and year t with a report for t−1: share of t's statements repeated from t−1.
+
+    A statement counts as repeated when its 3-gram similarity to some statement of the
+    same agency's previous-year report reaches ``threshold`` (0.8: wording kept, a few
+    words or numbers changed).
+    """
+    cols = ["agency", "agency_key", "year", "statements", "repeated", "copy_rate"]
+    merged = _statements_with_meta(statements[statements["kind"].isin(list(kinds))], reports)
+    merged = merged.dropna(subset=["year"])
+    merged = merged[merged["agency_key"].ne("")]
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged = merged.assign(shingles=merged["text"].map(lambda t: _shingles(normalize_statement(t))))
+    rows = []
+    for agency_key, group in merged.groupby("agency_key"):
+        by_year = {int(y): g for y, g in group.groupby("year")}
+        for year, current in sorted(by_year.items()):
+            previous = by_year.get(year - 1)
+            if previous is None:
+                continue
+            prev_sets = [s for s in previous["shingles"] if s]
+            repeated = sum(1 for s in current["shingles"]
+                           if s and any(len(s & p) / len(s | p) >= threshold for p in prev_sets))
+            rows.append({"agency": current["agency"].iloc[0], "agency_key": agency_key, "year": year,
+                         "statements": len(current), "repeated": repeated,
+                         "copy_rate": repeated / len(current) if len(current) else None})
+    return pd.DataFrame(rows, columns=cols).sort_values(["agency_key", "year"], ignore_index=True)
+
+
+def boilerplate_clusters(statements: pd.DataFrame, reports: pd.DataFrame, *, min_agencies: int = 2,
+                         min_chars: int = 8) -> pd.DataFrame:
+    """Statements worded identically (after normalisation) by at least ``min_agencies`` agencies.
+
+    Normalisation unifies self-references (我局/本委… → 本机关) and drops digits and
+    punctuation, so the clusters are text shared across agencies, not within one.
+    """
+    cols = ["key", "kind", "agencies", "reports", "years", "example"]
+    merged = _statements_with_meta(statements, reports)
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged = merged.assign(key=merged["text"].map(normalize_statement))
+    merged = merged[merged["key"].str.len() >= min_chars]
+    merged = merged[merged["agency_key"].ne("")]
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    out = merged.groupby("key").agg(
+        kind=("kind", lambda s: s.mode().iloc[0] if not s.mode().empty else ""),
+        agencies=("agency_key", "nunique"), reports=("report_id", "nunique"),
+        years=("year", lambda s: "、".join(str(int(y)) for y in sorted(set(s.dropna())))),
+        example=("text", "first")).reset_index()
+    out = out[out["agencies"] >= min_agencies]
+    return out.sort_values(["agencies", "reports", "key"], ascending=[False, False, True], ignore_index=True)[cols]
+
+
+def promise_tracking(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """Per agency and year t: themes promised as measures in t, and whether they recur as problems in t+1.
+
+    ``recurring`` lists promised themes the next report again names as problems — a
+    promise that by the agency's own account did not solve the problem.
+    """
+    cols = ["agency", "agency_key", "year", "promised", "next_problems", "recurring", "recurring_share"]
+    merged = _statements_with_meta(statements[statements["kind"].isin(["problem", "measure"])], reports)
+    merged = merged.dropna(subset=["year"])
+    merged = merged[merged["agency_key"].ne("")]
+    if merged.empty:
+        return pd.DataFrame(columns=cols)
+    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme").dropna(subset=["theme"])
+    rows = []
+    for agency_key, group in merged.groupby("agency_key"):
+        themes = {(int(y), k): set(g["theme"]) for (y, k), g in group.groupby(["year", "kind"])}
+        years = sorted({y for y, _ in themes})
+        for year in years:
+            if year + 1 not in years:
+                continue
+            promised = themes.get((year, "measure"), set())
+            if not promised:
+                continue
+            next_problems = themes.get((year + 1, "problem"), set())
+            recurring = promised & next_problems
+            rows.append({"agency": group["agency"].iloc[0], "agency_key": agency_key, "year": year,
+                         "promised": "、".join(sorted(promised)), "next_problems": "、".join(sorted(next_problems)),
+                         "recurring": "、".join(sorted(recurring)), "recurring_share": len(recurring) / len(promised)})
+    return pd.DataFrame(rows, columns=cols)
+
+
+# ---------------------------------------------------------------- agencies side by side
+
+def agencies_with_most_years(reports: pd.DataFrame, n: int = 3) -> list[str]:
+    """Names of the ``n`` agencies with the most distinct report years (ties by name), for comparisons."""
+    frame = with_agency_columns(reports)
+    frame = frame[frame["agency_key"].ne("")].dropna(subset=["year"])
+    if frame.empty:
+        return []
+    counts = frame.groupby("agency_key").agg(years=("year", "nunique"), agency=("agency", "first"))
+    counts = counts.reset_index().sort_values(["years", "agency_key"], ascending=[False, True])
+    return list(counts["agency"].head(n))
+
+
+def agency_panel(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per agency and year: requests, 公开率, 复议/诉讼, errors found, problems and measures stated, copy rate."""
+    reports = with_agency_columns(frames["reports"])
+    measures = report_measures(frames["tables"], reports)
+    findings = frames["findings"]
+    errors = findings[_is_error(findings)].groupby("report_id").size() if not findings.empty else None
+    panel = measures.assign(errors=measures["report_id"].map(errors).fillna(0).astype(int)
+                            if errors is not None else 0)
+    statements = frames["statements"]
+    for kind, label in (("problem", "problems"), ("measure", "measures")):
+        counts = statements[statements["kind"].eq(kind)].groupby("report_id").size()
+        panel[label] = panel["report_id"].map(counts).fillna(0).astype(int)
+    copies = copy_rates(statements, reports).set_index(["agency_key", "year"])["copy_rate"]
+    keys = pd.MultiIndex.from_arrays([panel["agency_key"], panel["year"]])
+    panel["copy_rate"] = copies.reindex(keys).to_numpy() if not copies.empty else None
+    cols = ["agency", "agency_key", "year", "received", "open_rate", "disclosed_rate", "review", "litigation",
+            "errors", "problems", "measures", "copy_rate", "report_id"]
+    return panel.sort_values(["agency_key", "year"], ignore_index=True)[cols]

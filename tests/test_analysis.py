@@ -1,0 +1,209 @@
+"""Corpus analyses over hand-built frames (fictional agencies and numbers)."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from gdtools import analysis as an
+from gdtools.model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
+
+
+def _reports(rows):
+    frame = pd.DataFrame([{**dict.fromkeys(REPORT_COLUMNS), "status": "ok", **r} for r in rows])
+    return frame[REPORT_COLUMNS]
+
+
+def _cells(report_id, table, values, status="ok"):
+    """values: {(row_code, col_code): number or None}"""
+    return [{**dict.fromkeys(TABLE_COLUMNS), "report_id": report_id, "table": table, "row_code": r,
+             "col_code": c, "value": v, "status": "blank" if v is None else status}
+            for (r, c), v in values.items()]
+
+
+def _statements(rows):
+    return pd.DataFrame([{**dict.fromkeys(STATEMENT_COLUMNS), **r} for r in rows])[STATEMENT_COLUMNS]
+
+
+@pytest.fixture
+def frames():
+    reports = _reports([
+        {"report_id": "a19", "agency": "甲省乙市科技局", "year": 2019},
+        {"report_id": "a20", "agency": "甲省乙市科技局", "year": 2020},
+        {"report_id": "b20", "agency": "山西省教育厅", "year": 2020},
+        {"report_id": "c20", "agency": "某县民政局", "year": 2020, "status": "error"},
+    ])
+    tables = pd.DataFrame(
+        _cells("a19", "table3", {("received", "total"): 10, ("total", "total"): 10, ("open", "total"): 6,
+                                  ("partial", "total"): 2, ("refuse_state_secret", "total"): 1,
+                                  ("refuse_third_party", "total"): None, ("unable_not_held", "total"): 1,
+                                  ("received", "natural"): 8, ("received", "business"): 2,
+                                  ("received", "research"): 0, ("received", "public_interest"): 0,
+                                  ("received", "legal_services"): 0, ("received", "other_org"): 0})
+        + _cells("a19", "table4", {("review", "total"): 1, ("litigation_direct", "total"): 0,
+                                    ("litigation_after_review", "total"): None})
+        + _cells("a20", "table3", {("received", "total"): 30, ("total", "total"): 20, ("open", "total"): 5,
+                                    ("partial", "total"): None, ("refuse_law", "total"): 15,
+                                    ("received", "natural"): 30, ("received", "business"): None})
+        + _cells("b20", "table3", {("received", "total"): 0, ("total", "total"): 0, ("open", "total"): 7},
+                 status="uncertain")
+    )[TABLE_COLUMNS]
+    findings = pd.DataFrame([
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "R1", "severity": "error"},
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "R1", "severity": "error"},
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "X1", "severity": "warning"},
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "b20", "rule": "R2", "severity": "error"},
+    ])[FINDING_COLUMNS]
+    statements = _statements([
+        {"report_id": "a19", "kind": "problem", "text": "我局信息公开工作人员力量不足。", "themes": ["人员"]},
+        {"report_id": "a19", "kind": "measure", "text": "下一步将加强业务培训，提升能力。", "themes": '["培训"]'},
+        {"report_id": "a20", "kind": "problem", "text": "本局信息公开工作人员力量不足", "themes": "培训;人员"},
+        {"report_id": "a20", "kind": "measure", "text": "将拓展公开渠道和形式。", "themes": ["形式"]},
+        {"report_id": "b20", "kind": "problem", "text": "本厅信息公开工作人员力量不足。", "themes": ["人员"]},
+        {"report_id": "c20", "kind": "problem", "text": "无法读取的报告", "themes": ["人员"]},
+    ])
+    return {"reports": reports, "tables": tables, "findings": findings, "statements": statements}
+
+
+@pytest.mark.parametrize("name, level", [
+    ("国务院办公厅", "国家级"), ("教育部", "国家级"), ("山西省教育厅", "省级"), ("上海市科学技术委员会", "省级"),
+    ("上海市徐汇区人民政府", "县级"), ("河北省石家庄市科技局", "市级"), ("朔州市科技局", "市级"),
+    ("某某县民政局", "县级"), ("广西壮族自治区民政厅", "省级"), ("某某综合实验区管委会", "其他"), ("", "未知"),
+])
+def test_agency_level(name, level):
+    assert an.agency_level(name) == level
+
+
+def test_agency_region():
+    assert an.agency_region("河北省科学技术厅") == "河北"
+    assert an.agency_region("内蒙古自治区财政厅") == "内蒙古"
+    assert an.agency_region("朔州市科技局") == "未识别"
+
+
+def test_report_folder_prefers_reports_subfolder(tmp_path):
+    assert an.report_folder(tmp_path) == tmp_path
+    (tmp_path / "reports").mkdir()
+    assert an.report_folder(tmp_path) == tmp_path / "reports"
+
+
+def test_select_keeps_ok_reports_and_filters_every_frame(frames):
+    sel = an.select(frames, years=[2020])
+    assert list(sel["reports"]["report_id"]) == ["a20", "b20"]  # c20 failed to read
+    assert set(sel["tables"]["report_id"]) == {"a20", "b20"}
+    assert set(sel["statements"]["report_id"]) == {"a20", "b20"}
+    empty = an.select(frames, years=[1999])
+    assert empty["reports"].empty and empty["tables"].empty and list(empty["tables"].columns) == TABLE_COLUMNS
+    assert an.describe_selection(empty["reports"]).empty
+    assert list(an.select(frames, levels=["省级"])["reports"]["report_id"]) == ["b20"]
+
+
+def test_report_measures_blank_is_not_zero(frames):
+    sel = an.select(frames)
+    m = an.report_measures(sel["tables"], sel["reports"]).set_index("report_id")
+    assert m.loc["a19", "received"] == 10
+    assert m.loc["a19", "不予公开"] == 1  # the blank reason is not added as 0 but does not blank the sum
+    assert m.loc["a19", "open_rate"] == pytest.approx(0.6)
+    assert m.loc["a19", "disclosed_rate"] == pytest.approx(0.8)
+    assert m.loc["a19", "review_per_100"] == pytest.approx(10)
+    assert m.loc["a19", "litigation"] == 0
+    assert pd.isna(m.loc["a20", "部分公开"]) and pd.isna(m.loc["a20", "disclosed_rate"])
+    assert pd.isna(m.loc["a20", "review"])
+    assert m.loc["a20", "open_rate"] == pytest.approx(0.25)
+    # uncertain cells are not used at all
+    assert pd.isna(m.loc["b20", "received"]) and pd.isna(m.loc["b20", "open_rate"])
+
+
+def test_volume_and_outcome_mix(frames):
+    sel = an.select(frames)
+    m = an.report_measures(sel["tables"], sel["reports"])
+    vol = an.volume_by(m, ["year"]).set_index("year")
+    assert vol.loc[2020, "received_total"] == 30 and vol.loc[2020, "n_reports"] == 1
+    mix = an.outcome_mix(m, ["year"]).set_index("year")
+    assert mix.loc[2019, "予以公开"] == pytest.approx(0.6)
+    assert mix.loc[2019, "无法提供"] == pytest.approx(0.1)
+    assert mix.loc[2020, "不予公开"] == pytest.approx(0.75)
+    assert an.outcome_mix(m.iloc[0:0]).empty
+
+
+def test_applicant_mix_needs_every_applicant_column(frames):
+    sel = an.select(frames)
+    mix = an.applicant_mix(sel["tables"], sel["reports"], ["year"])
+    assert list(mix["year"]) == [2019]  # a20 leaves 商业企业 blank: not used
+    assert mix.iloc[0]["自然人"] == pytest.approx(0.8) and mix.iloc[0]["商业企业"] == pytest.approx(0.2)
+
+
+def test_refusal_reasons_and_review(frames):
+    sel = an.select(frames)
+    reasons = an.refusal_reasons(sel["tables"], sel["reports"], ["year"]).set_index("year")
+    assert reasons.loc[2019, "国家秘密"] == 1 and pd.isna(reasons.loc[2019, "第三方合法权益"])
+    assert reasons.loc[2020, "法律行政法规禁止"] == 15
+    m = an.report_measures(sel["tables"], sel["reports"])
+    rl = an.review_litigation_by(m, ["year"]).set_index("year")
+    assert rl.loc[2019, "review_per_100"] == pytest.approx(10) and rl.loc[2020, "n_reports"] == 0
+
+
+def test_quality_summaries(frames):
+    sel = an.select(frames)
+    rates = an.error_rates_by_rule(sel["findings"], sel["reports"]).set_index("rule")
+    assert rates.loc["R1", "reports_with_error"] == 1 and rates.loc["R1", "findings"] == 2
+    assert rates.loc["R1", "error_rate"] == pytest.approx(1 / 3)
+    assert rates.loc["X1", "reports_with_error"] == 0 and rates.loc["X1", "reports_with_warning"] == 1
+    worst = an.worst_reports(sel["findings"], sel["reports"], n=5)
+    assert list(worst["report_id"]) == ["a20", "b20"] and worst.iloc[0]["errors"] == 2
+    assert list(an.cross_year_findings(sel["findings"], sel["reports"])["rule"]) == ["X1"]
+    status = an.cell_status_summary(sel["tables"], sel["reports"], ["year"]).set_index("year")
+    assert status.loc[2020, "uncertain"] == pytest.approx(3 / 10)  # b20: 3 uncertain of 7 + 3 cells
+    assert math.isclose(status.loc[2019, ["ok", "blank", "uncertain", "missing"]].sum(), 1.0)
+
+
+def test_theme_list_formats():
+    assert an.theme_list(["b", "a", "a"]) == ["a", "b"]
+    assert an.theme_list('["人员", "培训"]') == ["人员", "培训"]
+    assert an.theme_list("培训；人员") == ["人员", "培训"]
+    assert an.theme_list(None) == [] and an.theme_list(float("nan")) == []
+
+
+def test_theme_frequencies_and_problems_vs_measures(frames):
+    sel = an.select(frames)
+    freq = an.theme_frequencies(sel["statements"], sel["reports"], ["year"], kind="problem")
+    y2020 = freq[freq["year"] == 2020].set_index("theme")
+    assert y2020.loc["人员", "reports"] == 2 and y2020.loc["人员", "report_share"] == 1.0
+    assert y2020.loc["培训", "reports"] == 1
+    pvm = an.problems_vs_measures(sel["statements"], sel["reports"]).set_index("theme")
+    assert pvm.loc["人员", "problem_reports"] == 3 and pvm.loc["人员", "both"] == 0
+    assert pvm.loc["培训", "both"] == 0 and pvm.loc["培训", "measure_reports"] == 1
+    assert pd.isna(pvm.loc["形式", "answered_share"])
+
+
+def test_copy_rates_and_boilerplate(frames):
+    sel = an.select(frames)
+    assert an.normalize_statement("我局2019年共3人。") == an.normalize_statement("本局2020年共12人")
+    assert an.similarity("加强业务培训，提升能力", "加强业务培训，提升能力。") == 1.0
+    assert an.similarity("加强业务培训", "拓展公开渠道") < 0.2
+    copies = an.copy_rates(sel["statements"], sel["reports"])
+    assert list(copies["year"]) == [2020]
+    assert copies.iloc[0]["repeated"] == 1 and copies.iloc[0]["copy_rate"] == pytest.approx(0.5)
+    clusters = an.boilerplate_clusters(sel["statements"], sel["reports"])
+    assert len(clusters) == 1 and clusters.iloc[0]["agencies"] == 2 and clusters.iloc[0]["reports"] == 3
+
+
+def test_promise_tracking(frames):
+    sel = an.select(frames)
+    track = an.promise_tracking(sel["statements"], sel["reports"])
+    assert len(track) == 1
+    row = track.iloc[0]
+    assert row["year"] == 2019 and row["promised"] == "培训" and row["recurring"] == "培训"
+    assert row["recurring_share"] == 1.0
+
+
+def test_agency_panel_and_picking(frames):
+    sel = an.select(frames)
+    assert an.agencies_with_most_years(sel["reports"], n=1) == ["甲省乙市科技局"]
+    panel = an.agency_panel(sel)
+    a20 = panel.set_index("report_id").loc["a20"]
+    assert a20["errors"] == 2 and a20["problems"] == 1 and a20["copy_rate"] == pytest.approx(0.5)
+    assert panel.set_index("report_id").loc["a19", "errors"] == 0
+    empty = an.agency_panel(an.select(frames, years=[1999]))
+    assert empty.empty

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 
 # Bracketed qualifiers real reports and catalogues add: （管委会）, （江苏省）, （市科委）…
 _BRACKETS = re.compile(r"[（(【\[][^）)】\]]{0,20}[）)】\]]")
@@ -43,12 +44,35 @@ def normalize_agency(name: str | None) -> str:
     return text
 
 
+_COUNTY_HEAD = re.compile(r"^[\u4e00-\u9fff]{1,4}[区县旗]")
+
+
+# Characters that end the words before a place name ("由淮安市…", "在淮安市…").
+_FUNCTION_CHARS = set("由在对的是和与及据向为经将把被从于请至、，。：")
+
+
+def _city_before(text: str, end: int) -> str:
+    """The city name ending at ``end`` (2-3 characters plus 市/州/盟)."""
+    start = end - 3
+    if start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff" and text[start - 1] not in _FUNCTION_CHARS:
+        start -= 1
+    return text[start:end]
+
+
 def complete_agency(name: str, text: str) -> str:
-    """Prefix a name that starts with a bare 省 (``省人社厅``) with the province ``text`` names most.
+    """Complete a short name from the body: ``省人社厅`` gets the province ``text`` names most,
+    ``洪泽区人民政府`` the city the body prints before it (``淮安市洪泽区…``).
 
     >>> complete_agency("省教育厅", "河北省人民政府办公厅…河北省…")
     '河北省教育厅'
+    >>> complete_agency("甲乙区人民政府", "本报告由丙丁市甲乙区人民政府办公室编制")
+    '丙丁市甲乙区人民政府'
     """
+    county = _COUNTY_HEAD.match(name)
+    if county:
+        cities = Counter(_city_before(text, m.start()) for m in re.finditer(
+            r"(?<=[\u4e00-\u9fff]{2}[市州盟])" + re.escape(county.group(0)), text))
+        return cities.most_common(1)[0][0] + name if cities else name
     if not name.startswith("省"):
         return name
     counts = {p: text.count(p) for p in PROVINCES if p.endswith("省")}

@@ -53,6 +53,10 @@ def _parse(fmt: str, data: bytes, path: Path, limits: Limits):
         from .html import load_html
         text, encoding, blocks = load_html(data, source)
         return text, encoding, blocks, []
+    if fmt == "pdf":
+        from .pdf import load_pdf
+        text, blocks, pages = load_pdf(data, source, limits)
+        return text, None, blocks, pages
     raise UnsupportedFormat(
         f"不支持的文件格式 ({fmt}); gdtools reads .txt, .md, .html, .docx, .pdf and .doc", source)
 

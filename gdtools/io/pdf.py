@@ -1,0 +1,173 @@
+"""PDF reports: the text layer via pdfplumber, tables as grids, page numbers kept only as provenance.
+
+Page numbers (``- 3 -``, ``第3页``) and running headers/footers repeated on most pages
+are dropped from the text; wrapped lines are joined back into paragraphs when a line
+runs to the right margin (the next line continues the sentence).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+
+from ..errors import NotAReport, ReadError
+from ..model import Block, Cell
+from .blocks import assemble, clean_cell
+from .limits import Limits
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－_·•]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－_·•])?\s*$")
+# A line starting like this begins a new item even when the previous line was full.
+_NEW_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|第[一二三四五六七八九十\d]+)")
+_SENTENCE_END = tuple("。！？：；”」』)）")
+
+
+def _inside(obj: dict, boxes: list[tuple[float, float, float, float]]) -> bool:
+    cx = (obj["x0"] + obj["x1"]) / 2
+    cy = (obj["top"] + obj["bottom"]) / 2
+    return any(x0 - 1 <= cx <= x1 + 1 and top - 1 <= cy <= bottom + 1 for x0, top, x1, bottom in boxes)
+
+
+def _edges(values: list[float]) -> list[float]:
+    out: list[float] = []
+    for v in sorted(values):
+        if not out or v - out[-1] > 2.0:
+            out.append(v)
+    return out
+
+
+def _index(edges: list[float], value: float) -> int:
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+
+
+def table_grid(table) -> list[list[Cell]]:
+    """A pdfplumber table as a grid of cells with spans derived from the cell boxes."""
+    texts = table.extract()
+    boxes = [cell for row in table.rows for cell in row.cells if cell is not None]
+    if not boxes:
+        return []
+    xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
+    ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    grid: list[list[Cell]] = []
+    for row, row_texts in zip(table.rows, texts):
+        cells = []
+        for box, text in zip(row.cells, row_texts):
+            if box is None:
+                continue
+            colspan = max(1, _index(xs, box[2]) - _index(xs, box[0]))
+            rowspan = max(1, _index(ys, box[3]) - _index(ys, box[1]))
+            cells.append(Cell(clean_cell(text or ""), rowspan=rowspan, colspan=colspan))
+        if cells:
+            grid.append(cells)
+    return grid
+
+
+def _page_items(page) -> list[tuple[float, str, object]]:
+    """(top, kind, payload) in reading order: text lines outside tables and table grids."""
+    tables = []
+    for table in page.find_tables():
+        grid = table_grid(table)
+        # Some PDFs frame their body text with ruling lines; a one-column "table" is prose.
+        if grid and sum(len(row) >= 2 for row in grid) >= max(1, len(grid) // 2):
+            tables.append((table.bbox, grid))
+    boxes = [bbox for bbox, _ in tables]
+    items: list[tuple[float, str, object]] = []
+    for line in page.extract_text_lines(keep_blank_chars=False):
+        if not _inside(line, boxes) and line["text"].strip():
+            items.append((line["top"], "line", line))
+    for bbox, grid in tables:
+        items.append((bbox[1], "table", grid))
+    items.sort(key=lambda item: item[0])
+    return items
+
+
+def _furniture(pages_lines: list[list[str]]) -> set[str]:
+    """Running headers/footers: the same short first/last line on most pages."""
+    if len(pages_lines) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages_lines:
+        edge = {ln for ln in lines[:2] + lines[-2:]}
+        counts.update(edge)
+    return {ln for ln, n in counts.items() if n >= max(3, 0.6 * len(pages_lines)) and len(ln) <= 40}
+
+
+def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
+    """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except PDFPasswordIncorrect as exc:
+        raise ReadError("PDF 已加密 (encrypted, needs a password); save an unencrypted copy", source) from exc
+    except (PDFSyntaxError, ValueError, KeyError, TypeError, AssertionError) as exc:
+        raise ReadError(f"PDF 已损坏或不完整 (damaged or truncated: {type(exc).__name__}); "
+                        "download the file again", source) from exc
+    except Exception as exc:  # pdfminer raises many unrelated types on damaged files
+        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
+            raise ReadError("PDF 已加密 (encrypted); save an unencrypted copy", source) from exc
+        raise ReadError(f"PDF 无法打开 ({type(exc).__name__}: {exc}); download the file again", source) from exc
+    with pdf:
+        try:
+            pages = list(pdf.pages)
+            limits.check_pages(len(pages), source)
+            per_page = [(number, _page_items(page)) for number, page in enumerate(pages, start=1)]
+        except ReadError:
+            raise
+        except Exception as exc:
+            raise ReadError(f"PDF 内容无法读取 ({type(exc).__name__}); the file may be damaged or "
+                            "encrypted: download it again or save an unencrypted copy", source) from exc
+    return _layout(per_page, source)
+
+
+def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, int]]]:
+    page_lines = [[p["text"].strip() for _, kind, p in items if kind == "line"] for _, items in per_page]
+    furniture = _furniture(page_lines)
+    right = _right_margin([p["x1"] for _, items in per_page for _, kind, p in items if kind == "line"])
+    blocks: list[Block] = []
+    open_paragraph = False
+    for number, items in per_page:
+        lines = [item for item in items if item[1] == "line"]
+        edge_ids = {id(item) for item in lines[:2] + lines[-2:]}
+        for item in items:
+            _, kind, payload = item
+            if kind == "table":
+                blocks.append(Block("table", "", rows=payload, page=number))
+                open_paragraph = False
+                continue
+            text = payload["text"].strip()
+            if id(item) in edge_ids and (_PAGE_NUMBER.match(text) or text in furniture):
+                continue
+            if open_paragraph and blocks and blocks[-1].kind == "paragraph" and not _NEW_ITEM.match(text):
+                blocks[-1].text += text
+            else:
+                blocks.append(Block("paragraph", text, page=number))
+            size = _char_width(payload)
+            open_paragraph = (payload["x1"] >= right - 2 * size and not text.endswith(_SENTENCE_END)
+                              and not text[-1].isdigit())
+    if not blocks:
+        raise NotAReport("PDF 没有文字层 (no text layer: a scanned image); run OCR first", source)
+    text, blocks = assemble(blocks)
+    pages: list[tuple[int, int]] = []
+    for block in blocks:
+        if block.page is not None and (not pages or pages[-1][1] != block.page):
+            pages.append((block.start, block.page))
+    return text, blocks, pages
+
+
+def _right_margin(x1s: list[float]) -> float:
+    """Where full lines end: the 90th percentile of line ends (headings and last lines end earlier)."""
+    if not x1s:
+        return 0.0
+    ordered = sorted(x1s)
+    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def _char_width(line: dict) -> float:
+    chars = line.get("chars") or []
+    if not chars:
+        return 12.0
+    return max(1.0, sum(c["x1"] - c["x0"] for c in chars) / len(chars))

@@ -1,0 +1,941 @@
+"""Validate reports: the template's arithmetic, across years, and text against tables.
+
+The rules are data (``gdtools/spec/rules.yaml``); this module is the small engine that
+applies them to tables frames (``TABLE_COLUMNS``) and returns findings as rows
+(``FINDING_COLUMNS``), never as exceptions.
+
+Severities:
+
+- ``error`` / ``warning``: the rule is broken as printed (the rule file says which).
+- ``not_assessable``: the inputs do not decide — cells blank (blank is not zero: a
+  blank cell is "not reported", so a sum that only holds if a blank cell held some
+  number is not a failure), cells missing, or cells read ambiguously where the
+  candidate readings lead to different verdicts. The message names those cells.
+- ``ok``: one row per report and rule summarising the checks that held, so a reader sees
+  that a rule (e.g. X1 across two years) was evaluated and passed. A sum with blank
+  inputs that holds when the blanks count as nothing is ``ok``; the message says so.
+
+``validate_report`` applies the in-report rules (R1–R4, X4, X5, completeness C1–C4);
+``validate_corpus`` the cross-year rules (X1–X3) from frames alone, so a batch runner
+can apply them after a parallel pass over the reports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from .agency import normalize_agency
+from .errors import ValidationError
+from .model import BLANK, FINDING_COLUMNS, MISSING, UNCERTAIN, Report
+from .numbers_zh import NUMBER_PATTERN, parse_zh_number
+from .spec import read_text, table_spec
+
+log = logging.getLogger("gdtools")
+
+SEVERITIES = ("error", "warning", "not_assessable", "ok")
+KINDS = frozenset({"sum_equals", "cross_year_equals", "text_matches_table", "requires_mention",
+                   "present", "cells_certain"})
+TABLE_NAMES = {"table2": "表二", "table3": "表三", "table4": "表四"}
+TABLE_TITLES = {"table2": "主动公开政府信息情况", "table3": "收到和处理政府信息公开申请情况",
+                "table4": "政府信息公开行政复议、行政诉讼情况"}
+STANDARD_TEMPLATES = ("v2019", "v2021")
+# Above this many combinations of candidate readings a rule is reported not assessable.
+MAX_READINGS = 512
+_REQUIRED = ("id", "kind", "description", "source", "severity", "tolerance")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validation rule as declared in ``rules.yaml``; kind-specific keys are in ``params``."""
+
+    id: str
+    kind: str
+    description: str
+    source: str
+    severity: str
+    tolerance: float
+    params: MappingProxyType
+
+
+def parse_rules(text: str) -> tuple[Rule, ...]:
+    """Rules from YAML ``text``; raises ValidationError naming the rule and the fix when malformed."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"rules file is not valid YAML: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("rules"), list):
+        raise ValidationError("rules file must be a mapping with a list under 'rules'")
+    rules, seen = [], set()
+    for i, entry in enumerate(data["rules"]):
+        if not isinstance(entry, dict):
+            raise ValidationError(f"rule #{i + 1} must be a mapping")
+        missing = [k for k in _REQUIRED if k not in entry]
+        if missing:
+            raise ValidationError(f"rule {entry.get('id', '#' + str(i + 1))} lacks {', '.join(missing)}")
+        if entry["kind"] not in KINDS:
+            raise ValidationError(f"rule {entry['id']}: unknown kind {entry['kind']!r}; use one of {sorted(KINDS)}")
+        if entry["severity"] not in SEVERITIES[:3]:
+            raise ValidationError(f"rule {entry['id']}: severity must be error, warning or not_assessable")
+        if entry["id"] in seen:
+            raise ValidationError(f"rule id {entry['id']} is declared twice")
+        seen.add(entry["id"])
+        params = {k: v for k, v in entry.items() if k not in _REQUIRED}
+        rules.append(Rule(str(entry["id"]), entry["kind"], str(entry["description"]), str(entry["source"]),
+                          entry["severity"], float(entry["tolerance"]), MappingProxyType(params)))
+    return tuple(rules)
+
+
+@cache
+def load_rules() -> tuple[Rule, ...]:
+    """The rules shipped in ``gdtools/spec/rules.yaml``."""
+    return parse_rules(read_text("rules.yaml"))
+
+
+# --------------------------------------------------------------------------------------
+# Template knowledge from the crosswalks
+
+
+def template_key(template: Any, year: Any = None) -> str | None:
+    """``v2019`` / ``v2021`` for a template marker (``v2019``, ``2019``…), else None.
+
+    When the template is unknown, a report year from 2019 on implies the format then in force
+    (2019–2020: v2019, from 2021: v2021); the year is only used for completeness checks.
+    """
+    text = "" if template is None or (isinstance(template, float) and math.isnan(template)) else str(template)
+    m = re.search(r"(2019|2021)", text)
+    if m:
+        return "v" + m.group(1)
+    if year is not None and not text.startswith(("older", "legacy")):
+        y = _as_int(year)
+        if y is not None and y >= 2019:
+            return "v2019" if y <= 2020 else "v2021"
+    return None
+
+
+def _as_int(value: Any) -> int | None:
+    try:
+        if value is None or pd.isna(value):
+            return None
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Codes and labels of one table in one template version."""
+
+    rows: tuple[str, ...]
+    cols: tuple[str, ...]
+    row_labels: MappingProxyType      # code -> official label
+    col_labels: MappingProxyType
+    short: MappingProxyType           # row code -> short label for messages
+    cells: frozenset                  # (row, col) pairs the template has
+
+
+@cache
+def _layout(table: str, template: str | None) -> _Layout:
+    if table == "table3":
+        rows_df, cols_df = table_spec("table3_rows"), table_spec("table3_cols")
+        if template in STANDARD_TEMPLATES:
+            rows_df = rows_df[rows_df[template] != ""]
+        rows = tuple(rows_df["row_code"])
+        cols = tuple(cols_df["col_code"])
+        short = {r.row_code: r.gold_key for r in rows_df.itertuples()}
+        short["total"] = "（七）总计"
+        return _Layout(rows, cols, MappingProxyType(dict(zip(rows_df["row_code"], rows_df["label"]))),
+                       MappingProxyType(dict(zip(cols_df["col_code"], cols_df["label"]))),
+                       MappingProxyType(short), frozenset(itertools.product(rows, cols)))
+    if table == "table4":
+        rows_df, cols_df = table_spec("table4_rows"), table_spec("table4_cols")
+        rows, cols = tuple(rows_df["row_code"]), tuple(cols_df["col_code"])
+        labels = dict(zip(rows_df["row_code"], rows_df["label"]))
+        return _Layout(rows, cols, MappingProxyType(labels),
+                       MappingProxyType(dict(zip(cols_df["col_code"], cols_df["label"]))),
+                       MappingProxyType(labels), frozenset(itertools.product(rows, cols)))
+    if table == "table2":
+        spec = table_spec("table2")
+        versions = [template] if template in STANDARD_TEMPLATES else list(STANDARD_TEMPLATES)
+        keep = spec[spec[versions].ne("").any(axis=1)]
+        rows = tuple(dict.fromkeys(keep["row_code"]))
+        cols = tuple(dict.fromkeys(keep["col_code"]))
+        version = versions[0]
+        row_labels = {r.row_code: getattr(r, f"row_{version}") or r.gold_row for r in keep.itertuples()}
+        col_labels = {r.col_code: (getattr(r, version) or r.gold_col.split("|")[0]) for r in keep.itertuples()}
+        return _Layout(rows, cols, MappingProxyType(row_labels), MappingProxyType(col_labels),
+                       MappingProxyType(row_labels), frozenset(zip(keep["row_code"], keep["col_code"])))
+    raise ValidationError(f"unknown table {table!r}: use table2, table3 or table4")
+
+
+@cache
+def _groups(table: str) -> MappingProxyType:
+    """Row code -> template group (（六）其他处理 …) for tables whose versions differ in sub-rows."""
+    if table != "table3":
+        return MappingProxyType({})
+    spec = table_spec("table3_rows")
+    return MappingProxyType({r.row_code: r.group for r in spec.itertuples() if r.group})
+
+
+def _rows_for(table: str, template: str | None, cells: _Cells) -> tuple[str, ...]:
+    """The rows a report's table should have: its template's rows, except that a group printed
+    in the other version's form (real v2021 reports with the single v2019 （六）其他处理 row)
+    is taken as printed."""
+    rows = list(_layout(table, template).rows)
+    groups = _groups(table)
+    if not groups:
+        return tuple(rows)
+    if template not in STANDARD_TEMPLATES:
+        # version unknown: the rows this report has
+        return tuple(r for r in rows if cells.has_row(table, r))
+    all_rows = _layout(table, None).rows
+    for group in dict.fromkeys(groups[r] for r in rows if r in groups):
+        mine = [r for r in rows if groups.get(r) == group]
+        if any(cells.has_row(table, r) for r in mine):
+            continue
+        other = [r for r in all_rows if groups.get(r) == group and r not in mine and cells.has_row(table, r)]
+        if other:
+            at = rows.index(mine[0])
+            rows[at:at + len(mine)] = other
+    return tuple(rows)
+
+
+def _expand(codes: Sequence[str], available: Sequence[str]) -> list[str]:
+    """Codes in template order; ``prefix*`` matches every available code with that prefix."""
+    out: list[str] = []
+    for code in codes:
+        if code.endswith("*"):
+            out += [c for c in available if c.startswith(code[:-1]) and c not in out]
+        elif code in available and code not in out:
+            out.append(code)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Cells of one report
+
+
+@dataclass(frozen=True)
+class _Cell:
+    value: float | None
+    status: str
+    candidates: tuple[float | None, ...]
+    raw: str
+
+
+def _number(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip().replace(",", "")
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            n = parse_zh_number(text)
+            return None if n is None else float(n)
+    try:
+        if pd.isna(value):
+            return None
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
+    """Candidate values of an uncertain cell: a list, or JSON / ``|``-separated text of one."""
+    if raw is None:
+        return ()
+    if isinstance(raw, float) and math.isnan(raw):
+        return ()
+    if isinstance(raw, str):
+        text = raw.strip()
+        if not text:
+            return ()
+        try:
+            raw = json.loads(text)
+        except ValueError:
+            raw = re.split(r"[|;；]", text)
+    if not isinstance(raw, (list, tuple, set, frozenset)) and hasattr(raw, "tolist"):
+        raw = raw.tolist()
+    if not isinstance(raw, (list, tuple, set, frozenset)):
+        raw = [raw]
+    values = []
+    for item in raw:
+        if isinstance(item, dict):
+            item = item.get("value")
+        values.append(_number(item))
+    return tuple(dict.fromkeys(values))
+
+
+class _Cells:
+    """Lookup of one report's cells by (table, row_code, col_code)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self._cells: dict[tuple[str, str, str], _Cell] = {}
+        self.tables: set[str] = set()
+        self._rows: set[tuple[str, str]] = set()
+        if frame is None or frame.empty:
+            return
+        cols = frame.columns
+        for rec in frame.itertuples(index=False):
+            table, row, col = str(rec.table), str(rec.row_code), str(rec.col_code)
+            key = (table, row, col)
+            if key in self._cells:
+                continue
+            value = _number(getattr(rec, "value", None))
+            status = str(getattr(rec, "status", "") or "")
+            if status not in (BLANK, UNCERTAIN, MISSING):
+                status = "ok" if value is not None else BLANK
+            cands = _parse_candidates(getattr(rec, "candidates", None)) if "candidates" in cols else ()
+            raw = getattr(rec, "raw", "") if "raw" in cols else ""
+            self._cells[key] = _Cell(value if status != BLANK else None, status, cands,
+                                     "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw))
+            if status != MISSING:
+                self.tables.add(table)
+                self._rows.add((table, row))
+
+    def has_row(self, table: str, row: str) -> bool:
+        return (table, row) in self._rows
+
+    def get(self, table: str, row: str, col: str) -> _Cell | None:
+        return self._cells.get((table, row, col))
+
+    def items(self):
+        return self._cells.items()
+
+
+# --------------------------------------------------------------------------------------
+# Judging one linear equation: sum(lhs) = sum(rhs)
+
+
+@dataclass(frozen=True)
+class _Term:
+    label: str
+    cell: _Cell | None
+    signed: bool = False
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    verdict: str            # ok / fail / not_assessable
+    expected: float | None  # sum of the parts (lhs)
+    actual: float | None    # printed total (rhs)
+    detail: str
+    blanks: tuple[str, ...] = ()
+    all_blank: bool = False
+
+    @property
+    def diff(self) -> float | None:
+        if self.expected is None or self.actual is None:
+            return None
+        return self.actual - self.expected
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "空白"
+    return str(int(x)) if float(x).is_integer() else f"{x:g}"
+
+
+def _expr(terms: Sequence[_Term], values: Sequence[float | None], *, skip_zero: bool) -> str:
+    parts, zeros = [], 0
+    for term, value in zip(terms, values):
+        if skip_zero and value == 0 and len(terms) > 4:
+            zeros += 1
+            continue
+        parts.append(f"{term.label}（空白）" if value is None else f"{term.label}{_fmt(value)}")
+    text = " + ".join(parts) if parts else "各项"
+    if zeros:
+        text += "（其余各项为0）"
+    return text
+
+
+def _judge(lhs: Sequence[_Term], rhs: Sequence[_Term], lv: Sequence[float | None], rv: Sequence[float | None],
+           tol: float) -> _Outcome:
+    values = list(lv) + list(rv)
+    terms = list(lhs) + list(rhs)
+    blanks = tuple(t.label for t, v in zip(terms, values) if v is None)
+    if all(v is None for v in values):
+        return _Outcome("not_assessable", None, None, "所涉单元格全部空白（未填报）", blanks, all_blank=True)
+    left = sum(v for v in lv if v is not None)
+    right = sum(v for v in rv if v is not None)
+    lhs_text = f"{_expr(lhs, lv, skip_zero=True)} = {_fmt(left)}"
+    rhs_text = f"{_expr(rhs, rv, skip_zero=True)}" + (f" = {_fmt(right)}" if len(rhs) > 1 else "")
+    gap = left - right
+    if abs(gap) <= tol:
+        note = "（空白单元格按未填报、计为0）" if blanks else ""
+        return _Outcome("ok", left, right, f"{lhs_text}，{rhs_text}，一致{note}", blanks)
+    signed_blank = any(t.signed and v is None for t, v in zip(terms, values))
+    can_fill = signed_blank or (gap > 0 and any(v is None for v in rv)) or (gap < 0 and any(v is None for v in lv))
+    base = f"{lhs_text}，但{rhs_text}，相差{_fmt(abs(gap))}"
+    if blanks and can_fill:
+        return _Outcome("not_assessable", left, right,
+                        f"{base}；空白单元格：{'、'.join(blanks)}（未填报）。空白不等于0，"
+                        f"只有空白处合计为{_fmt(abs(gap))}时才成立，无法判断", blanks)
+    if blanks:
+        base += f"（即使空白单元格{'、'.join(blanks)}填入数字也无法成立）"
+    return _Outcome("fail", left, right, base, blanks)
+
+
+def _options(cell: _Cell) -> tuple[float | None, ...]:
+    if cell.status != UNCERTAIN:
+        return (cell.value,)
+    opts = tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
+    return tuple(o for o in opts if o is not None) or ()
+
+
+def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:
+    """Verdict of sum(lhs) = sum(rhs) over the cells' readings (blank, missing and uncertain aware)."""
+    terms = list(lhs) + list(rhs)
+    missing = [t.label for t in terms if t.cell is None or t.cell.status == MISSING]
+    if missing:
+        return _Outcome("not_assessable", None, None, f"缺少单元格：{'、'.join(missing)}（表中未找到该行/列）")
+    options = [_options(t.cell) for t in terms]
+    unreadable = [t.label for t, o in zip(terms, options) if not o]
+    if unreadable:
+        return _Outcome("not_assessable", None, None,
+                        f"单元格读数不确定且无候选读法：{'、'.join(unreadable)}，需人工核对原文")
+    n = math.prod(len(o) for o in options)
+    uncertain = [(t, o) for t, o in zip(terms, options) if t.cell.status == UNCERTAIN]
+    if n > MAX_READINGS:
+        return _Outcome("not_assessable", None, None,
+                        f"读数不确定的单元格过多（{'、'.join(t.label for t, _ in uncertain)}），无法逐一核对")
+    outcomes = []
+    for combo in itertools.product(*options):
+        outcomes.append(_judge(lhs, rhs, combo[:len(lhs)], combo[len(lhs):], tol))
+    first = outcomes[0]
+    if not uncertain:
+        return first
+    desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)
+    if len({o.verdict for o in outcomes}) == 1:
+        return _Outcome(first.verdict, first.expected, first.actual,
+                        f"{first.detail}；其中读数不确定的单元格{desc}，各种读法结论相同", first.blanks, first.all_blank)
+    return _Outcome("not_assessable", first.expected, first.actual,
+                    f"读数不确定的单元格{desc}，不同读法结论不同（按首选读法：{first.detail}），需人工核对原文",
+                    first.blanks)
+
+
+# --------------------------------------------------------------------------------------
+# Findings
+
+
+def _finding(report_id: str, source: str, rule: Rule, table: str, row_label: str, col_label: str,
+             severity: str, message: str, expected: float | None = None, actual: float | None = None,
+             diff: float | None = None) -> dict:
+    return {"report_id": report_id, "source": source, "rule": rule.id, "table": table, "row_label": row_label,
+            "col_label": col_label, "expected": expected, "actual": actual, "diff": diff, "severity": severity,
+            "message": message}
+
+
+def _severity(rule: Rule, outcome: _Outcome) -> str:
+    return rule.severity if outcome.verdict == "fail" else outcome.verdict
+
+
+def _collect(rule: Rule, report_id: str, source: str, table: str,
+             results: list[tuple[str, str, str, _Outcome]], what: str) -> list[dict]:
+    """Rows for one rule: one per failing / undecidable item, all-blank items and passes grouped."""
+    rows, passed, blank_items, with_blanks = [], [], [], 0
+    for item, row_label, col_label, outcome in results:
+        if outcome.all_blank:
+            blank_items.append(item)
+        elif outcome.verdict == "ok":
+            passed.append(item)
+            with_blanks += bool(outcome.blanks)
+        else:
+            sev = _severity(rule, outcome)
+            rows.append(_finding(report_id, source, rule, table, row_label, col_label, sev,
+                                 f"{TABLE_NAMES.get(table, table)}{item}：{outcome.detail}",
+                                 outcome.expected, outcome.actual, outcome.diff))
+    if blank_items:
+        rows.append(_finding(report_id, source, rule, table, "", "", "not_assessable",
+                             f"{TABLE_NAMES.get(table, table)}以下{what}全部空白（未填报），无法核对"
+                             f"「{rule.description}」：{'、'.join(blank_items)}"))
+    if passed:
+        note = f"（其中{with_blanks}项含空白单元格，按未填报计为0）" if with_blanks else ""
+        rows.append(_finding(report_id, source, rule, table, "", "", "ok",
+                             f"{TABLE_NAMES.get(table, table)}已核对{len(passed)}{what}，全部成立{note}："
+                             f"{rule.description}"))
+    return rows
+
+
+def _item_name(over: str, layout: _Layout, code: str) -> tuple[str, str, str]:
+    """(item text for messages, row_label, col_label) of one iterated row or column."""
+    if over == "columns":
+        label = layout.col_labels.get(code, code)
+        return f"「{label}」列", "", label
+    label = layout.row_labels.get(code, code)
+    return f"「{label}」行", label, ""
+
+
+def _sum_terms(layout: _Layout, cells_of, over: str, item: str, codes: Sequence[str], table: str):
+    terms = []
+    for spec in codes:
+        code, _, when = spec.partition("@")
+        row, col = (code, item) if over == "columns" else (item, code)
+        label = layout.short.get(row, row) if over == "columns" else layout.col_labels.get(col, col)
+        cells = cells_of(when or "t")
+        if when == "t-1":
+            label = f"上年报告{label}"
+        terms.append(_Term(label, cells.get(table, row, col), signed=col == "change"))
+    return terms
+
+
+def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: str, source: str) -> list[dict]:
+    p = rule.params
+    table, over = p["table"], p["over"]
+    if table not in cells.tables:
+        return []
+    layout = _layout(table, template)
+    rows = _rows_for(table, template, cells)
+    items = list(layout.cols if over == "columns" else rows) if p["items"] == "all" \
+        else _expand(p["items"], layout.cols if over == "columns" else rows)
+    available = rows if over == "columns" else layout.cols
+    lhs_codes, rhs_codes = _expand(p["lhs"], available), _expand(p["rhs"], available)
+    results = []
+    for item in items:
+        lhs = _sum_terms(layout, lambda _w: cells, over, item, lhs_codes, table)
+        rhs = _sum_terms(layout, lambda _w: cells, over, item, rhs_codes, table)
+        name, row_label, col_label = _item_name(over, layout, item)
+        if over == "columns":
+            row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
+        else:
+            col_label = "、".join(layout.col_labels.get(c, c) for c in rhs_codes)
+        results.append((name, row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
+    what = "列" if over == "columns" else "行"
+    return _collect(rule, report_id, source, table, results, what)
+
+
+# --------------------------------------------------------------------------------------
+# Text against tables (X4) and mentions (X5)
+
+_CLAUSE_END = re.compile(r"[。；;！？!?\n]")
+# A figure about last year or a running total is not this year's table value.
+_OTHER_PERIOD = re.compile(r"上年|去年|上一年|同比|同期|累计|历年|以来|较")
+# A figure about one kind of applicant is not the table's 总计.
+_APPLICANT_KIND = re.compile(r"自然人|企业|法人|组织|机构|个人|公民|律师")
+_FILLER = r"[的共有计为是了达\s]*"
+_UNIT = r"(件|条|个|份|宗|起|次|项)"
+_APPLICANT_COLS = ("natural", "business", "research", "public_interest", "legal_services", "other_org")
+_TABLE4_PARTS = ("upheld", "corrected", "other", "pending")
+
+
+def _narrative_text(report: Report, section_codes: Sequence[str]) -> str:
+    """Text of the given sections with table blocks cut out (whole text when no sections were found)."""
+    spans = [(s.start, s.end) for s in report.sections if s.code in section_codes]
+    if not report.sections:
+        spans = [(0, len(report.text))]
+    tables = sorted((b.start, b.end) for b in report.blocks if b.kind == "table" and b.end > b.start)
+    pieces = []
+    for start, end in spans:
+        pos = start
+        for t_start, t_end in tables:
+            if t_end <= pos or t_start >= end:
+                continue
+            pieces.append(report.text[pos:max(pos, t_start)])
+            pos = max(pos, t_end)
+        pieces.append(report.text[pos:end])
+    return "\n".join(pieces)
+
+
+def _row_values(cells: _Cells, table: str, row: str) -> tuple[set[float], bool, bool]:
+    """Possible 总计 values of one row: the 总计 cell and the sum of its parts; (values, blank, uncertain)."""
+    parts = _APPLICANT_COLS if table == "table3" else _TABLE4_PARTS
+    total = cells.get(table, row, "total")
+    part_cells = [cells.get(table, row, c) for c in parts]
+    uncertain = any(c is not None and c.status == UNCERTAIN for c in [total, *part_cells])
+    values = set()
+    if total is not None and total.value is not None and total.status != MISSING:
+        values.add(total.value)
+    filled = [c.value for c in part_cells if c is not None and c.value is not None and c.status != MISSING]
+    if filled:
+        values.add(sum(filled))
+    return values, not values, uncertain
+
+
+def _reading(cells: _Cells, template: str | None, refs: Sequence[str]) -> tuple[set[float], list[str], bool, bool]:
+    """Possible values of a sum of table rows, a breakdown text, and whether blank / uncertain cells took part."""
+    sums, parts, any_blank, any_uncertain = {0.0}, [], False, False
+    for ref in refs:
+        table, _, pattern = ref.partition(":")
+        if table not in cells.tables:
+            return set(), [], True, False
+        layout = _layout(table, template)
+        for row in _expand([pattern], _rows_for(table, template, cells)):
+            values, blank, uncertain = _row_values(cells, table, row)
+            any_uncertain |= uncertain
+            if blank:
+                any_blank = True
+                continue
+            sums = {s + v for s in sums for v in values}
+            parts.append(f"{layout.short.get(row, row)}{'/'.join(_fmt(v) for v in sorted(values))}")
+    return sums, parts, any_blank, any_uncertain
+
+
+def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str | None) -> list[dict]:
+    if "table3" not in cells.tables and "table4" not in cells.tables:
+        return []
+    text = _narrative_text(report, rule.params.get("sections", ("一",)))
+    taken: list[tuple[int, int]] = []
+    rows, agreed, seen = [], [], set()
+    for fig in rule.params["figures"]:
+        pattern = re.compile(f"(?:{fig['cue']}){_FILLER}({NUMBER_PATTERN}){_UNIT}")
+        for m in pattern.finditer(text):
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            clause_start = max((c.end() for c in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
+            clause = text[clause_start:m.start()]
+            if _OTHER_PERIOD.search(clause) or _APPLICANT_KIND.search(clause + m.group(0)):
+                continue
+            quoted = parse_zh_number(m.group(1))
+            if quoted is None or (fig["name"], quoted) in seen:
+                continue
+            seen.add((fig["name"], quoted))
+            possible, breakdown, blank, uncertain = set(), [], False, False
+            for refs in fig["readings"]:
+                sums, parts, b, u = _reading(cells, template, refs)
+                if not parts:
+                    continue
+                possible |= sums
+                blank |= b
+                uncertain |= u
+                breakdown = breakdown or parts
+            if not possible:
+                continue
+            snippet = m.group(0).strip()
+            if any(abs(quoted - v) <= rule.tolerance for v in possible):
+                agreed.append(f"{fig['label']}{quoted}")
+                continue
+            first = _reading(cells, template, fig["readings"][0])
+            table = fig["readings"][0][0].partition(":")[0]
+            table_value = min(first[0], key=lambda v: abs(v - quoted)) if first[1] else None
+            detail = (f"正文称「{snippet}」，但{TABLE_NAMES[table]}中{fig['label']}为"
+                      f"{_fmt(table_value)}（{' + '.join(first[1])}）")
+            if blank or uncertain or table_value is None:
+                why = "部分相关单元格空白" if blank else "部分相关单元格读数不确定"
+                rows.append(_finding(report.report_id, report.source, rule, table, fig["label"], "总计",
+                                     "not_assessable", f"{detail}；{why}，无法判断", table_value,
+                                     float(quoted), None))
+            else:
+                rows.append(_finding(report.report_id, report.source, rule, table, fig["label"], "总计",
+                                     rule.severity, f"{detail}，相差{_fmt(abs(quoted - table_value))}",
+                                     table_value, float(quoted), float(quoted) - table_value))
+    if agreed:
+        rows.append(_finding(report.report_id, report.source, rule, "", "", "", "ok",
+                             f"正文引用的{len(agreed)}个数字与表格一致：{'、'.join(agreed)}"))
+    return rows
+
+
+def _run_requires_mention(rule: Rule, report: Report, cells: _Cells, template: str | None) -> list[dict]:
+    p = rule.params
+    table, row, col = p["table"], p["when"]["row"], p["when"]["col"]
+    if table not in cells.tables or row not in _layout(table, template).rows:
+        return []
+    values, blank, _ = _row_values(cells, table, row) if col == "total" else (set(), True, False)
+    if blank or max(values) <= 0:
+        return []
+    layout = _layout(table, template)
+    count = _fmt(max(values))
+    label = layout.short.get(row, row)
+    section = report.section(p["section"])
+    if section is None:
+        return [_finding(report.report_id, report.source, rule, table, layout.row_labels[row], "总计",
+                         "not_assessable", f"{TABLE_NAMES[table]}「{label}」为{count}件，但未识别出第{p['section']}部分，"
+                         "无法核对是否说明了收费情况")]
+    if re.search(p["pattern"], report.section_text(p["section"])):
+        return [_finding(report.report_id, report.source, rule, table, layout.row_labels[row], "总计", "ok",
+                         f"{TABLE_NAMES[table]}「{label}」为{count}件，第{p['section']}部分说明了收费情况")]
+    return [_finding(report.report_id, report.source, rule, table, layout.row_labels[row], "总计", rule.severity,
+                     f"{TABLE_NAMES[table]}「{label}」为{count}件（申请人逾期未缴费），但第{p['section']}部分"
+                     "未提及收费、缴费或信息处理费", actual=max(values))]
+
+
+# --------------------------------------------------------------------------------------
+# Completeness (C1–C4)
+
+
+def _run_present(rule: Rule, report: Report | None, cells: _Cells, template: str | None,
+                 report_id: str, source: str) -> list[dict]:
+    p = rule.params
+    if template not in p.get("templates", STANDARD_TEMPLATES):
+        return []
+    what = p["what"]
+    if what == "sections":
+        if report is None:
+            return []
+        found = {s.code for s in report.sections}
+        absent = [c for c in p["items"] if c not in found]
+        if absent:
+            return [_finding(report_id, source, rule, "", "", "", rule.severity,
+                             f"未识别出以下部分：{'、'.join('第' + c + '部分' for c in absent)}"
+                             "（报告可能缺少该部分，或标题写法不规范）")]
+        return [_finding(report_id, source, rule, "", "", "", "ok", "六个部分齐全")]
+    if what == "tables":
+        rows = []
+        for table in p["items"]:
+            if table not in cells.tables:
+                rows.append(_finding(report_id, source, rule, table, "", "", rule.severity,
+                                     f"未找到{TABLE_NAMES[table]}（{TABLE_TITLES[table]}）：报告可能缺少该表，"
+                                     "或表格以图片、附件形式发布，需人工核对"))
+        present = [TABLE_NAMES[t] for t in p["items"] if t in cells.tables]
+        if present:
+            rows.append(_finding(report_id, source, rule, "", "", "", "ok", f"找到{'、'.join(present)}"))
+        return rows
+    if what == "rows":
+        rows = []
+        for table in p["items"]:
+            if table not in cells.tables:
+                continue
+            layout = _layout(table, template)
+            expected_rows = _rows_for(table, template, cells)
+            absent = [r for r in expected_rows
+                      if all((cell := cells.get(table, r, c)) is None or cell.status == MISSING
+                             for c in layout.cols if table != "table2" or (r, c) in layout.cells)]
+            if absent:
+                rows.append(_finding(report_id, source, rule, table, "、".join(layout.row_labels[r] for r in absent), "",
+                                     rule.severity, f"{TABLE_NAMES[table]}缺少模板规定的行："
+                                     f"{'、'.join(layout.row_labels[r] for r in absent)}"))
+            else:
+                rows.append(_finding(report_id, source, rule, table, "", "", "ok",
+                                     f"{TABLE_NAMES[table]}模板规定的{len(expected_rows)}行齐全"))
+        return rows
+    raise ValidationError(f"rule {rule.id}: unknown 'what' {what!r}; use sections, tables or rows")
+
+
+def _run_cells_certain(rule: Rule, cells: _Cells, template: str | None, report_id: str, source: str) -> list[dict]:
+    rows = []
+    for table in rule.params["items"]:
+        layout = _layout(table, template)
+        uncertain = []
+        for (t, r, c), cell in cells.items():
+            if t == table and cell.status == UNCERTAIN:
+                cands = "/".join(_fmt(v) for v in cell.candidates) or "无"
+                uncertain.append(f"{layout.short.get(r, r)}·{layout.col_labels.get(c, c)}"
+                                 f"（取{_fmt(cell.value)}，候选{cands}）")
+        if uncertain:
+            rows.append(_finding(report_id, source, rule, table, "", "", rule.severity,
+                                 f"{TABLE_NAMES[table]}有{len(uncertain)}个单元格读数不确定，需人工核对原文："
+                                 f"{'；'.join(uncertain)}"))
+    return rows
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+
+
+def _frame_of(tables: pd.DataFrame | None, report_id: str) -> pd.DataFrame:
+    if tables is None or tables.empty or "report_id" not in tables.columns:
+        return pd.DataFrame()
+    return tables[tables["report_id"].astype(str) == str(report_id)]
+
+
+def _frame_template(frame: pd.DataFrame) -> str | None:
+    if frame.empty or "template" not in frame.columns:
+        return None
+    values = frame["template"].dropna().astype(str)
+    return template_key(values.iloc[0]) if len(values) else None
+
+
+def _empty_findings() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    for c in ("expected", "actual", "diff"):
+        frame[c] = frame[c].astype("float64")
+    return frame
+
+
+def _to_frame(rows: list[dict]) -> pd.DataFrame:
+    if not rows:
+        return _empty_findings()
+    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    for c in ("expected", "actual", "diff"):
+        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
+    return frame
+
+
+def validate_report(report: Report, tables: pd.DataFrame | None) -> pd.DataFrame:
+    """In-report findings (R1–R4, X4, X5, C1–C4) of ``report`` given its tables frame.
+
+    ``tables`` may hold many reports; only the rows of ``report.report_id`` are used.
+    """
+    frame = _frame_of(tables, report.report_id)
+    cells = _Cells(frame)
+    template = template_key(report.template) or _frame_template(frame)
+    year = report.meta("year")
+    completeness_template = template or template_key(None, year)
+    rows: list[dict] = []
+    for rule in load_rules():
+        if rule.kind == "sum_equals":
+            rows += _run_sum_equals(rule, cells, template, report.report_id, report.source)
+        elif rule.kind == "text_matches_table":
+            rows += _run_text_matches(rule, report, cells, template)
+        elif rule.kind == "requires_mention":
+            rows += _run_requires_mention(rule, report, cells, template)
+        elif rule.kind == "present":
+            rows += _run_present(rule, report, cells, completeness_template, report.report_id, report.source)
+        elif rule.kind == "cells_certain":
+            rows += _run_cells_certain(rule, cells, template, report.report_id, report.source)
+    return _to_frame(rows)
+
+
+def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t: str | None,
+                cur_row: dict, prev_row: dict) -> list[dict]:
+    p = rule.params
+    table, over = p["table"], p["over"]
+    allowed = p.get("templates", STANDARD_TEMPLATES)
+    if cur_t not in allowed:
+        return []
+    rid, source = str(cur_row["report_id"]), str(cur_row.get("source", "") or "")
+    years = f"{_as_int(prev_row['year'])}→{_as_int(cur_row['year'])}年"
+    if prev_t not in allowed:
+        if prev_t in STANDARD_TEMPLATES:
+            return []  # the table's rows/columns changed between template versions: nothing comparable
+        return [_finding(rid, source, rule, table, "", "", "not_assessable",
+                         f"{years}：上一年度报告（{prev_row['report_id']}）不是同一模板格式的报告，"
+                         f"无法核对「{rule.description}」")]
+    for which, cells in (("上一年度", prev), ("本年度", cur)):
+        if table not in cells.tables:
+            return [_finding(rid, source, rule, table, "", "", "not_assessable",
+                             f"{years}：{which}报告中未找到{TABLE_NAMES[table]}，无法核对「{rule.description}」")]
+    layout = _layout(table, cur_t)
+    prev_layout = _layout(table, prev_t)
+    items = list(layout.cols if over == "columns" else layout.rows) if p["items"] == "all" \
+        else _expand(p["items"], layout.rows if over == "rows" else layout.cols)
+    if over == "rows":
+        items = [i for i in items if i in prev_layout.rows]
+    results = []
+    for item in items:
+        lhs = _sum_terms(layout, lambda w: prev if w == "t-1" else cur, over, item, p["lhs"], table)
+        rhs = _sum_terms(layout, lambda w: prev if w == "t-1" else cur, over, item, p["rhs"], table)
+        name, row_label, col_label = _item_name(over, layout, item)
+        results.append((f"{years}{name}", row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
+    rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")
+    for row in rows:
+        if row["severity"] == "ok":
+            row["message"] = f"{years}（对照上一年度报告{prev_row['report_id']}）" + row["message"]
+    return rows
+
+
+def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) -> pd.DataFrame:
+    """Cross-year findings (X1–X3) from frames only.
+
+    ``reports_frame`` needs ``report_id``, ``agency``, ``year`` and ``template`` (REPORT_COLUMNS);
+    reports group by :func:`gdtools.agency.normalize_agency` of the agency, and each report is
+    compared with every report of the same agency for the previous year. Rows with a
+    ``status`` other than ``ok`` are ignored. Findings belong to the later report.
+    """
+    if reports_frame is None or reports_frame.empty:
+        return _empty_findings()
+    frame = reports_frame
+    if "status" in frame.columns:
+        frame = frame[frame["status"].fillna("ok").astype(str).isin(["ok", ""])]
+    by_key: dict[tuple[str, int], list[dict]] = {}
+    for rec in frame.to_dict("records"):
+        agency, year = normalize_agency(rec.get("agency")), _as_int(rec.get("year"))
+        if agency and year is not None:
+            by_key.setdefault((agency, year), []).append(rec)
+    if tables is not None and not tables.empty:
+        groups = {str(k): g for k, g in tables.groupby(tables["report_id"].astype(str), sort=False)}
+    else:
+        groups = {}
+    cache_cells: dict[str, _Cells] = {}
+
+    def cells_of(rid: str) -> _Cells:
+        if rid not in cache_cells:
+            cache_cells[rid] = _Cells(groups.get(rid, pd.DataFrame()))
+        return cache_cells[rid]
+
+    def template_of(rec: dict) -> str | None:
+        return template_key(rec.get("template")) or _frame_template(groups.get(str(rec["report_id"]), pd.DataFrame()))
+
+    rows: list[dict] = []
+    rules = [r for r in load_rules() if r.kind == "cross_year_equals"]
+    for (agency, year), current in sorted(by_key.items()):
+        for prev_rec in by_key.get((agency, year - 1), []):
+            for cur_rec in current:
+                cur_t, prev_t = template_of(cur_rec), template_of(prev_rec)
+                for rule in rules:
+                    rows += _cross_year(rule, cells_of(str(cur_rec["report_id"])),
+                                        cells_of(str(prev_rec["report_id"])), cur_t, prev_t, cur_rec, prev_rec)
+    return _to_frame(rows)
+
+
+def _reports_frame(reports: Sequence[Report]) -> pd.DataFrame:
+    return pd.DataFrame([{"report_id": r.report_id, "source": r.source, "agency": r.meta("agency"),
+                          "year": r.meta("year"), "template": r.template, "status": "ok"} for r in reports])
+
+
+def validate(reports: Report | Iterable[Report], tables: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Findings (FINDING_COLUMNS) of one report or many: in-report rules, then cross-year rules.
+
+    ``tables`` is the concatenated ``extract_tables`` frame of the reports; when None the
+    tables are extracted here with :func:`gdtools.tables.extract_tables`.
+    """
+    reports = [reports] if isinstance(reports, Report) else list(reports)
+    if tables is None:
+        from .tables import extract_tables
+
+        parts = [extract_tables(r) for r in reports]
+        tables = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    groups = {str(k): g for k, g in tables.groupby(tables["report_id"].astype(str), sort=False)} \
+        if not tables.empty else {}
+    frames = [validate_report(r, groups.get(str(r.report_id))) for r in reports]
+    frames.append(validate_corpus(tables, _reports_frame(reports)))
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return _empty_findings()
+    return pd.concat(frames, ignore_index=True)[FINDING_COLUMNS]
+
+
+SUMMARY_COLUMNS = ["report_id", "source", "agency", "year", "template", "errors", "warnings", "not_assessable",
+                   "ok", "cells_uncertain", "light"]
+
+
+def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = None,
+                       reports: pd.DataFrame | Iterable[Report] | None = None) -> pd.DataFrame:
+    """One row per report: counts of errors, warnings, not_assessable and ok findings, uncertain cells.
+
+    ``light`` is ``red`` (any error), ``amber`` (warnings or anything not assessable or
+    uncertain) or ``green``. Reports that appear only in ``tables`` or ``reports`` are
+    listed too (with zero findings).
+    """
+    if reports is not None and not isinstance(reports, pd.DataFrame):
+        reports = _reports_frame(list(reports))
+    order: dict[str, dict] = {}
+    if reports is not None and not reports.empty:
+        for rec in reports.to_dict("records"):
+            order.setdefault(str(rec["report_id"]), {k: rec.get(k) for k in ("source", "agency", "year", "template")})
+    for frame in (tables, findings):
+        if frame is not None and not frame.empty:
+            for rid, src in zip(frame["report_id"].astype(str), frame["source"]):
+                order.setdefault(rid, {"source": src})
+    counts = pd.DataFrame()
+    if findings is not None and not findings.empty:
+        counts = pd.crosstab(findings["report_id"].astype(str), findings["severity"])
+    uncertain = pd.Series(dtype="int64")
+    if tables is not None and not tables.empty:
+        t = tables[tables["status"] == UNCERTAIN]
+        uncertain = t.groupby(t["report_id"].astype(str)).size()
+    rows = []
+    for rid, info in order.items():
+        def n(sev: str, rid=rid) -> int:
+            return int(counts.at[rid, sev]) if sev in counts.columns and rid in counts.index else 0
+        errors, warnings, na, ok = n("error"), n("warning"), n("not_assessable"), n("ok")
+        cu = int(uncertain.get(rid, 0))
+        light = "red" if errors else ("amber" if warnings or na or cu else "green")
+        rows.append({"report_id": rid, "source": info.get("source"), "agency": info.get("agency"),
+                     "year": info.get("year"), "template": info.get("template"), "errors": errors,
+                     "warnings": warnings, "not_assessable": na, "ok": ok, "cells_uncertain": cu, "light": light})
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -213,8 +213,12 @@ class _Item:
 class _Unit:
     items: list[_Item]
     future: Future | None = None      # None: served from the cache
-    singleton_retry: bool = False
     executor: Executor | None = None
+
+
+def _died(exc: BaseException) -> RuntimeError:
+    return RuntimeError(f"the worker process died while reading this file ({exc}); "
+                        "it may be too large for the memory available")
 
 
 def _failed(path: str, exc: BaseException) -> dict:
@@ -469,9 +473,26 @@ class _Batch:
             return SerialExecutor()
         return ProcessPoolExecutor(max_workers=self.jobs)
 
-    def _submit(self, items: list[_Item], singleton_retry: bool = False) -> _Unit:
+    def _submit(self, items: list[_Item]) -> _Unit:
         future = self._executor.submit(_run_batch_of_paths, [i.path for i in items], self.stages)
-        return _Unit(items, future, singleton_retry, self._executor)
+        return _Unit(items, future, self._executor)
+
+    def _isolate(self, unit: _Unit) -> tuple[list[dict], int]:
+        """After a worker died: re-run the batch's files one at a time to find the one that kills it."""
+        if unit.executor is self._executor:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._new_pool()
+        results, maxrss = [], 0
+        for it in unit.items:
+            try:
+                (result,), rss = self._submit([it]).future.result()
+                maxrss = max(maxrss, rss)
+            except BrokenExecutor as exc:
+                result = _failed(it.path, _died(exc))
+                self._executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_pool()
+            results.append(result)
+        return results, maxrss
 
     def _take(self, unit: _Unit) -> None:
         chunk = self._chunk
@@ -485,19 +506,11 @@ class _Batch:
             try:
                 results, maxrss = unit.future.result()
             except BrokenExecutor as exc:
-                if self._own_pool and unit.executor is self._executor:
-                    # a worker died (segfault, out of memory): replace the pool
-                    self._executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = self._new_pool()
-                if self._own_pool and not unit.singleton_retry:
-                    # find the file that kills the worker: retry each file of the batch alone
-                    for it in reversed(unit.items):
-                        self._units.appendleft(self._submit([it], singleton_retry=True))
-                    return
-                results = [_failed(it.path, RuntimeError(
-                    f"the worker process died while reading this file ({exc}); it may be too large for memory"))
-                    for it in unit.items]
-                maxrss = 0
+                if self._own_pool:
+                    results, maxrss = self._isolate(unit)
+                else:
+                    results = [_failed(it.path, _died(exc)) for it in unit.items]
+                    maxrss = 0
             except Exception as exc:  # e.g. a remote worker lost: error rows, not a crash
                 results = [_failed(it.path, exc) for it in unit.items]
                 maxrss = 0

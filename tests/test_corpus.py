@@ -1,0 +1,266 @@
+"""Batch machinery: error rows, resume, up-to-date re-runs, cache reuse, executors, dtypes.
+
+The per-report stages are a registry; tests that exercise the machinery replace the
+``tables`` stage with small functions of their own so the behaviour under test (crashes,
+interruptions, counting calls) is controlled. Files are fictional reports written here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from gdtools import corpus
+from gdtools.model import REPORT_COLUMNS, TABLE_COLUMNS
+
+AGENCIES = ["示例县民政局", "示例市交通运输局", "示例区教育局", "示例镇人民政府"]
+
+
+def _report_text(i: int) -> str:
+    agency = AGENCIES[i % len(AGENCIES)]
+    year = 2019 + i % 4
+    return (f"{agency}{year}年政府信息公开工作年度报告\n"
+            "一、总体情况\n本机关认真贯彻落实政府信息公开条例，第{i}号示例。\n"
+            "二、主动公开政府信息情况\n本年新制作规范性文件若干件。\n"
+            "五、存在的主要问题及改进情况\n公开内容不够全面。下一步将加强培训。\n").replace("{i}", str(i))
+
+
+def _corpus(folder: Path, n: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(n):
+        path = folder / f"report_{i:03d}.txt"
+        path.write_text(_report_text(i), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def _fake_tables(report, context):
+    """Three cells per report: a number, a blank, and a number derived from the text length."""
+    return pd.DataFrame({
+        "report_id": report.report_id, "source": report.source, "template": report.template,
+        "table": "table3", "row_code": ["r1", "r2", "r3"], "col_code": "total",
+        "value": [1.0, None, float(len(report.text))], "status": ["ok", "blank", "ok"],
+    })
+
+
+def _crashing_tables(report, context):
+    if "第3号" in report.text:
+        raise ZeroDivisionError("simulated bug")
+    return _fake_tables(report, context)
+
+
+def _dying_tables(report, context):
+    if "第2号" in report.text:
+        os._exit(3)  # a worker killed mid-file (segfault, out-of-memory killer)
+    return _fake_tables(report, context)
+
+
+class _Interrupt:
+    """A stage that stops the batch (like Ctrl-C) when it reaches report number ``at``."""
+
+    def __init__(self, at: int):
+        self.at = at
+
+    def __call__(self, report, context):
+        if f"第{self.at}号" in report.text:
+            raise KeyboardInterrupt
+        return _fake_tables(report, context)
+
+
+@pytest.fixture
+def fake_tables(monkeypatch):
+    def use(fn):
+        monkeypatch.setitem(corpus.STAGES, "tables", corpus.Stage("tables", TABLE_COLUMNS, fn))
+    use(_fake_tables)
+    return use
+
+
+def _read(out: Path, name: str) -> pd.DataFrame:
+    return pd.read_csv(out / name, dtype=str, keep_default_na=False)
+
+
+def test_inspect_batch_writes_one_row_per_file_and_error_rows(tmp_path):
+    paths = _corpus(tmp_path / "in", 5)
+    (tmp_path / "in" / "empty.txt").write_bytes(b"")
+    (tmp_path / "in" / "garbage.pdf").write_bytes(b"\x00\x01 not a pdf at all")
+    result = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect",), jobs=1, progress=False)
+    assert (result["n_ok"], result["n_error"]) == (5, 2)
+    reports = _read(tmp_path / "out", "reports.csv")
+    assert list(reports.columns) == REPORT_COLUMNS
+    assert len(reports) == 7
+    errors = reports[reports["status"] == "error"]
+    assert sorted(Path(s).name for s in errors["source"]) == ["empty.txt", "garbage.pdf"]
+    assert (errors["error"] != "").all()
+    ok = reports[reports["status"] == "ok"]
+    assert set(ok["year"]) == {"2019", "2020", "2021", "2022"}
+    assert set(ok["report_id"]) == {hashlib.sha1(p.read_bytes()).hexdigest()[:12] for p in paths}
+    # no temp or part files left behind
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith(".gdtools-journal")) \
+        == ["reports.csv"]
+
+
+def test_unexpected_stage_error_is_an_error_row_and_batch_goes_on(tmp_path, fake_tables):
+    fake_tables(_crashing_tables)
+    _corpus(tmp_path / "in", 6)
+    result = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=2,
+                              progress=False)
+    assert (result["n_ok"], result["n_error"]) == (5, 1)
+    reports = _read(tmp_path / "out", "reports.csv").set_index("source")
+    bad = reports.loc[str(tmp_path / "in" / "report_003.txt")]
+    assert bad["status"] == "error"
+    assert "tables" in bad["error"] and "ZeroDivisionError" in bad["error"]
+    tables = _read(tmp_path / "out", "tables.csv")
+    assert list(tables.columns) == TABLE_COLUMNS
+    assert tables["source"].nunique() == 5
+
+
+def test_a_dying_worker_costs_only_its_file(tmp_path, fake_tables):
+    fake_tables(_dying_tables)
+    _corpus(tmp_path / "in", 8)
+    result = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=2,
+                              progress=False, batch_size=4)
+    assert (result["n_ok"], result["n_error"]) == (7, 1)
+    reports = _read(tmp_path / "out", "reports.csv")
+    dead = reports[reports["status"] == "error"]
+    assert [Path(s).name for s in dead["source"]] == ["report_002.txt"]
+    assert "worker process died" in dead["error"].iloc[0]
+
+
+def test_extract_counts_cell_statuses_per_report(tmp_path, fake_tables):
+    _corpus(tmp_path / "in", 3)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1, progress=False)
+    reports = corpus.load_outputs(tmp_path / "out")["reports"]
+    assert list(reports.columns) == REPORT_COLUMNS + corpus.COUNT_COLUMNS
+    assert reports["n_ok"].tolist() == [2, 2, 2]
+    assert reports["n_blank"].tolist() == [1, 1, 1]
+    assert reports["n_missing"].tolist() == [0, 0, 0]
+
+
+def test_interrupted_run_resumes_without_redoing_or_duplicating(tmp_path, fake_tables):
+    _corpus(tmp_path / "in", 9)
+    fake_tables(_Interrupt(at=5))
+    with pytest.raises(KeyboardInterrupt):
+        corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                         progress=False, chunk_size=2)
+    assert not (tmp_path / "out" / "reports.csv").exists()  # outputs appear only when complete
+    fake_tables(_fake_tables)
+    resumed = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                               progress=False, chunk_size=2)
+    assert resumed["n_computed"] == 5  # reports 0-3 were flushed before the interruption
+    assert (resumed["n_ok"], resumed["n_error"]) == (9, 0)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "clean", stages=("inspect", "tables"), jobs=1,
+                     progress=False)
+    for name in ("reports.csv", "tables.csv"):
+        assert (tmp_path / "out" / name).read_text(encoding="utf-8") == \
+            (tmp_path / "clean" / name).read_text(encoding="utf-8")
+
+
+def test_rerun_on_unchanged_inputs_is_up_to_date_and_a_change_redoes(tmp_path, fake_tables):
+    paths = _corpus(tmp_path / "in", 4)
+    first = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                             progress=False)
+    assert not first["up_to_date"]
+    again = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                             progress=False)
+    assert again["up_to_date"] and again["n_computed"] == 0 and again["n_ok"] == 4
+    paths[1].write_text(_report_text(1) + "补充一段。\n", encoding="utf-8")
+    changed = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                               progress=False)
+    assert not changed["up_to_date"] and changed["n_computed"] == 4  # no cache: all again
+    reports = _read(tmp_path / "out", "reports.csv")
+    assert len(reports) == 4
+
+
+def test_cache_serves_unchanged_files_in_a_new_output_folder(tmp_path, fake_tables):
+    paths = _corpus(tmp_path / "in", 6)
+    cache_dir = tmp_path / "cache"
+    kw = dict(stages=("inspect", "tables"), jobs=1, progress=False, cache_dir=cache_dir)
+    first = corpus.run_batch([tmp_path / "in"], tmp_path / "a", **kw)
+    assert (first["n_cached"], first["n_computed"]) == (0, 6)
+    second = corpus.run_batch([tmp_path / "in"], tmp_path / "b", **kw)
+    assert (second["n_cached"], second["n_computed"]) == (6, 0)
+    for name in ("reports.csv", "tables.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+    # one edited file is re-read; a copy of a file elsewhere reuses the entry under its own path
+    paths[0].write_text(_report_text(0) + "新增内容。\n", encoding="utf-8")
+    (tmp_path / "in" / "sub").mkdir()
+    copy = tmp_path / "in" / "sub" / paths[2].name
+    copy.write_bytes(paths[2].read_bytes())
+    third = corpus.run_batch([tmp_path / "in"], tmp_path / "c", **kw)
+    assert (third["n_cached"], third["n_computed"]) == (6, 1)
+    tables = _read(tmp_path / "c", "tables.csv")
+    assert set(tables["source"]) == {str(p) for p in paths} | {str(copy)}
+
+
+def test_cached_stages_must_cover_the_request(tmp_path, fake_tables):
+    _corpus(tmp_path / "in", 3)
+    kw = dict(jobs=1, progress=False, cache_dir=tmp_path / "cache")
+    corpus.run_batch([tmp_path / "in"], tmp_path / "a", stages=("inspect",), **kw)
+    more = corpus.run_batch([tmp_path / "in"], tmp_path / "b", stages=("inspect", "tables"), **kw)
+    assert more["n_computed"] == 3
+    fewer = corpus.run_batch([tmp_path / "in"], tmp_path / "c", stages=("inspect",), **kw)
+    assert fewer["n_cached"] == 3
+
+
+def test_any_executor_works_and_inputs_are_not_modified(tmp_path, fake_tables):
+    paths = _corpus(tmp_path / "in", 5)
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
+    with ThreadPoolExecutor(2) as pool:
+        result = corpus.process([tmp_path / "in"], pool, out=tmp_path / "out", cache_dir=None,
+                                stages=("inspect", "tables"))
+    assert result["n_ok"] == 5
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths} == before
+    assert sorted(p.name for p in (tmp_path / "in").iterdir()) == sorted(p.name for p in paths)
+
+
+def test_dask_executor_works_unchanged(tmp_path, fake_tables):
+    distributed = pytest.importorskip("distributed")
+    _corpus(tmp_path / "in", 4)
+    with distributed.Client(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as client:
+        result = corpus.process([tmp_path / "in"], client.get_executor(), out=tmp_path / "out", cache_dir=None,
+                                stages=("inspect", "tables"))
+    assert (result["n_ok"], result["n_error"]) == (4, 0)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "json", "xlsx"])
+def test_table_formats_round_trip_with_dtypes(tmp_path, fake_tables, fmt):
+    _corpus(tmp_path / "in", 2)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), fmt=fmt, jobs=1,
+                     progress=False)
+    assert (tmp_path / "out" / f"tables.{fmt}").exists() and not (tmp_path / "out" / "tables.csv").exists()
+    frames = corpus.load_outputs(tmp_path / "out")
+    tables = frames["tables"]
+    assert tables["value"].dtype == "float64"
+    assert tables["value"].isna().sum() == 2  # the blank cells stay NA, not 0
+    assert frames["reports"]["year"].dtype == "Int64"
+
+
+def test_load_outputs_keeps_blank_distinct_from_zero(tmp_path, fake_tables):
+    _corpus(tmp_path / "in", 2)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1, progress=False)
+    tables = corpus.load_outputs(tmp_path / "out")["tables"]
+    assert tables["value"].dtype == "float64"
+    blank = tables[tables["status"] == "blank"]
+    assert blank["value"].isna().all() and len(blank) == 2
+    assert (tables.loc[tables["row_code"] == "r1", "value"] == 1.0).all()
+
+
+def test_no_report_files_is_a_usage_error(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(corpus.GdtoolsError, match="no report files"):
+        corpus.run_batch([tmp_path / "empty"], tmp_path / "out", stages=("inspect",), jobs=1, progress=False)
+
+
+def test_unknown_stage_or_format_is_refused(tmp_path):
+    _corpus(tmp_path / "in", 1)
+    with pytest.raises(corpus.GdtoolsError, match="unknown stage"):
+        corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("ocr",), jobs=1, progress=False)
+    with pytest.raises(corpus.GdtoolsError, match="format"):
+        corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect",), fmt="xls", jobs=1,
+                         progress=False)

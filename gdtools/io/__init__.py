@@ -57,6 +57,16 @@ def _parse(fmt: str, data: bytes, path: Path, limits: Limits):
         from .pdf import load_pdf
         text, blocks, pages = load_pdf(data, source, limits)
         return text, None, blocks, pages
+    if fmt in ("docx", "doc"):
+        from .docx import load_docx
+        if fmt == "doc":
+            from .doc import convert_doc
+            data = convert_doc(data, source)
+        text, blocks = load_docx(data, source, limits)
+        return text, None, blocks, []
+    if fmt == "zip":
+        raise UnsupportedFormat("压缩包不是 Word 文档 (zip archive without word/document.xml); "
+                                "unpack it and pass the report files", source)
     raise UnsupportedFormat(
         f"不支持的文件格式 ({fmt}); gdtools reads .txt, .md, .html, .docx, .pdf and .doc", source)
 

@@ -20,6 +20,8 @@ _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－_·•]\s*)?(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4}|\s*共\s*\d{1,4}\s*页)?(?:\s*[-—–－_·•])?\s*$")
 # A line starting like this begins a new item even when the previous line was full.
 _NEW_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|第[一二三四五六七八九十\d]+)")
+# Table rows the table finder missed print their cells as words separated by spaces.
+_CJK_GAP = re.compile(r"[\u4e00-\u9fff] +(?=[\u4e00-\u9fff])")
 _SENTENCE_END = tuple("。！？：；”」』)）")
 
 
@@ -147,7 +149,7 @@ def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, in
                 blocks.append(Block("paragraph", text, page=number))
             size = _char_width(payload)
             open_paragraph = (payload["x1"] >= right - 2 * size and not text.endswith(_SENTENCE_END)
-                              and not text[-1].isdigit())
+                              and not text[-1].isdigit() and len(_CJK_GAP.findall(text)) < 2)
     if not blocks:
         raise NotAReport("PDF 没有文字层 (no text layer: a scanned image); run OCR first", source)
     text, blocks = assemble(blocks)

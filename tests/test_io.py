@@ -1,0 +1,278 @@
+"""Loaders: every format to one Report (synthetic files written by the tests)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+
+import pytest
+
+from gdtools.errors import LimitExceeded, NotAReport, ReadError, UnsupportedFormat
+from gdtools.io import Limits, error_record, iter_report_paths, load_report, report_record
+from gdtools.model import REPORT_COLUMNS
+
+# A small invented report in the 2021 layout (not taken from any real report).
+BODY = """示例县水务局2022年政府信息公开工作年度报告
+一、总体情况
+2022年，示例县水务局扎实推进政务公开，发布信息120条。
+二、主动公开政府信息情况
+第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数
+三、收到和处理政府信息公开申请情况
+一、本年新收政府信息公开申请数量 3
+三、本年度办理结果
+四、结转下年度继续办理 0
+四、政府信息公开行政复议、行政诉讼情况
+行政复议0件。
+五、存在的主要问题及改进情况
+一是人员力量不足。下一步将加强培训。
+六、其他需要报告的事项
+本年度未收取信息处理费。
+示例县水务局
+2023年1月20日
+"""
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+def test_text_encodings(tmp_path, encoding):
+    path = tmp_path / "report.txt"
+    path.write_bytes(BODY.encode(encoding))
+    report = load_report(path)
+    assert report.encoding == ("utf-8" if encoding == "utf-8" else encoding)
+    assert report.text.startswith("示例县水务局")
+    assert report.meta("year") == 2022
+    assert report.meta("agency") == "示例县水务局"
+    assert report.template == "v2021"
+    assert "".join(s.code for s in report.sections) == "一二三四五六"
+    assert report.report_id == hashlib.sha1(path.read_bytes()).hexdigest()[:12]
+
+
+def test_crlf_and_offsets(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(BODY.replace("\n", "\r\n").encode("utf-8"))
+    report = load_report(path)
+    assert "\r" not in report.text
+    for block in report.blocks:
+        assert report.text[block.start:block.end] == block.text
+
+
+def test_input_is_not_modified(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_bytes(BODY.encode("gb18030"))
+    before = path.read_bytes(), path.stat().st_mtime_ns
+    load_report(path)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+
+
+def test_markdown_pipe_table(tmp_path):
+    md = BODY.replace("三、本年度办理结果\n", "| 项目 | 自然人 | 总计 |\n|---|---|---|\n| （一）予以公开 | 2 |  |\n")
+    path = tmp_path / "r.md"
+    path.write_text(md, encoding="utf-8")
+    report = load_report(path)
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    assert [c.text for c in tables[0].rows[1]] == ["（一）予以公开", "2", ""]
+    assert len(tables[0].rows) == 2  # the |---| rule is not a row
+
+
+HTML_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>站点</title>
+<script>var x = "一、总体情况";</script></head><body>
+<div class="nav"><a href="/">首页</a> <a href="/a">政务公开</a> <a href="/b">信息公开年报</a></div>
+<div class="main"><div class="article">
+<p style="text-align:center">示例市统计局2020年政府信息公开工作年度报告</p>
+<p>一、总体情况</p><p>2020年，示例市统计局认真落实条例要求，主动公开信息56条，依申请公开3件。</p>
+<p>二、主动公开政府信息情况</p>
+<table border="1"><tr><td colspan="4">第二十条第（一）项</td></tr>
+<tr><td>信息内容</td><td>本年新制作数量</td><td>本年新公开数量</td><td>对外公开总数量</td></tr>
+<tr><td>规章</td><td>&nbsp;</td><td>0</td><td>1</td></tr></table>
+<p>三、收到和处理政府信息公开申请情况</p>
+<table border="1"><tr><td rowspan="2" colspan="2">（本列数据的勾稽关系）</td><td colspan="3">申请人情况</td></tr>
+<tr><td>自然人</td><td>法人或其他组织</td><td>总计</td></tr>
+<tr><td colspan="2">一、本年新收政府信息公开申请数量</td><td>3</td><td>0</td><td>3</td></tr></table>
+<p>四、政府信息公开行政复议、行政诉讼情况</p><p>无。</p>
+<p>五、存在的主要问题及改进情况</p><p>公开内容不够全面。下一步将完善目录。</p>
+<p>六、其他需要报告的事项</p><p>无。</p></div></div>
+<div class="footer"><a href="/c">网站地图</a> 主办单位：示例市人民政府办公室 版权所有</div>
+</body></html>"""
+
+
+def test_html_article_and_spans(tmp_path):
+    path = tmp_path / "page.html"
+    path.write_text(HTML_PAGE, encoding="utf-8")
+    report = load_report(path)
+    assert report.format == "html"
+    assert "首页" not in report.text and "版权所有" not in report.text and "var x" not in report.text
+    assert report.meta("agency") == "示例市统计局" and report.meta("year") == 2020
+    assert report.template == "v2019"
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 2
+    first, second = tables[0].rows, tables[1].rows
+    assert (first[0][0].colspan, first[2][1].text) == (4, "")
+    corner = second[0][0]
+    assert (corner.rowspan, corner.colspan) == (2, 2)
+    assert [c.text for c in second[1]] == ["自然人", "法人或其他组织", "总计"]
+    assert report.text[tables[1].start:tables[1].end] == tables[1].text
+    assert "".join(s.code for s in report.sections) == "一二三四五六"
+
+
+def _docx_bytes() -> bytes:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("示例区民政局2021年政府信息公开工作年度报告")
+    for line in BODY.split("\n")[1:5]:
+        document.add_paragraph(line)
+    table = document.add_table(rows=3, cols=3)
+    table.cell(0, 0).merge(table.cell(1, 0)).text = "（三）不予公开"
+    table.cell(0, 1).merge(table.cell(0, 2)).text = "合并列"
+    table.cell(1, 1).text = "1.属于国家秘密"
+    table.cell(1, 2).text = "0"
+    table.cell(2, 0).text = "（七）总计"
+    for line in BODY.split("\n")[5:]:
+        document.add_paragraph(line)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def test_docx_paragraphs_and_merged_cells(tmp_path):
+    path = tmp_path / "r.docx"
+    path.write_bytes(_docx_bytes())
+    report = load_report(path)
+    assert report.format == "docx"
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    rows = tables[0].rows
+    assert (rows[0][0].text, rows[0][0].rowspan) == ("（三）不予公开", 2)
+    assert (rows[0][1].text, rows[0][1].colspan) == ("合并列", 2)
+    assert [c.text for c in rows[1]] == ["1.属于国家秘密", "0"]
+    # document order: the table sits between 二 and 三
+    two, three = report.section("二"), report.section("三")
+    assert two.start < tables[0].start < three.start
+    assert report.meta("agency") == "示例区民政局"
+
+
+def test_docx_decompression_limit(tmp_path):
+    path = tmp_path / "r.docx"
+    path.write_bytes(_docx_bytes())
+    with pytest.raises(LimitExceeded):
+        load_report(path, limits=Limits(max_decompressed_bytes=1000))
+
+
+def _pdf_bytes(pages: list[list[str]]) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4)
+    for number, lines in enumerate(pages, start=1):
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 800, "示例市政务公开办公室")
+        y = 760
+        for line in lines:
+            pdf.drawString(72, y, line)
+            y -= 20
+        pdf.drawCentredString(300, 40, f"- {number} -")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def test_pdf_page_numbers_and_headers_dropped(tmp_path):
+    lines = [ln for ln in BODY.split("\n") if ln]
+    path = tmp_path / "r.pdf"
+    path.write_bytes(_pdf_bytes([lines[:6], lines[6:12], lines[12:]]))
+    report = load_report(path)
+    assert report.format == "pdf"
+    assert "- 2 -" not in report.text and "示例市政务公开办公室" not in report.text
+    assert [number for _, number in report.pages] == [1, 2, 3]
+    assert report.page_at(report.section("五").start) == 2
+    assert report.page_at(report.section("六").start) == 3
+    assert "".join(s.code for s in report.sections) == "一二三四五六"
+    assert report.meta("year") == 2022
+
+
+def test_pdf_page_limit_and_damage(tmp_path):
+    lines = [ln for ln in BODY.split("\n") if ln]
+    path = tmp_path / "r.pdf"
+    data = _pdf_bytes([lines[:8], lines[8:]])
+    path.write_bytes(data)
+    with pytest.raises(LimitExceeded):
+        load_report(path, limits=Limits(max_pdf_pages=1))
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(data[:300])
+    with pytest.raises(ReadError):
+        load_report(broken)
+
+
+def test_not_a_report(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(bytes(range(256)) * 10)
+    other = tmp_path / "recipe.txt"
+    other.write_text("番茄炒蛋：先炒蛋，再炒番茄。", encoding="utf-8")
+    for path in (empty, binary, other):
+        with pytest.raises(NotAReport):
+            load_report(path)
+
+
+def test_file_size_limit(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text(BODY, encoding="utf-8")
+    with pytest.raises(LimitExceeded):
+        load_report(path, limits=Limits(max_file_bytes=100))
+
+
+def test_doc_without_libreoffice_names_the_fix(tmp_path, monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    path = tmp_path / "old.doc"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    with pytest.raises(UnsupportedFormat, match="libreoffice-writer"):
+        load_report(path)
+
+
+def test_unknown_extension_is_sniffed(tmp_path):
+    html = tmp_path / "download"
+    html.write_text(HTML_PAGE, encoding="utf-8")
+    assert load_report(html).format == "html"
+    docx = tmp_path / "attachment.bin"
+    docx.write_bytes(_docx_bytes())
+    assert load_report(docx).format == "docx"
+    archive = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a.txt", "x")
+    with pytest.raises(UnsupportedFormat):
+        load_report(archive)
+
+
+def test_iter_report_paths_sorted_and_loop_safe(tmp_path):
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b" / "2.txt").write_text(BODY, encoding="utf-8")
+    (tmp_path / "a" / "1.html").write_text(HTML_PAGE, encoding="utf-8")
+    (tmp_path / "a" / ".hidden.txt").write_text(BODY, encoding="utf-8")
+    (tmp_path / "a" / "image.png").write_bytes(b"\x89PNG")
+    (tmp_path / "a" / "loop").symlink_to(tmp_path, target_is_directory=True)
+    found = [p.relative_to(tmp_path).as_posix() for p in iter_report_paths(tmp_path)]
+    assert found == ["a/1.html", "b/2.txt"]
+
+
+def test_records(tmp_path):
+    path = tmp_path / "r.txt"
+    path.write_text(BODY, encoding="utf-8")
+    record = report_record(load_report(path))
+    assert list(record) == REPORT_COLUMNS
+    assert (record["status"], record["sections"], record["year"]) == ("ok", "一二三四五六", 2022)
+    assert record["n_chars"] == len(BODY)
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    try:
+        load_report(empty)
+    except ReadError as exc:
+        failed = error_record(empty, exc)
+    assert list(failed) == REPORT_COLUMNS
+    assert failed["status"] == "error" and "empty" in failed["error"]

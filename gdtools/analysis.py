@@ -85,6 +85,33 @@ def agency_region(name: str | None) -> str:
 
 # ---------------------------------------------------------------- corpus loading and selection
 
+def resolve_path(path) -> Path:
+    """``path`` as given, or found relative to the parent folders of the working directory.
+
+    A notebook opened in ``notebooks/`` (``make lab``) and one run from the repository
+    root (``gdtools run``) then both find ``data/sample``.
+    """
+    from .errors import GdtoolsError
+
+    candidate = Path(path)
+    if candidate.exists() or candidate.is_absolute():
+        if not candidate.exists():
+            raise GdtoolsError(f"路径不存在：{path}；请检查 corpus/path 参数")
+        return candidate
+    for parent in Path.cwd().parents[:2]:
+        if (parent / candidate).exists():
+            return parent / candidate
+    raise GdtoolsError(f"路径不存在：{path}（也不在上级目录中）；请检查 corpus/path 参数")
+
+
+def records(frame: pd.DataFrame, limit: int | None = None) -> list[dict]:
+    """Rows of ``frame`` as JSON-ready dicts (NA → None, numpy scalars → Python), for ``scrapbook.glue``."""
+    if frame is None or frame.empty:
+        return []
+    part = frame if limit is None else frame.head(limit)
+    return json.loads(part.to_json(orient="records", force_ascii=False, default_handler=str))
+
+
 def report_folder(corpus) -> Path:
     """The folder holding the report files: ``corpus/reports`` when present, else ``corpus`` itself.
 
@@ -117,23 +144,32 @@ def _frames_from(result) -> dict[str, pd.DataFrame]:
 
 
 def load_corpus(corpus, *, years: Sequence[int] | None = None, levels: Sequence[str] | None = None,
-                regions: Sequence[str] | None = None, limit: int | None = None) -> dict[str, pd.DataFrame]:
-    """Process every report under ``corpus`` (cache-backed ``gdtools.process``) and select some.
+                regions: Sequence[str] | None = None, limit: int | None = None, jobs: int | None = None,
+                cache_dir=".gdtools-cache") -> dict[str, pd.DataFrame]:
+    """Process every report under ``corpus`` (``gdtools.process``, cache-backed) and select some.
 
-    Returns ``reports``, ``tables``, ``findings``, ``statements`` frames, all restricted to
-    the selected reports; ``reports`` gains ``agency_key``, ``level`` and ``region``.
-    ``limit`` keeps the first N report files (sorted by path) for quick runs.
+    Returns ``reports``, ``tables``, ``findings``, ``statements`` (and ``repeats``/``keywords``
+    when the batch wrote them) restricted to the selected reports; ``reports`` gains
+    ``agency_key``, ``level`` and ``region``. ``limit`` keeps the first N report files
+    (sorted by path) for quick runs. The batch's output folder is temporary: unchanged
+    files are served from ``cache_dir`` on the next run.
     """
+    import tempfile
+
     import gdtools
 
-    paths = sorted(Path(p) for p in gdtools.iter_report_paths([report_folder(corpus)]))
+    paths = sorted(Path(p) for p in gdtools.iter_report_paths([report_folder(resolve_path(corpus))]))
     if limit is not None:
         paths = paths[:limit]
     if not paths:
-        frames = _frames_from({})
-    else:
-        frames = _frames_from(gdtools.process(paths))
-    return select(frames, years=years, levels=levels, regions=regions)
+        log.warning("no report files under %s", corpus)
+        return select(_frames_from({}), years=years, levels=levels, regions=regions)
+    with tempfile.TemporaryDirectory(prefix="gdtools-corpus-") as out:
+        gdtools.process(paths, out=out, jobs=jobs, cache_dir=cache_dir, progress=False)
+        loaded = gdtools.load_outputs(out)
+    frames = _frames_from(loaded)
+    extra = {k: v for k, v in loaded.items() if k not in frames}
+    return select(frames | extra, years=years, levels=levels, regions=regions)
 
 
 def with_agency_columns(reports: pd.DataFrame) -> pd.DataFrame:
@@ -175,6 +211,10 @@ def select(frames: dict[str, pd.DataFrame], *, years=None, levels=None, regions=
         frame = frames.get(key)
         frame = _as_frame(frame, []) if frame is not None else pd.DataFrame(columns=["report_id"])
         out[key] = frame[frame["report_id"].isin(ids)].reset_index(drop=True)
+    for key, frame in frames.items():  # corpus-level extras (repeats, keywords…) pass through
+        if key not in out:
+            out[key] = frame[frame["report_id"].isin(ids)].reset_index(drop=True) \
+                if "report_id" in frame else frame
     return out
 
 
@@ -389,20 +429,29 @@ def _is_error(findings: pd.DataFrame) -> pd.Series:
 
 
 def error_rates_by_rule(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Per rule: reports with ≥1 error, with ≥1 warning, and the share of all selected reports."""
-    cols = ["rule", "reports_with_error", "reports_with_warning", "findings", "error_rate"]
+    """Per rule: reports with ≥1 error / warning / not-assessable finding, and error rates.
+
+    ``error_rate`` divides by the reports the rule could be assessed on (any finding
+    other than ``not_assessable``: the validator records passes as ``ok`` rows);
+    ``share_of_reports`` divides by all selected reports.
+    """
+    cols = ["rule", "assessed", "reports_with_error", "reports_with_warning", "not_assessable", "findings",
+            "error_rate", "share_of_reports"]
     n = reports["report_id"].nunique()
     if findings.empty or n == 0:
         return pd.DataFrame(columns=cols)
-    sev = findings["severity"].astype("string").str.lower()
+    sev = findings["severity"].astype("string").str.lower().fillna("")
     rows = []
     for rule, group in findings.groupby("rule"):
         gsev = sev.loc[group.index]
-        errors = group.loc[gsev.eq("error").fillna(False), "report_id"].nunique()
-        warnings = group.loc[gsev.eq("warning").fillna(False), "report_id"].nunique()
-        rows.append({"rule": rule, "reports_with_error": errors, "reports_with_warning": warnings,
-                     "findings": len(group), "error_rate": errors / n})
-    return pd.DataFrame(rows, columns=cols).sort_values(["error_rate", "rule"], ascending=[False, True],
+        ids = {s: set(group.loc[gsev.eq(s), "report_id"]) for s in ("error", "warning", "not_assessable", "ok")}
+        assessed = len(ids["error"] | ids["warning"] | ids["ok"])
+        errors = len(ids["error"])
+        rows.append({"rule": rule, "assessed": assessed, "reports_with_error": errors,
+                     "reports_with_warning": len(ids["warning"]), "not_assessable": len(ids["not_assessable"]),
+                     "findings": int((gsev != "ok").sum()),
+                     "error_rate": errors / assessed if assessed else None, "share_of_reports": errors / n})
+    return pd.DataFrame(rows, columns=cols).sort_values(["reports_with_error", "rule"], ascending=[False, True],
                                                         ignore_index=True)
 
 
@@ -424,12 +473,13 @@ def worst_reports(findings: pd.DataFrame, reports: pd.DataFrame, n: int = 10) ->
 
 
 def cross_year_findings(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Findings of the cross-year rules (ids starting with ``X`` other than the text-vs-table X4/X5)."""
+    """Non-passing findings of the cross-year rules X1–X3 (X4/X5 compare text with tables within a report)."""
     cols = ["agency", "year", *FINDING_COLUMNS]
     if findings.empty:
         return pd.DataFrame(columns=cols)
     rules = findings["rule"].astype("string")
-    part = findings[rules.str.match(r"^X[1-3]").fillna(False)]
+    sev = findings["severity"].astype("string").str.lower()
+    part = findings[rules.str.match(r"^X[1-3]").fillna(False) & sev.ne("ok").fillna(True)]
     out = reports[["report_id", "agency", "year"]].merge(part, on="report_id")
     return out.sort_values(["agency", "year", "rule"], ignore_index=True)[[c for c in cols if c in out]]
 

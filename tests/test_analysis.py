@@ -55,6 +55,8 @@ def frames():
         {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "R1", "severity": "error"},
         {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "X1", "severity": "warning"},
         {**dict.fromkeys(FINDING_COLUMNS), "report_id": "b20", "rule": "R2", "severity": "error"},
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a19", "rule": "R2", "severity": "ok"},
+        {**dict.fromkeys(FINDING_COLUMNS), "report_id": "a20", "rule": "R2", "severity": "not_assessable"},
     ])[FINDING_COLUMNS]
     statements = _statements([
         {"report_id": "a19", "kind": "problem", "text": "我局信息公开工作人员力量不足。", "themes": ["人员"]},
@@ -148,10 +150,12 @@ def test_quality_summaries(frames):
     sel = an.select(frames)
     rates = an.error_rates_by_rule(sel["findings"], sel["reports"]).set_index("rule")
     assert rates.loc["R1", "reports_with_error"] == 1 and rates.loc["R1", "findings"] == 2
-    assert rates.loc["R1", "error_rate"] == pytest.approx(1 / 3)
+    assert rates.loc["R1", "error_rate"] == 1.0 and rates.loc["R1", "share_of_reports"] == pytest.approx(1 / 3)
     assert rates.loc["X1", "reports_with_error"] == 0 and rates.loc["X1", "reports_with_warning"] == 1
     worst = an.worst_reports(sel["findings"], sel["reports"], n=5)
     assert list(worst["report_id"]) == ["a20", "b20"] and worst.iloc[0]["errors"] == 2
+    assert rates.loc["R2", "assessed"] == 2 and rates.loc["R2", "error_rate"] == 0.5
+    assert rates.loc["R2", "not_assessable"] == 1 and rates.loc["R2", "findings"] == 2
     assert list(an.cross_year_findings(sel["findings"], sel["reports"])["rule"]) == ["X1"]
     status = an.cell_status_summary(sel["tables"], sel["reports"], ["year"]).set_index("year")
     assert status.loc[2020, "uncertain"] == pytest.approx(3 / 10)  # b20: 3 uncertain of 7 + 3 cells

@@ -159,6 +159,28 @@ def _legacy_step(a: _Candidate, b: _Candidate) -> float | None:
     return 1.0 if b.number == a.number + 1 else 0.0
 
 
+def _recover_five(text: str, chain: list[_Candidate]) -> list[_Candidate]:
+    """Add a 五 that starts at its opening sentence when the heading itself is missing."""
+    if not chain or any(c.code == "五" for c in chain):
+        return chain
+    before = [c for c in chain if CODES.index(c.code) < 4]
+    after = [c for c in chain if CODES.index(c.code) > 4]
+    if not before:
+        return chain
+    region_start = before[-1].end
+    region_end = after[0].start if after else len(text)
+    opener = re.compile(_spec()["standard"][4]["opener"])
+    m = opener.search(text, region_start, region_end)
+    if not m:
+        return chain
+    # Back up to the start of the sentence holding the opener.
+    start = max(text.rfind(ch, region_start, m.start()) for ch in "。\n；") + 1
+    start = max(start, region_start)
+    while start < m.start() and text[start] in " \t\u3000":
+        start += 1
+    return [*before, _Candidate(start, start, "五", None, 0.0, ""), *after]
+
+
 def split_sections(report: Report) -> list[Section]:
     """The sections of ``report`` in text order (also what ``load_report`` stores in ``report.sections``).
 
@@ -174,7 +196,7 @@ def split_sections(report: Report) -> list[Section]:
     use_legacy = (isinstance(year, int) and year <= 2018 and len(legacy_chain) >= 2) or (
         year is None and len(legacy_chain) > len(chain) + 1)
     names = {e["code"]: e["name"] for e in _spec()["standard"]}
-    picked = legacy_chain if use_legacy else chain
+    picked = legacy_chain if use_legacy else _recover_five(text, chain)
     sections = []
     for i, c in enumerate(picked):
         end = picked[i + 1].start if i + 1 < len(picked) else len(text)

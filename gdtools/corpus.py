@@ -34,13 +34,16 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
 from .cache import DEFAULT_CACHE_DIR, Cache, cache_key, code_fingerprint, file_digest
 from .errors import GdtoolsError
 from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
-from .outputs import FORMATS, PartWriter, normalize_frame, read_frame, write_frame
+from .outputs import FLOAT_COLUMNS, FORMATS, INT_COLUMNS, PartWriter, normalize_frame, read_frame, write_frame
 
 log = logging.getLogger("gdtools")
 
@@ -565,21 +568,22 @@ class _Batch:
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
     def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int]) -> None:
-        from .validate import summarize_findings, validate_corpus
+        from .validate import summarize_findings
 
-        tables = read_frame_part(self._part("tables"), usecols=CORPUS_TABLE_COLUMNS)
-        corpus_findings = validate_corpus(tables, reports)
         part = self._part("findings")
         # the part may hold corpus findings from an interrupted finish: cut back to the journal
         writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
         try:
-            if corpus_findings is not None and len(corpus_findings):
-                writer.append(corpus_findings)
+            for frame in _cross_year_findings(reports, self._part("tables")):
+                writer.append(frame)
             writer.offset()
         finally:
             writer.close()
         findings = read_frame_part(part)
-        summary = summarize_findings(findings, tables=tables, reports=reports)
+        # the summary reads tables only for uncertain cells per report; every report is in `reports`
+        uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
+                             lambda batch: pc.equal(batch["status"], "uncertain"))
+        summary = summarize_findings(findings, tables=uncertain, reports=reports)
         write_frame(summary, self.out / "summary.csv")
         if self.html:
             from .healthcheck import write_health_pages
@@ -594,8 +598,76 @@ class _Batch:
         write_frame(keywords(statements), self.out / "keywords.csv")
 
 
-# Columns of the tables frame the corpus-level rules read (the bulky raw/candidates text stays on disk).
-CORPUS_TABLE_COLUMNS = [c for c in TABLE_COLUMNS if c not in ("raw", "candidates")]
+# Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).
+CROSS_YEAR_TABLE_COLUMNS = ["report_id", "source", "template", "table", "row_code", "col_code", "value", "status",
+                            "candidates"]
+
+
+def _cross_year_findings(reports: pd.DataFrame, tables_csv: Path, max_reports: int = 2000):
+    """Cross-year findings, agency by agency so memory stays bounded at national scale.
+
+    Cross-year rules compare an agency's report with its report of the year before, so
+    only reports with such a neighbour need their tables in memory, and agencies can be
+    checked in groups of about ``max_reports`` reports.
+    """
+    from .agency import normalize_agency
+    from .validate import validate_corpus
+
+    ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()].copy()
+    if ok.empty:
+        return
+    ok["_agency"] = ok["agency"].map(normalize_agency)
+    years = set(zip(ok["_agency"], ok["year"].astype(int)))
+    has_neighbour = [(a, y - 1) in years or (a, y + 1) in years for a, y in zip(ok["_agency"], ok["year"].astype(int))]
+    ok = ok[has_neighbour]
+    if ok.empty:
+        return
+    wanted = pa.array(sorted(set(ok["report_id"].astype(str))))
+    tables = scan_csv(tables_csv, CROSS_YEAR_TABLE_COLUMNS, lambda batch: pc.is_in(batch["report_id"], wanted))
+    rows_of = tables.groupby(tables["report_id"].astype(str), sort=False, observed=True).indices
+    group: list[pd.DataFrame] = []
+    size = 0
+    agencies = list(ok.groupby("_agency", sort=True))
+    for i, (_, frame) in enumerate(agencies):
+        group.append(frame)
+        size += len(frame)
+        if size >= max_reports or i == len(agencies) - 1:
+            batch_reports = pd.concat(group, ignore_index=True).drop(columns="_agency")
+            picks = [rows_of[r] for r in batch_reports["report_id"].astype(str).unique() if r in rows_of]
+            batch_tables = tables.iloc[np.concatenate(picks)] if picks else tables.iloc[:0]
+            found = validate_corpus(batch_tables, batch_reports)
+            if found is not None and len(found):
+                yield found
+            group, size = [], 0
+
+
+def scan_csv(path: Path, columns: list[str], keep: Callable | None = None) -> pd.DataFrame:
+    """Stream a large output CSV, keeping ``columns`` of the rows where ``keep(batch)`` is true.
+
+    Text columns come back as categoricals (a national tables frame repeats the same few
+    codes millions of times); known numeric columns get their output dtypes.
+    """
+    from pyarrow import csv as pacsv
+
+    header = pd.read_csv(path, nrows=0).columns
+    columns = [c for c in columns if c in header]
+    types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}
+    reader = pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(include_columns=columns, column_types=types, strings_can_be_null=True))
+    batches = []
+    for batch in reader:
+        if keep is not None:
+            batch = batch.filter(keep(batch))
+        if batch.num_rows:
+            batches.append(batch)
+    table = pa.Table.from_batches(batches, schema=reader.schema)
+    frame = table.to_pandas(strings_to_categorical=True)
+    for col in frame.columns:
+        if col in INT_COLUMNS:
+            frame[col] = pd.to_numeric(frame[col].astype(object), errors="coerce").astype("Int64")
+    return frame
 
 
 def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,91 @@
+"""The Parquet cache: keys, fingerprints, chunk visibility, source rewriting."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+
+from gdtools.cache import Cache, cache_key, code_fingerprint, file_digest
+
+
+def _frames(report_id: str, source: str, n_cells: int) -> dict[str, pd.DataFrame]:
+    return {
+        "reports": pd.DataFrame([{"report_id": report_id, "source": source, "year": 2021, "status": "ok"}]),
+        "tables": pd.DataFrame({"report_id": report_id, "source": source,
+                                "value": [float(i) if i % 2 else None for i in range(n_cells)]}),
+    }
+
+
+def test_file_digest_is_sha1_of_the_bytes(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes("年度报告".encode() * 1000)
+    assert file_digest(path, block=7) == (hashlib.sha1(path.read_bytes()).hexdigest(), path.stat().st_size)
+
+
+def test_key_depends_on_content_and_file_name_not_folder(tmp_path):
+    digest = "0" * 40
+    assert cache_key(digest, tmp_path / "x" / "a.txt") == cache_key(digest, tmp_path / "y" / "a.txt")
+    assert cache_key(digest, tmp_path / "a.txt") != cache_key(digest, tmp_path / "b.txt")
+    assert cache_key(digest, tmp_path / "a.txt") != cache_key("1" * 40, tmp_path / "a.txt")
+
+
+def test_code_fingerprint_is_stable_within_a_process():
+    assert code_fingerprint() == code_fingerprint()
+    assert len(code_fingerprint()) == 40
+
+
+def test_round_trip_keeps_order_rows_and_na_and_rewrites_source(tmp_path):
+    store = Cache(tmp_path, fingerprint="f1")
+    store.put_many([("k1", ("inspect", "tables"), _frames("r1", "old/a.txt", 3)),
+                    ("k2", ("inspect", "tables"), _frames("r2", "old/b.txt", 2))])
+    store.put_many([("k3", ("inspect", "tables"), _frames("r3", "old/c.txt", 1))])
+    fresh = Cache(tmp_path, fingerprint="f1")  # a later process sees both chunks
+    assert len(fresh) == 3
+    got = fresh.get_many([("k3", "new/c.txt"), ("k1", "new/a.txt"), ("k2", "new/b.txt")], ["reports", "tables"])
+    assert got["reports"]["report_id"].tolist() == ["r3", "r1", "r2"]
+    assert got["reports"]["source"].tolist() == ["new/c.txt", "new/a.txt", "new/b.txt"]
+    assert got["tables"]["source"].tolist() == ["new/c.txt"] + ["new/a.txt"] * 3 + ["new/b.txt"] * 2
+    assert got["tables"]["value"].isna().tolist() == [True, True, False, True, True, False]
+    assert str(got["reports"]["year"].dtype) == "Int64"
+    assert "_cache_key" not in got["tables"]
+
+
+def test_a_kind_with_no_rows_comes_back_empty(tmp_path):
+    store = Cache(tmp_path, fingerprint="f1")
+    frames = _frames("r1", "a.txt", 2)
+    frames["findings"] = pd.DataFrame(columns=["report_id", "source", "rule"])
+    store.put_many([("k1", ("inspect", "tables", "validate"), frames)])
+    assert len(store.get_many([("k1", "a.txt")], ["findings"])["findings"]) == 0
+
+
+def test_stages_must_cover_the_request():
+    store = Cache.__new__(Cache)
+    store._index = {"k": ("chunk", frozenset({"inspect", "tables"}))}
+    assert store.has("k", ("inspect",)) and store.has("k", ("inspect", "tables"))
+    assert not store.has("k", ("inspect", "tables", "validate"))
+    assert not store.has("other", ("inspect",))
+
+
+def test_other_fingerprint_sees_nothing(tmp_path):
+    Cache(tmp_path, fingerprint="rules-v1").put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    assert Cache(tmp_path, fingerprint="rules-v1").has("k1", ("inspect",))
+    assert not Cache(tmp_path, fingerprint="rules-v2").has("k1", ("inspect",))
+
+
+def test_a_chunk_without_its_index_is_invisible(tmp_path):
+    store = Cache(tmp_path, fingerprint="f1")
+    store.put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    for index in (store.dir / "index").glob("*.json"):
+        index.unlink()  # as if the run died between writing the data and the index
+    assert not Cache(tmp_path, fingerprint="f1").has("k1", ("inspect",))
+
+
+def test_a_corrupt_index_is_skipped_with_a_warning(tmp_path, caplog):
+    store = Cache(tmp_path, fingerprint="f1")
+    store.put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    (store.dir / "index" / "0-broken.json").write_text("{not json", encoding="utf-8")
+    with caplog.at_level("WARNING", logger="gdtools"):
+        again = Cache(tmp_path, fingerprint="f1")
+    assert again.has("k1", ("inspect",))
+    assert "unreadable cache index" in caplog.text

@@ -34,7 +34,8 @@ def _small_chinese(text: str) -> int | None:
             digit = _DIGITS[ch]
         elif ch in _UNITS:
             unit = _UNITS[ch]
-            if unit >= last_unit:
+            if unit >= last_unit or (digit is None and not (unit == 10 and total == 0)):
+                # only a leading 十 may stand without its digit (十五 = 15; 百十 is not a number)
                 return None
             total += (1 if digit is None else digit) * unit
             digit, last_unit = None, unit

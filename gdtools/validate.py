@@ -148,11 +148,12 @@ class _Layout:
 @cache
 def _layout(table: str, template: str | None) -> _Layout:
     if table == "table3":
-        rows_df, cols_df = table_spec("table3_rows"), table_spec("table3_cols")
-        if template in STANDARD_TEMPLATES:
-            rows_df = rows_df[rows_df[template] != ""]
+        all_rows, cols_df = table_spec("table3_rows"), table_spec("table3_cols")
+        rows_df = all_rows[all_rows[template] != ""] if template in STANDARD_TEMPLATES else all_rows
         rows = tuple(rows_df["row_code"])
         cols = tuple(cols_df["col_code"])
+        # labels of every row, so a row printed in the other version's form is still named
+        rows_df = all_rows
         short = {r.row_code: r.gold_key for r in rows_df.itertuples()}
         short["total"] = "（七）总计"
         return _Layout(rows, cols, MappingProxyType(dict(zip(rows_df["row_code"], rows_df["label"]))),
@@ -521,7 +522,9 @@ def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: 
 # --------------------------------------------------------------------------------------
 # Text against tables (X4) and mentions (X5)
 
-_CLAUSE_END = re.compile(r"[。；;！？!?\n]")
+# Figures are judged within their comma-level clause (and a preceding "与上年相比，" clause).
+_CLAUSE_END = re.compile(r"[，,。；;！？!?\n（）()]")
+_COMPARISON = re.compile(r"(?:相比|比较|对比|同比|相较)\s*[，,]\s*$")
 # A figure about last year or a running total is not this year's table value.
 _OTHER_PERIOD = re.compile(r"上年|去年|上一年|同比|同期|累计|历年|以来|较")
 # A figure about one kind of applicant is not the table's 总计.
@@ -598,7 +601,8 @@ def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str |
             taken.append((m.start(), m.end()))
             clause_start = max((c.end() for c in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
             clause = text[clause_start:m.start()]
-            if _OTHER_PERIOD.search(clause) or _APPLICANT_KIND.search(clause + m.group(0)):
+            compared = _COMPARISON.search(text[max(0, clause_start - 20):clause_start])
+            if compared or _OTHER_PERIOD.search(clause) or _APPLICANT_KIND.search(clause + m.group(0)):
                 continue
             quoted = parse_zh_number(m.group(1))
             if quoted is None or (fig["name"], quoted) in seen:

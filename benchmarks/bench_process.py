@@ -1,0 +1,191 @@
+"""Speed and scale of ``gdtools process`` on a synthetic corpus.
+
+    python benchmarks/bench_process.py                 # N=10,000 synthetic reports, all cores
+    python benchmarks/bench_process.py -n 2000 --jobs 2
+    python benchmarks/bench_process.py --corpus DIR     # an existing folder instead
+
+Measures, each in a fresh process so peak memory is per run:
+
+* ``baseline``: a plain one-process script that reads every file, takes its text with the
+  simplest library for the format and runs ``jieba.lcut`` over it;
+* ``first``: ``gdtools process`` end to end with a cold cache into a new output folder;
+* ``uptodate``: the same command again (the journal says everything is done);
+* ``cached``: into a new output folder with the warm cache (what a notebook re-run does);
+
+and writes reports/s, MB/s, per-stage seconds, peak RSS of the main and worker
+processes and the machine description to ``benchmarks/results/bench-N<n>-<time>.json``.
+The synthetic corpus is generated once per (N, seed, formats) under ``benchmarks/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+
+BASELINE = r"""
+import json, resource, sys, time, zipfile
+from pathlib import Path
+import jieba
+jieba.setLogLevel(60)
+
+def text_of(path):
+    suffix = path.suffix.lower()
+    data = path.read_bytes()
+    if suffix in (".txt", ".md"):
+        return data.decode("utf-8", errors="replace")
+    if suffix in (".html", ".htm"):
+        import lxml.html
+        return lxml.html.fromstring(data).text_content()
+    if suffix == ".docx":
+        import docx
+        return "\n".join(p.text for p in docx.Document(path).paragraphs)
+    if suffix == ".pdf":
+        import pypdf
+        return "\n".join(page.extract_text() or "" for page in pypdf.PdfReader(path).pages)
+    return ""
+
+paths = [Path(p) for p in json.load(open(sys.argv[1], encoding="utf-8"))]
+t0 = time.perf_counter()
+n_tokens = n_bytes = n_error = 0
+t_read = t_cut = 0.0
+for path in paths:
+    t = time.perf_counter()
+    try:
+        text = text_of(path)
+    except Exception:
+        n_error += 1
+        continue
+    t_read += time.perf_counter() - t
+    n_bytes += path.stat().st_size
+    t = time.perf_counter()
+    n_tokens += len(jieba.lcut(text))
+    t_cut += time.perf_counter() - t
+print(json.dumps({"seconds": time.perf_counter() - t0, "seconds_read": t_read, "seconds_lcut": t_cut,
+                  "n_tokens": n_tokens, "n_error": n_error,
+                  "maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+RUN = r"""
+import json, sys
+from gdtools.corpus import run_batch
+paths, out, cache_dir, jobs = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2], sys.argv[3], int(sys.argv[4])
+summary = run_batch(paths, out, jobs=jobs, cache_dir=cache_dir, progress=False)
+print(json.dumps(summary))
+"""
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = Path("/proc/meminfo").read_text().splitlines()[0].split(":", 1)[1].strip()
+    except (OSError, IndexError):
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                            cwd=HERE.parent).stdout.strip()
+    import gdtools
+
+    return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
+            "cpu_count": os.cpu_count(), "memory": mem, "gdtools": gdtools.__version__, "commit": commit}
+
+
+def corpus_paths(args) -> tuple[list[str], float | None]:
+    from gdtools.io import iter_report_paths
+
+    if args.corpus:
+        return [str(p) for p in iter_report_paths([args.corpus])], None
+    formats = [f for f in args.formats.split(",") if f]
+    folder = RESULTS / f"corpus-n{args.n}-seed{args.seed}-{'-'.join(formats)}"
+    seconds = None
+    if not (folder / ".complete").exists():
+        from gdtools.synth import generate_corpus
+
+        shutil.rmtree(folder, ignore_errors=True)
+        t = time.perf_counter()
+        generate_corpus(folder, n=args.n, seed=args.seed, formats=formats)
+        seconds = time.perf_counter() - t
+        (folder / ".complete").write_text("ok\n")
+    return [str(p) for p in iter_report_paths([folder])], seconds
+
+
+def run_json(code: str, *argv: str) -> tuple[dict, float]:
+    t = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(f"benchmark step failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1]), wall
+
+
+def rates(n: int, nbytes: int, seconds: float) -> dict:
+    return {"seconds": round(seconds, 3), "reports_per_s": round(n / seconds, 2),
+            "mb_per_s": round(nbytes / 1e6 / seconds, 3)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", type=int, default=10_000, help="synthetic reports (default 10,000)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--formats", default="txt,html,docx,pdf", help="synthetic formats (default txt,html,docx,pdf)")
+    parser.add_argument("--corpus", type=Path, default=None, help="benchmark this folder instead of a synthetic one")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default all cores)")
+    parser.add_argument("--skip-baseline", action="store_true", help="do not time the plain jieba script")
+    args = parser.parse_args()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    paths, gen_seconds = corpus_paths(args)
+    n = len(paths)
+    nbytes = sum(os.path.getsize(p) for p in paths)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    work = RESULTS / f"run-{stamp}"
+    work.mkdir()
+    list_file = work / "paths.json"
+    list_file.write_text(json.dumps(paths), encoding="utf-8")
+    print(f"{n} reports, {nbytes / 1e6:.1f} MB, {args.jobs} jobs", file=sys.stderr)
+
+    result = {"machine": machine(), "n_reports": n, "bytes": nbytes, "jobs": args.jobs,
+              "corpus": str(args.corpus) if args.corpus else f"synthetic n={args.n} seed={args.seed} {args.formats}",
+              "generate_seconds": gen_seconds}
+    if not args.skip_baseline:
+        base, wall = run_json(BASELINE, str(list_file))
+        result["baseline"] = base | rates(n, nbytes, base["seconds"]) | {"wall_seconds": round(wall, 3)}
+        print(f"baseline: {base['seconds']:.1f} s", file=sys.stderr)
+    cache_dir = work / "cache"
+    for name, out in (("first", work / "out"), ("uptodate", work / "out"), ("cached", work / "out2")):
+        summary, wall = run_json(RUN, str(list_file), str(out), str(cache_dir), str(args.jobs))
+        result[name] = {"summary": summary} | rates(n, nbytes, wall)
+        print(f"{name}: {wall:.1f} s ({n / wall:.1f} reports/s), n_error={summary['n_error']}, "
+              f"main {summary['main_maxrss_mib']:.0f} MiB, worker {summary['worker_maxrss_mib']:.0f} MiB",
+              file=sys.stderr)
+    if "baseline" in result:
+        result["speedup_vs_baseline"] = round(result["baseline"]["seconds"] / result["first"]["seconds"], 2)
+    result["rerun_speedup_uptodate"] = round(result["first"]["seconds"] / result["uptodate"]["seconds"], 1)
+    result["rerun_speedup_cached"] = round(result["first"]["seconds"] / result["cached"]["seconds"], 1)
+    shutil.rmtree(work)  # outputs and cache of the run: large, and measured already
+    target = RESULTS / f"bench-N{n}-{stamp}.json"
+    target.write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps({k: v for k, v in result.items() if not isinstance(v, dict) or k == "machine"}, indent=1,
+                     ensure_ascii=False))
+    print(f"written {target}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

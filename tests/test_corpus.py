@@ -264,3 +264,41 @@ def test_unknown_stage_or_format_is_refused(tmp_path):
     with pytest.raises(corpus.GdtoolsError, match="format"):
         corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect",), fmt="xls", jobs=1,
                          progress=False)
+
+
+def _table3(report_id: str, carried_in: float, carried_forward: float) -> pd.DataFrame:
+    cols = ["natural", "business", "research", "public_interest", "legal_services", "other_org", "total"]
+    rows = []
+    for row_code, value in (("carried_in", carried_in), ("carried_forward", carried_forward)):
+        for col in cols:
+            v = value if col in ("natural", "total") else 0.0
+            rows.append({"report_id": report_id, "source": f"{report_id}.txt", "template": "v2021",
+                         "table": "table3", "row_code": row_code, "col_code": col, "value": v, "status": "ok"})
+    return pd.DataFrame(rows)
+
+
+def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_path):
+    from gdtools.outputs import write_frame
+    from gdtools.validate import validate_corpus
+
+    reports = pd.DataFrame([
+        {"report_id": "a21", "source": "a21.txt", "agency": "示例县民政局", "year": 2021},
+        {"report_id": "a22", "source": "a22.txt", "agency": "示例县民政局", "year": 2022},
+        {"report_id": "b21", "source": "b21.txt", "agency": "示例市交通运输局", "year": 2021},
+        {"report_id": "b22", "source": "b22.txt", "agency": "示例市交通运输局", "year": 2022},
+        {"report_id": "c22", "source": "c22.txt", "agency": "示例区教育局", "year": 2022},  # no neighbour
+    ]).assign(template="v2021", status="ok")
+    reports["year"] = reports["year"].astype("Int64")
+    # a carries 3 forward and 3 in (consistent); b carries 5 forward but 2 in (inconsistent)
+    tables = pd.concat([_table3("a21", 1, 3), _table3("a22", 3, 0), _table3("b21", 1, 5), _table3("b22", 2, 0),
+                        _table3("c22", 7, 0)], ignore_index=True)
+    write_frame(tables.reindex(columns=TABLE_COLUMNS), tmp_path / "tables.csv")
+    whole = validate_corpus(tables, reports)
+    grouped = pd.concat(list(corpus._cross_year_findings(reports, tmp_path / "tables.csv", max_reports=1)),
+                        ignore_index=True)
+    assert (grouped["severity"] == "error").any() and set(grouped["report_id"]) <= {"b22", "a22"}
+
+    def key(frame):
+        return sorted(map(tuple, frame[["report_id", "rule", "col_label", "severity"]].astype(str).values))
+
+    assert key(grouped) == key(whole)

@@ -9,6 +9,7 @@ not the publication year: a report signed in January 2020 covers 2019.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 from .agency import complete_agency
@@ -41,6 +42,9 @@ def _clean_agency(name: str | None) -> str | None:
         return None
     name = re.sub(r"\s+", "", name).strip("，,。:：、")
     name = _SIGN_JUNK.sub("", name) if _SIGN_JUNK.match(name) else name
+    # "…事项　　无" + signature: the answer 无 ("none") glued to the agency (无锡 is a city).
+    if name.startswith("无") and not name.startswith("无锡"):
+        name = name[1:]
     if len(name) < 2 or _NOT_AGENCY.match(name):
         return None
     return name
@@ -136,6 +140,12 @@ def _report_year(text, header, t_year, title_origin, b_year, signed, source) -> 
         m = signed[-1]
         year = int(m.group("year"))
         return Field(year - 1 if int(m.group("month")) <= 6 else year, "body")
+    # The year the text talks about most ("2020年以来，…", "2020年，我厅…").
+    mentions = Counter(int(y) for y in re.findall(rf"(?<!\d)({_YEAR})\s*年(?!\s*\d{{1,2}}\s*月)", text))
+    if mentions:
+        year, count = mentions.most_common(1)[0]
+        if count >= 2:
+            return Field(year, "body")
     published = header.get("发布时间") or header.get("发布日期")
     m = re.match(rf"({_YEAR})\D+(\d{{1,2}})", published or "")
     if m:

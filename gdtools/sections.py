@@ -84,7 +84,9 @@ def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
     """Candidates for the standard chain and for the legacy chain."""
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
-    legacy_spec = [(re.compile(e["pattern"]), e["code"], e["name"]) for e in _spec()["legacy"]]
+    # A pattern starting with ^ must match right after the number (re's ^ ignores pos).
+    legacy_spec = [(re.compile(e["pattern"].lstrip("^")), e["pattern"].startswith("^"), e["code"], e["name"])
+                   for e in _spec()["legacy"]]
     for m in _NUMBERED.finditer(text):
         number = chinese_number(m.group(1))
         if number is None:
@@ -99,8 +101,8 @@ def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
             score = 2.0 + quality + (1.0 if number == CODES.index(code) + 1 else 0.0)
             standard.append(_Candidate(m.start(), _heading_end(text, head, kw_end, limit), code, number,
                                        score, ""))
-        for pattern, code, name in legacy_spec:
-            lm = pattern.search(text, head, limit)
+        for pattern, anchored, code, name in legacy_spec:
+            lm = pattern.match(text, head, limit) if anchored else pattern.search(text, head, limit)
             if lm and lm.start() - head <= _MAX_PREFIX:
                 legacy.append(_Candidate(m.start(), _heading_end(text, head, lm.end(), limit), code, number,
                                          1.0, name))

@@ -1,0 +1,113 @@
+"""Section splitting on invented report texts shaped like the real variants."""
+
+from __future__ import annotations
+
+from gdtools.model import Field, Report
+from gdtools.sections import chinese_number, split_sections
+
+
+def _report(text: str, year: int | None = 2021) -> Report:
+    return Report(report_id="x", source="x.txt", format="txt", text=text,
+                  metadata={"year": Field(year, "title")})
+
+
+def _codes(text: str, year: int | None = 2021) -> str:
+    return "".join(s.code for s in split_sections(_report(text, year)))
+
+
+STANDARD = """一、总体情况
+本机关积极推进公开。
+二、主动公开政府信息情况
+表格略。
+三、收到和处理政府信息公开申请情况
+一、本年新收政府信息公开申请数量 5
+二、上年结转政府信息公开申请数量 0
+三、本年度办理结果
+四、结转下年度继续办理 0
+四、因政府信息公开工作被申请行政复议、提起行政诉讼情况
+无。
+五、政府信息公开工作存在的主要问题及改进情况
+人员不足。下一步加强培训。
+六、其他需要报告的事项
+未收取信息处理费。
+"""
+
+
+def test_standard_sections_and_table_labels_are_not_headings():
+    sections = split_sections(_report(STANDARD))
+    assert [s.code for s in sections] == list("一二三四五六")
+    three = sections[2]
+    assert "本年新收" in STANDARD[three.start:three.end]  # the table rows stay inside 三
+    assert sections[3].heading == "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"
+    assert sections[4].heading == "五、政府信息公开工作存在的主要问题及改进情况"
+    assert all(s.standard for s in sections)
+    for a, b in zip(sections, sections[1:]):
+        assert a.end == b.start
+    assert sections[-1].end == len(STANDARD)
+
+
+def test_collapsed_crawler_text_headings_mid_line():
+    flat = STANDARD.replace("\n", "　　")
+    sections = split_sections(_report(flat))
+    assert [s.code for s in sections] == list("一二三四五六")
+    assert sections[0].heading == "一、总体情况"
+    assert sections[5].heading == "六、其他需要报告的事项"
+    glued = STANDARD.replace("\n", "")
+    assert _codes(glued) == "一二三四五六"
+
+
+def test_other_punctuation_short_headings_and_missing_numbers():
+    text = ("一．总体情况\n正文。\n主动公开政府信息情况\n正文。\n三.收到和处理政府信息公开申请情况\n正文。\n"
+            "四、行政复议、行政诉讼情况\n正文。\n五、存在问题及改进情况\n问题。\n六、其他需要报告的事项\n无。")
+    sections = split_sections(_report(text))
+    assert [s.code for s in sections] == list("一二三四五六")
+    assert sections[1].heading == "主动公开政府信息情况"
+    assert sections[4].heading == "五、存在问题及改进情况"
+
+
+def test_own_numbered_subsections_before_the_tables():
+    # Some reports number their own topics 一…六 inside 总体情况, then restart for the tables.
+    text = ("一、总体情况\n概述。\n二、工作机制保障\n内容。\n三、主动公开工作情况\n内容。\n四、政府信息公开申请情况\n内容。\n"
+            "五、政府信息管理\n内容。\n六、平台建设\n内容。\n"
+            "一、主动公开政府信息情况\n表。\n二、收到和处理政府信息公开申请情况\n表。\n"
+            "三、政府信息公开行政复议、行政诉讼情况\n表。\n（一）主要问题\n人员少。\n（二）改进情况\n培训。\n"
+            "五、其他需要报告的事项\n无。")
+    sections = split_sections(_report(text))
+    assert [s.code for s in sections] == list("一二三四五六")
+    assert sections[1].heading == "一、主动公开政府信息情况"
+    assert sections[4].heading == "（一）主要问题"
+    assert "工作机制保障" in text[sections[0].start:sections[0].end]
+
+
+def test_missing_five_heading_recovered_from_opening_sentence():
+    text = ("一、总体情况正文。二、主动公开政府信息情况正文。三、收到和处理政府信息公开申请情况"
+            "本年收到申请3件。2022年，我厅公开工作虽然取得了一些成效，但仍存在解读形式单一等问题。"
+            "下一步将丰富解读形式。六、其他需要报告的事项无。")
+    sections = split_sections(_report(text))
+    assert [s.code for s in sections] == list("一二三五六")
+    five = sections[3]
+    assert text[five.start:five.end].startswith("2022年，我厅公开工作虽然")
+    assert text[five.start:five.end].endswith("下一步将丰富解读形式。")
+    assert sections[2].end == five.start
+
+
+LEGACY = ("本报告包括概述、主动公开政府信息情况等。一、概述　　正文。二、主动公开政府信息情况　　正文。"
+          "三、依申请公开政府信息情况　　（一）申请情况。四、申请行政复议和提起行政诉讼情况　　无。"
+          "五、收费及减免情况　　未收费。六、存在的问题和下一步工作措施　　一是。七、其他需要报告的事项　　无。")
+
+
+def test_legacy_sections_map_to_nearest_standard_code():
+    sections = split_sections(_report(LEGACY, year=2016))
+    assert [s.code for s in sections] == list("一二三四六五六")
+    assert not any(s.standard for s in sections)
+    assert sections[4].heading == "五、收费及减免情况"
+    assert sections[5].heading == "六、存在的问题和下一步工作措施"
+    assert sections[5].name == "存在的主要问题和改进措施"
+
+
+def test_no_headings_no_sections():
+    assert split_sections(_report("这是一段没有标题的文字。")) == []
+
+
+def test_chinese_number():
+    assert [chinese_number(t) for t in ("一", "六", "十", "十二", "二十", "甲")] == [1, 6, 10, 12, 20, None]

@@ -123,6 +123,20 @@ def report_folder(corpus) -> Path:
     return sub if sub.is_dir() else corpus
 
 
+def pick_report(path, corpus) -> Path:
+    """The report file to profile: ``path`` when given, else the first report (by name) under ``corpus``."""
+    from .errors import GdtoolsError
+    from .io import iter_report_paths
+
+    if path:
+        return resolve_path(path)
+    folder = report_folder(resolve_path(corpus))
+    first = next(iter(sorted(iter_report_paths([folder]))), None)
+    if first is None:
+        raise GdtoolsError(f"{folder} 中没有报告文件；请用 path 参数指定一份报告")
+    return first
+
+
 def _as_frame(value, columns: list[str]) -> pd.DataFrame:
     if value is None:
         return pd.DataFrame(columns=columns)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from gdtools import analysis as an
+from gdtools.errors import GdtoolsError
 from gdtools.model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
 
 
@@ -88,6 +89,20 @@ def test_report_folder_prefers_reports_subfolder(tmp_path):
     assert an.report_folder(tmp_path) == tmp_path
     (tmp_path / "reports").mkdir()
     assert an.report_folder(tmp_path) == tmp_path / "reports"
+
+
+def test_pick_report(tmp_path):
+    (tmp_path / "reports").mkdir()
+    for name in ("b.txt", "a.txt"):
+        (tmp_path / "reports" / name).write_text("一、总体情况\n本机关2020年度……", encoding="utf-8")
+    assert an.pick_report("", tmp_path).name == "a.txt"
+    assert an.pick_report(tmp_path / "reports" / "b.txt", tmp_path).name == "b.txt"
+    with pytest.raises(GdtoolsError):
+        an.pick_report(tmp_path / "missing.txt", tmp_path)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(GdtoolsError):
+        an.pick_report("", empty)
 
 
 def test_select_keeps_ok_reports_and_filters_every_frame(frames):

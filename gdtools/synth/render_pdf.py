@@ -1,0 +1,97 @@
+"""PDF rendering (reportlab, built-in STSong-Light CID font, no font file needed).
+
+Pages carry ``- N -`` footers, so page numbers land inside the text layer of long tables,
+and table 三 is long enough to break across a page. ``rl_config.invariant`` makes the
+output byte-identical for the same input.
+"""
+
+from __future__ import annotations
+
+import io
+
+from .document import ReportDoc, SCell
+from .render_text import expand_grid
+
+FONT = "STSong-Light"
+_MM = 72 / 25.4
+
+
+def _setup():
+    from reportlab import rl_config
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    rl_config.invariant = 1
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
+def _spans(rows: list[list[SCell]]) -> list[tuple]:
+    occupied: set[tuple[int, int]] = set()
+    commands = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row:
+            while (r, c) in occupied:
+                c += 1
+            if cell.rowspan > 1 or cell.colspan > 1:
+                commands.append(("SPAN", (c, r), (c + cell.colspan - 1, r + cell.rowspan - 1)))
+            for dr in range(cell.rowspan):
+                for dc in range(cell.colspan):
+                    occupied.add((r + dr, c + dc))
+            c += cell.colspan
+    return commands
+
+
+def _widths(name: str, n_cols: int) -> list[float]:
+    usable = 170 * _MM
+    if name == "table3":
+        return [14 * _MM, 24 * _MM, 48 * _MM] + [12 * _MM] * 7
+    if name == "table4":
+        return [usable / n_cols] * n_cols
+    return [60 * _MM] + [(usable - 60 * _MM) / (n_cols - 1)] * (n_cols - 1)
+
+
+def render_pdf(doc: ReportDoc) -> bytes:
+    """The report as PDF bytes."""
+    _setup()
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK", firstLineIndent=21)
+    heading = ParagraphStyle("heading", parent=body, firstLineIndent=0, spaceBefore=6)
+    title = ParagraphStyle("title", parent=body, fontSize=15, leading=24, alignment=1, firstLineIndent=0,
+                           spaceAfter=10)
+    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5, wordWrap="CJK", alignment=1)
+    flow = []
+    for block in doc.blocks:
+        if block.kind == "table":
+            rows = block.rows or []
+            grid = expand_grid(rows)
+            width = max(len(line) for line in grid)
+            data = [[Paragraph(text, cell_style) if text else "" for text in line + [""] * (width - len(line))]
+                    for line in grid]
+            style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+                                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *_spans(rows)])
+            flow.append(Table(data, colWidths=_widths(block.table, width), style=style, repeatRows=0))
+            flow.append(Spacer(1, 6))
+        elif block.kind == "title":
+            flow.append(Paragraph(block.text, title))
+        elif block.kind in ("heading", "subhead"):
+            flow.append(Paragraph(block.text, heading))
+        else:
+            flow.append(Paragraph(block.text, body))
+
+    def footer(canvas, _doc):
+        canvas.saveState()
+        canvas.setFont(FONT, 9)
+        canvas.drawCentredString(A4[0] / 2, 12 * _MM, f"- {canvas.getPageNumber()} -")
+        canvas.restoreState()
+
+    out = io.BytesIO()
+    template = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * _MM, rightMargin=20 * _MM, topMargin=22 * _MM,
+                                 bottomMargin=22 * _MM, title=doc.title, author=doc.agency.name,
+                                 creator="gdtools synth", producer="gdtools synth")
+    template.build(flow, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()

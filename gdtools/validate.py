@@ -912,7 +912,7 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
     """One row per report: counts of errors, warnings, not_assessable and ok findings, uncertain cells.
 
     ``light`` is ``red`` (any error), ``amber`` (warnings or anything not assessable or
-    uncertain) or ``green``. Reports that appear only in ``tables`` or ``reports`` are
+    uncertain), ``green``, or ``grey`` for files that could not be read (``status`` not ok). Reports that appear only in ``tables`` or ``reports`` are
     listed too (with zero findings).
     """
     if reports is not None and not isinstance(reports, pd.DataFrame):
@@ -920,7 +920,8 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
     order: dict[str, dict] = {}
     if reports is not None and not reports.empty:
         for rec in reports.to_dict("records"):
-            order.setdefault(str(rec["report_id"]), {k: rec.get(k) for k in ("source", "agency", "year", "template")})
+            order.setdefault(str(rec["report_id"]),
+                             {k: rec.get(k) for k in ("source", "agency", "year", "template", "status")})
     for frame in (tables, findings):
         if frame is not None and not frame.empty:
             for rid, src in zip(frame["report_id"].astype(str), frame["source"]):
@@ -939,7 +940,12 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
         errors, warnings, na, ok = n("error"), n("warning"), n("not_assessable"), n("ok")
         cu = int(uncertain.get(rid, 0))
         light = "red" if errors else ("amber" if warnings or na or cu else "green")
+        status = info.get("status")
+        if isinstance(status, str) and status not in ("ok", ""):
+            light = "grey"  # the file could not be read: nothing was checked
         rows.append({"report_id": rid, "source": info.get("source"), "agency": info.get("agency"),
                      "year": info.get("year"), "template": info.get("template"), "errors": errors,
                      "warnings": warnings, "not_assessable": na, "ok": ok, "cells_uncertain": cu, "light": light})
-    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary["year"] = pd.to_numeric(summary["year"], errors="coerce").astype("Int64")
+    return summary

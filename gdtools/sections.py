@@ -26,6 +26,7 @@ _NUMBERED = re.compile(r"(?<![一二三四五六七八九十第（(〔\[【])([�
 _WINDOW_END = re.compile(r"[\n。；;：:！？]|\u3000|\s{2,}|\|")
 _MAX_PREFIX = 16
 _MAX_LINE = 40
+_MAX_CANDIDATES = 600
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,9 @@ def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
         if found and found[1] == 1.0:
             standard.append(_Candidate(start, start + len(body), found[0], None, 2.0, ""))
     standard.sort(key=lambda c: c.start)
-    return standard, legacy
+    # The chain search is quadratic; real reports have a few dozen candidates, so a text with
+    # thousands is hostile or not a report: keep the first ones.
+    return standard[:_MAX_CANDIDATES], legacy[:_MAX_CANDIDATES]
 
 
 def _best_chain(cands: list[_Candidate], transition) -> list[_Candidate]:

@@ -276,3 +276,34 @@ def test_records(tmp_path):
         failed = error_record(empty, exc)
     assert list(failed) == REPORT_COLUMNS
     assert failed["status"] == "error" and "empty" in failed["error"]
+
+
+def test_walk_sniffs_unknown_extensions(tmp_path):
+    (tmp_path / "report.data").write_text(BODY, encoding="gb18030")
+    (tmp_path / "links.tsv").write_text("url\ttitle\nhttp://x\t首页\n", encoding="utf-8")
+    (tmp_path / "picture.jpg").write_bytes(b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4)
+    (tmp_path / "scan.bin").write_bytes(b"%PDF-1.4\n")
+    found = [p.name for p in iter_report_paths(tmp_path)]
+    assert found == ["report.data", "scan.bin"]
+
+
+def test_damaged_files_raise_read_errors(tmp_path):
+    docx = tmp_path / "cut.docx"
+    docx.write_bytes(_docx_bytes()[:2000])
+    html = tmp_path / "deep.html"
+    html.write_text("<div>" * 5000 + "一、总体情况 公开" + "</div>" * 5000, encoding="utf-8")
+    with pytest.raises(ReadError):
+        load_report(docx)
+    # deeply nested markup is either read or refused with a reason, never a crash
+    try:
+        assert "总体情况" in load_report(html).text
+    except ReadError as exc:
+        assert exc.reason
+
+
+def test_error_record_for_missing_file(tmp_path):
+    missing = tmp_path / "nope.pdf"
+    with pytest.raises(ReadError) as info:
+        load_report(missing)
+    record = error_record(missing, info.value)
+    assert record["status"] == "error" and record["report_id"] is None and record["format"] == "pdf"

@@ -20,7 +20,7 @@ from ..model import REPORT_COLUMNS, Report
 from ..sections import split_sections
 from ..template import detect_template
 from .limits import Limits
-from .sniff import REPORT_EXTENSIONS, sniff_format
+from .sniff import REPORT_EXTENSIONS, sniff_format, sniff_path
 
 __all__ = ["Limits", "error_record", "iter_report_paths", "load_report", "report_record"]
 
@@ -85,6 +85,22 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
     if not data.strip():
         raise NotAReport("文件为空 (empty file)", source)
     fmt = sniff_format(path, data)
+    try:
+        report = _build(fmt, data, path, limits)
+    except GdtoolsError:
+        raise
+    except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
+            UnicodeError, AssertionError, EOFError, LookupError) as exc:
+        # A damaged file must become an error row, never crash a batch.
+        raise ReadError(f"文件无法解析 ({type(exc).__name__}: {str(exc)[:200]}); the file may be damaged: "
+                        "open and save it again, or export it as .txt", source) from exc
+    _mark_headings(report)
+    log.debug("%s: %s %s, %d sections", source, fmt, report.template, len(report.sections))
+    return report
+
+
+def _build(fmt: str, data: bytes, path: Path, limits: Limits) -> Report:
+    source = str(path)
     text, encoding, blocks, pages = _parse(fmt, data, path, limits)
     if not text.strip():
         raise NotAReport("文件中没有可读文字 (no text; scanned images need OCR first)", source)
@@ -96,8 +112,6 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
     if not report.sections and "公开" not in text:
         raise NotAReport("没有政府信息公开年度报告的结构 (no report sections or disclosure wording found)",
                          source)
-    _mark_headings(report)
-    log.debug("%s: %s %s, %d sections", source, fmt, report.template, len(report.sections))
     return report
 
 
@@ -112,8 +126,9 @@ def _mark_headings(report: Report) -> None:
 def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Iterator[Path]:
     """Report files under ``paths`` (files as given; folders walked recursively, sorted, symlink loops safe).
 
-    Inside folders only files with a known report extension or unknown extensions whose
-    content looks like a report format are yielded; hidden files are skipped.
+    Inside folders, files with a report extension are yielded; files with other extensions
+    only when their content is a PDF, a Word document, HTML, or text that mentions 公开
+    (so images and crawler side files such as links.tsv are skipped); hidden files are skipped.
     """
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
@@ -145,7 +160,7 @@ def _walk(folder: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[Path]:
             continue
         if entry.is_dir():
             yield from _walk(entry, seen_dirs)
-        elif entry.is_file() and (entry.suffix.lower() in REPORT_EXTENSIONS or not entry.suffix):
+        elif entry.is_file() and (entry.suffix.lower() in REPORT_EXTENSIONS or sniff_path(entry)):
             yield entry
 
 
@@ -174,8 +189,11 @@ def error_record(path: str | os.PathLike, exc: BaseException) -> dict:
     source = str(path)
     report_id = None
     try:
+        digest = hashlib.sha1()
         with open(source, "rb") as fh:
-            report_id = hashlib.sha1(fh.read()).hexdigest()[:12]
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(chunk)
+        report_id = digest.hexdigest()[:12]
     except OSError:
         pass
     if isinstance(exc, GdtoolsError):

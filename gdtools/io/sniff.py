@@ -6,6 +6,8 @@ import io
 import zipfile
 from pathlib import Path
 
+from .text import looks_binary
+
 REPORT_EXTENSIONS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
                      ".xhtml": "html", ".docx": "docx", ".pdf": "pdf", ".doc": "doc"}
 
@@ -34,3 +36,25 @@ def sniff_format(path: Path, data: bytes) -> str:
     """Format of ``path``: its extension when known, else sniffed from ``data``."""
     fmt = REPORT_EXTENSIONS.get(path.suffix.lower())
     return fmt if fmt else sniff_content(data)
+
+
+def sniff_path(path: Path) -> str | None:
+    """Format of a file with an unknown extension when its content looks like a report, else None."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+    except OSError:
+        return None
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return "docx" if "word/document.xml" in archive.namelist() else None
+        except (zipfile.BadZipFile, OSError):
+            return None
+    fmt = sniff_content(head)
+    if fmt in ("pdf", "doc", "html"):
+        return fmt
+    if looks_binary(head):
+        return None
+    # A cut multi-byte character at the end of the probe is not a reason to reject it.
+    return "txt" if any("公开" in head.decode(enc, "ignore") for enc in ("utf-8", "gb18030")) else None

@@ -1,0 +1,222 @@
+"""Accuracy of :func:`gdtools.tables.extract_tables` against hand-checked values.
+
+``evaluate(folder, out)`` reads ``<folder>/reports/*`` and ``<folder>/expected/<stem>.json``
+(the schema of ``../shared/realdata/expected``; synthetic truth files use the same) and
+prints, for tables 三 and 四:
+
+* exact-cell rate over *determinable* cells (expected value given, cell not listed in the
+  file's ``uncertain`` entries): status ``ok`` with the expected value;
+* silent errors (all tables): status ``ok`` with a value different from the expected one,
+  ``ok`` where the expected cell is blank, or ``ok`` in a table the report does not have;
+* blanks kept: expected blank cells we report as NA (``blank``/``missing``/``uncertain``).
+
+Cells listed under ``uncertain`` are not scored for exactness; ``ok`` there is a silent
+error only when its value differs from the recorded one. Table 二 is scored the same way
+and printed separately. Returns True when exact ≥ 99 %, no silent error, blanks ≥ 99 %.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from ..spec import table_spec
+
+EXACT_BAR = 0.99
+BLANK_BAR = 0.99
+_T2_ROWS = {"规章": "rules", "规范性文件": "normative_docs", "行政规范性文件": "normative_docs",
+            "行政许可": "licensing", "其他对外管理服务事项": "other_services", "行政处罚": "penalty",
+            "行政强制": "coercion", "行政事业性收费": "fees", "政府集中采购": "procurement"}
+
+
+def _norm_col(label: str) -> str:
+    return re.sub(r"[度新\s]|（单位：.*?）|\(单位:.*?\)", "", label)
+
+
+def expected_cells(expected: dict) -> dict[tuple[str, str, str], object]:
+    """``{(table, row_code, col_code): value}`` of one expected file (None = printed blank)."""
+    rows3 = {r["gold_key"]: r["row_code"] for r in table_spec("table3_rows").to_dict("records")}
+    cols3 = {c["gold_key"]: c["col_code"] for c in table_spec("table3_cols").to_dict("records")}
+    rows4 = {r["gold_key"]: r["row_code"] for r in table_spec("table4_rows").to_dict("records")}
+    cols4 = {c["gold_key"]: c["col_code"] for c in table_spec("table4_cols").to_dict("records")}
+    t2 = table_spec("table2").to_dict("records")
+    cells: dict[tuple[str, str, str], object] = {}
+    for key, cols in (expected.get("table3") or {}).items():
+        for col, value in cols.items():
+            cells[("table3", rows3.get(key, "?" + key), cols3.get(col, "?" + col))] = value
+    for key, cols in (expected.get("table4") or {}).items():
+        for col, value in cols.items():
+            cells[("table4", rows4.get(key, "?" + key), cols4.get(col, "?" + col))] = value
+    for key, cols in (expected.get("table2") or {}).items():
+        row = _T2_ROWS.get(key, "?" + key)
+        for col, value in cols.items():
+            code = next((r["col_code"] for r in t2 if r["row_code"] == row and _norm_col(col) in
+                         (_norm_col(r["v2019"]), _norm_col(r["v2021"]))), "?" + col)
+            cells[("table2", row, code)] = value
+    return cells
+
+
+def uncertain_cells(expected: dict) -> set[tuple[str, str, str]]:
+    """Cells named by the file's ``uncertain`` entries (``table3/本年新收/自然人..其他`` etc.)."""
+    rows3 = {r["gold_key"]: r["row_code"] for r in table_spec("table3_rows").to_dict("records")}
+    cols3 = [c["gold_key"] for c in table_spec("table3_cols").to_dict("records")]
+    code3 = {c["gold_key"]: c["col_code"] for c in table_spec("table3_cols").to_dict("records")}
+    rows4 = {r["gold_key"]: r["row_code"] for r in table_spec("table4_rows").to_dict("records")}
+    cols4 = [c["gold_key"] for c in table_spec("table4_cols").to_dict("records")]
+    code4 = {c["gold_key"]: c["col_code"] for c in table_spec("table4_cols").to_dict("records")}
+    t2cells = [k for k in expected_cells(expected) if k[0] == "table2"]
+    out: set[tuple[str, str, str]] = set()
+    for entry in expected.get("uncertain", []):
+        where = entry.get("where", "")
+        table, _, rest = where.partition("/")
+        if table == "table2":
+            row_label, _, cols = rest.partition("/")
+            row = _T2_ROWS.get(row_label, "?")
+            wanted = {_norm_col(c) for c in cols.split("+")} if cols else None
+            t2 = table_spec("table2").to_dict("records")
+            for _, r, c in t2cells:
+                if r != row:
+                    continue
+                spec = next((s for s in t2 if s["row_code"] == r and s["col_code"] == c), None)
+                labels = {_norm_col(spec["v2019"]), _norm_col(spec["v2021"])} if spec else set()
+                if wanted is None or labels & wanted:
+                    out.add(("table2", r, c))
+            continue
+        rows, cols, codes = (rows3, cols3, code3) if table == "table3" else (rows4, cols4, code4)
+        for item in rest.split(", "):
+            key = max((k for k in rows if item == k or item.startswith(k + "/")), key=len, default=None)
+            if key is None:
+                continue
+            spec = item[len(key) + 1:]
+            out.update((table, rows[key], codes[c]) for c in _col_range(spec, cols))
+    return out
+
+
+def _col_range(spec: str, cols: list[str]) -> list[str]:
+    if not spec:
+        return list(cols)
+    if ".." in spec:
+        a, b = spec.split("..", 1)
+        if a in cols and b in cols:
+            return cols[cols.index(a):cols.index(b) + 1]
+        return []
+    return [c for c in spec.split("+") if c in cols]
+
+
+class Score:
+    def __init__(self) -> None:
+        self.determinable = self.exact = self.silent = self.blank_expected = self.blank_kept = 0
+        self.failures: list[str] = []
+
+    def add(self, other: Score) -> None:
+        for name in ("determinable", "exact", "silent", "blank_expected", "blank_kept"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def score_report(frame, expected: dict) -> dict[str, Score]:
+    """Per-table scores of one report's extracted frame against its expected file."""
+    cells = expected_cells(expected)
+    unsure = uncertain_cells(expected)
+    ours = {(r.table, r.row_code, r.col_code): r for r in frame.itertuples(index=False)}
+    scores = {t: Score() for t in ("table2", "table3", "table4")}
+    for key, want in cells.items():
+        s = scores[key[0]]
+        got = ours.get(key)
+        status = got.status if got is not None else "missing"
+        value = None if got is None or _na(got.value) else float(got.value)
+        where = "/".join(key)
+        if key in unsure:
+            if status == "ok" and (want is None or value is None or not math.isclose(value, want)):
+                s.silent += 1
+                s.failures.append(f"SILENT {where}: ok {value} where the text is ambiguous (recorded {want})")
+            continue
+        if want is None:
+            s.blank_expected += 1
+            if status == "ok":
+                s.silent += 1
+                s.failures.append(f"SILENT {where}: ok {value} but printed blank")
+            else:
+                s.blank_kept += 1
+            continue
+        s.determinable += 1
+        if status == "ok" and value is not None and math.isclose(value, float(want)):
+            s.exact += 1
+        elif status == "ok":
+            s.silent += 1
+            s.failures.append(f"SILENT {where}: ok {value}, expected {want}")
+        else:
+            s.failures.append(f"{where}: {status} {got.candidates if got is not None else ''}, expected {want}")
+    for table in ("table2", "table3", "table4"):
+        if expected.get(table) is None:
+            extra = [k for k, r in ours.items() if k[0] == table and r.status == "ok"]
+            if extra:
+                scores[table].silent += len(extra)
+                scores[table].failures.append(f"SILENT {table}: {len(extra)} ok cells in a table the report lacks")
+    return scores
+
+
+def _na(value) -> bool:
+    try:
+        return value is None or bool(value != value) or str(value) == "<NA>"
+    except TypeError:
+        return True
+
+
+def _rate(num: int, den: int) -> float:
+    return num / den if den else 1.0
+
+
+def evaluate(folder, out=None) -> bool:
+    """Score every report in ``folder`` that has an expected file; print; True when the bar is met."""
+    from ..io import load_report
+    from ..tables import extract_tables
+
+    out = out or sys.stdout
+    folder = Path(folder)
+    reports = {p.stem: p for p in sorted((folder / "reports").glob("*")) if p.is_file()}
+    totals = {t: Score() for t in ("table2", "table3", "table4")}
+    per_report: list[str] = []
+    for exp_path in sorted((folder / "expected").glob("*.json")):
+        stem = exp_path.stem
+        expected = json.loads(exp_path.read_text(encoding="utf-8"))
+        path = reports.get(stem)
+        if path is None:
+            per_report.append(f"{stem}: report file not found")
+            continue
+        try:
+            frame = extract_tables(load_report(path))
+        except Exception as exc:  # one broken report is a failure line, not a crash
+            per_report.append(f"{stem}: extraction failed: {exc}")
+            continue
+        scores = score_report(frame, expected)
+        lines = []
+        for table, s in scores.items():
+            totals[table].add(s)
+            lines.extend(s.failures)
+        if lines:
+            per_report.append(f"{stem}:")
+            per_report.extend("    " + line for line in lines[:12])
+            if len(lines) > 12:
+                per_report.append(f"    … {len(lines) - 12} more")
+    main = Score()
+    main.add(totals["table3"])
+    main.add(totals["table4"])
+    silent = sum(s.silent for s in totals.values())
+    exact = _rate(main.exact, main.determinable)
+    blanks = _rate(main.blank_kept, main.blank_expected)
+    print(f"tables 三+四: exact {main.exact}/{main.determinable} = {exact:.2%}; "
+          f"blanks kept {main.blank_kept}/{main.blank_expected} = {blanks:.2%}", file=out)
+    for table, s in totals.items():
+        print(f"  {table}: exact {s.exact}/{s.determinable} = {_rate(s.exact, s.determinable):.2%}, "
+              f"silent errors {s.silent}, blanks kept {s.blank_kept}/{s.blank_expected}", file=out)
+    print(f"silent errors (all tables): {silent}", file=out)
+    for line in per_report:
+        print(line, file=out)
+    ok = exact >= EXACT_BAR and silent == 0 and blanks >= BLANK_BAR
+    print("bar met" if ok else f"BAR NOT MET (exact ≥ {EXACT_BAR:.0%}, 0 silent errors, "
+          f"blanks ≥ {BLANK_BAR:.0%})", file=out)
+    return ok

@@ -1,0 +1,160 @@
+"""Tables 二, 三 and 四 of a report as a tidy frame (one row per template cell).
+
+``extract_tables(report)`` returns columns :data:`gdtools.model.TABLE_COLUMNS`. Every
+template cell of a table that was found is present, so blanks and gaps are explicit:
+
+* ``ok`` — the text determines the value (``value`` may be any number, incl. 0);
+* ``blank`` — printed empty (``-``, ``—``, ``/``, ``无`` or an empty cell): value NA;
+* ``uncertain`` — several readings of the printed text survive the table's arithmetic;
+  ``candidates`` lists them (``2|20``, ``blank`` for an empty reading), value NA;
+* ``missing`` — the label is printed but the text holds no cell for it, or the row label
+  is not found at all.
+
+A table that is absent (no labels found) yields no rows; ``reports.csv`` shows that.
+Table 三's variant (v2019 one （六）其他处理 row, v2021 three sub-rows) is decided from the
+labels printed, not from the report's template. Non-standard extra rows of table 二 are
+not extracted yet.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..model import BLANK, MISSING, OK, TABLE_COLUMNS, UNCERTAIN, Report
+from ..spec import table_spec
+from ._decode import (
+    N3,
+    Decoded,
+    decode_table2,
+    decode_table3,
+    decode_table4,
+    estimate_gaps,
+    locate_table3,
+    t2_layout,
+    t3_rows,
+)
+from ._solve import cell_outcome
+from ._text import prepare_text
+
+__all__ = ["extract_tables", "wide_table"]
+
+
+def extract_tables(report: Report) -> pd.DataFrame:
+    """Tables 二, 三, 四 of ``report`` as a long frame with columns ``TABLE_COLUMNS``."""
+    text = prepare_text(report)
+    template = report.template
+    records: list[dict] = []
+    loc = locate_table3(text)
+    t3 = decode_table3(text, loc[0], loc[1], template) if loc else None
+    t2_end = loc[0] if loc else len(text)
+    t2 = decode_table2(text, t2_end, template)
+    texts = (t2.texts if t2 else []) + (t3.texts if t3 else [])
+    t4 = decode_table4(text, loc[1] if loc else 0, estimate_gaps(texts)) if loc else None
+    base = {"report_id": report.report_id, "source": report.source}
+    if t2 is not None and t2.rows:
+        records.extend(_table2_records(t2, base))
+    if t3 is not None:
+        records.extend(_table3_records(t3, base))
+    if t4 is not None:
+        records.extend(_table4_records(t4, base))
+    frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
+    frame["value"] = pd.array(frame["value"].tolist(), dtype="Float64")
+    return frame
+
+
+def _fmt(value) -> str:
+    if value is None:
+        return "blank"
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, str, str]:
+    """(value, status, candidates) of one cell over the surviving readings of its row."""
+    if row_status == "missing":
+        return None, MISSING, ""
+    if not readings:
+        return None, UNCERTAIN, "undecidable"
+    if row_status.startswith("partial:") and index >= int(row_status.split(":")[1]):
+        return None, MISSING, ""
+    value, candidates = cell_outcome([r[index] for r in readings])
+    if candidates:
+        return None, UNCERTAIN, "|".join(_fmt(c) for c in candidates)
+    if value is None:
+        return None, BLANK, ""
+    return value, OK, ""
+
+
+def _record(base, template, table, item, row_code, row_label, col_code, col_label, cell, unit, raw):
+    value, status, candidates = cell
+    return {**base, "template": template, "table": table, "item": item, "row_code": row_code,
+            "row_label": row_label, "col_code": col_code, "col_label": col_label, "value": value,
+            "unit": unit, "status": status, "candidates": candidates, "raw": raw}
+
+
+def _table3_records(t3: Decoded, base: dict) -> list[dict]:
+    cols = table_spec("table3_cols").to_dict("records")
+    out = []
+    for row in t3_rows(t3.version):
+        code = row["row_code"]
+        readings = t3.rows.get(code)
+        status = t3.status.get(code, "")
+        if readings is None:
+            status = "missing"
+            readings = []
+        for i, col in enumerate(cols[:N3]):
+            cell = _cell(readings, i, status)
+            out.append(_record(base, t3.version, "table3", "", code, row["label"], col["col_code"],
+                               col["label"], cell, "件", t3.raw.get(code, "")))
+    return out
+
+
+def _table4_records(t4: Decoded, base: dict) -> list[dict]:
+    rows = table_spec("table4_rows").to_dict("records")
+    cols = table_spec("table4_cols").to_dict("records")
+    readings = t4.rows.get("all", [])
+    status = t4.status.get("all", "")
+    out = []
+    for g, row in enumerate(rows):
+        for c, col in enumerate(cols):
+            cell = _cell(readings, g * 5 + c, status if status != "undecidable" else "")
+            out.append(_record(base, "", "table4", "", row["row_code"], row["label"], col["col_code"],
+                               col["label"], cell, "件", t4.raw.get("all", "")))
+    return out
+
+
+def _table2_records(t2: Decoded, base: dict) -> list[dict]:
+    out = []
+    row_key = "row_" + t2.version
+    for code, item, cols in t2_layout(t2.version):
+        readings = t2.rows.get(code)
+        status = t2.status.get(code, "")
+        if readings is None:
+            status, readings = "missing", []
+        for i, col in enumerate(cols):
+            cell = _cell(readings, i, status)
+            unit = col["unit"]
+            if col["kind"] == "amount" and not unit:
+                unit = t2.units.get(code, "")
+            out.append(_record(base, t2.version, "table2", item, code, col[row_key], col["col_code"],
+                               col[t2.version], cell, unit, t2.raw.get(code, "")))
+    return out
+
+
+def wide_table(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    """One table of one report in its familiar shape: official row labels × column labels.
+
+    Uncertain and missing cells are NA; look at ``status``/``candidates`` in the long frame
+    for why. For several reports in ``frame`` the index gains a ``report_id`` level.
+    """
+    part = frame[frame["table"] == table]
+    if part.empty:
+        return pd.DataFrame()
+    rows = list(dict.fromkeys(part["row_label"]))
+    cols = list(dict.fromkeys(part["col_label"]))
+    index = ["report_id", "row_label"] if part["report_id"].nunique() > 1 else ["row_label"]
+    wide = part.pivot_table(index=index, columns="col_label", values="value", aggfunc="first", dropna=False)
+    wide = wide.reindex(columns=cols)
+    if len(index) == 1:
+        wide = wide.reindex(rows)
+    wide.columns.name = None
+    return wide

@@ -1,0 +1,448 @@
+"""Locate tables 二, 三 and 四 in a prepared text and decode each row into surviving readings."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..spec import table_spec
+from . import _readings as rd
+from ._solve import filter_rows, solve_jointly, total_holds
+from ._text import RowText, Token, tokenize
+
+N3, N4 = 7, 15
+# rows whose labels are common words: only searched after the previous row's label
+_SEQUENTIAL_ONLY = {"total", "other_other"}
+_T4_HEADER = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|结果|审结|尚未|起诉|其他|合计")
+_SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问题|存在问题")
+_T4_START = re.compile(r"行政复议|行政法复议|复议")
+_T2_START = re.compile(r"第二十条|主动公开政府信息情况")
+_T3_START = re.compile(r"本年新收")
+
+
+@dataclass
+class Anchor:
+    code: str
+    start: int
+    end: int
+    label: str
+
+
+@dataclass
+class Decoded:
+    """Surviving readings per row of one table, with what was printed."""
+
+    version: str = ""
+    rows: dict[str, list[tuple]] = field(default_factory=dict)
+    raw: dict[str, str] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)  # "missing" for labels without values
+    units: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # label as printed
+    consistent: bool = True
+    texts: list = field(default_factory=list)  # (RowText, number of columns) for gap estimation
+
+
+def _pattern(alias: str, number: str) -> re.Pattern:
+    core = re.escape(alias.replace("“", "").replace("”", ""))
+    core = core.replace(r"三安全一稳定", r"[“\"]?三安全一稳定[”\"]?")
+    # the sub-item number may be separated from the alias by the rest of the label
+    prefix = rf"(?:{number}\s*[.、．,，]\s*[^\d\s|]{{0,12}}?)" if number else ""
+    if alias == "其他" and number:
+        return re.compile(prefix + core + r"(?!法律|结果|对外)")
+    return re.compile(rf"{prefix}?{core}" if number else core)
+
+
+def find_anchors(text: str, start: int, end: int, rows: list[dict]) -> list[Anchor]:
+    """Where each row label is printed between ``start`` and ``end`` (fuzzy, order-tolerant)."""
+    anchors: list[Anchor] = []
+    cursor = start
+    for row in rows:
+        pats = [_pattern(a, row["number"]) for a in row["aliases"].split(";") if a]
+        hit = _search(text, pats, cursor, end)
+        if hit is None and row["row_code"] not in _SEQUENTIAL_ONLY:
+            hit = _search(text, pats, start, end, taken=anchors)
+        if hit is None:
+            continue
+        anchors.append(Anchor(row["row_code"], hit[0], hit[1], text[hit[0]:hit[1]]))
+        cursor = hit[1]
+    anchors.sort(key=lambda a: a.start)
+    # a label runs on to the next digit, space or cell border (its tail and any parenthetical)
+    for i, a in enumerate(anchors):
+        limit = anchors[i + 1].start if i + 1 < len(anchors) else end
+        m = re.compile(r"[^\d\s|+\-—–/\\]*").match(text, a.end, limit)
+        a.end = m.end() if m else a.end
+    return anchors
+
+
+def _search(text, pats, start, end, taken=()):
+    best = None
+    for pat in pats:
+        pos = start
+        while True:
+            m = pat.search(text, pos, end)
+            if m is None:
+                break
+            if not any(t.start <= m.start() < t.end for t in taken):
+                if best is None or m.start() < best[0]:
+                    best = (m.start(), m.end())
+                break
+            pos = m.start() + 1
+        if best is not None:
+            return best
+    return best
+
+
+def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool) -> dict[str, RowText]:
+    out = {}
+    for i, a in enumerate(anchors):
+        stop = anchors[i + 1].start if i + 1 < len(anchors) else end
+        line_start = text.rfind("\n", 0, a.start) + 1
+        in_grid = "|" in text[line_start:a.start]
+        region = text[min(a.end, stop):stop]
+        rt = tokenize(region, in_grid)
+        if grid_region and not in_grid and not rt.tokens:
+            rt.orphan = True
+        out[a.code] = rt
+    return out
+
+
+@dataclass
+class Gaps:
+    """Empty-line counts of a one-cell-per-line dump: between cells, and after a row."""
+
+    cell: int = 0
+    row: int = 1
+
+
+def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
+    cells = Counter()
+    rows = Counter()
+    for rt, n in rowtexts:
+        if rt.mode != "lines":
+            continue
+        toks = [t for t in rt.tokens if not t.glued]
+        for t in toks[1:]:
+            cells[t.empties] += 1
+        if len(toks) == n and rt.tail is not None:
+            rows[rt.tail] += 1
+    gaps = Gaps()
+    if cells:
+        gaps.cell = cells.most_common(1)[0][0]
+    gaps.row = rows.most_common(1)[0][0] if rows else gaps.cell + 1
+    return gaps
+
+
+def _lines_literal(rt: RowText, n: int, gaps: Gaps, first_gap: int) -> tuple | None:
+    toks = [t for t in rt.tokens if not t.glued]
+    values = rd.line_values(toks)
+    if values is None:
+        return None
+    pos = rd.gap_positions(toks, first_gap, gaps.cell, n)
+    if pos is None:
+        return None
+    cells = [None] * n
+    for p, v in zip(pos, values, strict=True):
+        cells[p] = v
+    return tuple(cells)
+
+
+def _lines_lossy(rt: RowText, n: int, last_is_total: bool) -> list[tuple]:
+    """Readings of a one-per-line row whose blank cells may have been dropped."""
+    options = []
+    plain = [t for t in rt.tokens if not t.glued]
+    options.append(plain)
+    if any(t.glued for t in rt.tokens):
+        options.append(rt.tokens)
+    out = []
+    for toks in options:
+        values = rd.line_values(toks)
+        if values is None:
+            continue
+        if len(values) == n:
+            out.append(tuple(values))
+        else:
+            out.extend(rd.placements(tuple(values), n, last_is_total))
+    return list(dict.fromkeys(out))
+
+
+def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
+    """Readings of inline chunks (glued or space-separated); None when too many to list."""
+    toks = rt.tokens
+    if not toks:
+        return [(None,) * n]
+    direct = [rd.parse_value(t.text) for t in toks]
+    if len(toks) == n and all(d is not rd.NOT_A_VALUE for d in direct):
+        return [tuple(d[0] for d in direct)]
+    found = rd.inline_readings(toks, n)
+    if found is None:
+        return None
+    if found:
+        return found
+    short = rd.all_splits(toks, n)
+    if short is None:
+        return None
+    out = []
+    for values in short:
+        out.extend(rd.placements(values, n, last_is_total))
+    return list(dict.fromkeys(out))
+
+
+def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, bool]:
+    """Readings of explicit grid cells; (readings, complete)."""
+    toks = list(rt.tokens)
+    while len(toks) > n and not toks[-1].text.strip():
+        toks.pop()
+    values = []
+    for t in toks:
+        parsed = rd.parse_value(t.text)
+        if parsed is rd.NOT_A_VALUE:
+            # a cell holding several numbers: read the row as inline chunks
+            chunks = [Token(c, 0) for t2 in toks for c in (t2.text.split() or ["-"])]
+            return _inline(RowText("inline", chunks), n, True), True
+        values.append(parsed[0])
+    complete = len(values) >= n
+    values = (values + [None] * n)[:n]
+    return [tuple(values)], complete
+
+
+def t3_rows(version: str) -> list[dict]:
+    spec = table_spec("table3_rows")
+    return [r for r in spec.to_dict("records") if r[version]]
+
+
+def t3_version(text: str, start: int, end: int, fallback: str) -> str:
+    region = text[start:end]
+    if re.search(r"逾期不补正|逾期未按收费|缴纳费用|不再处理其", region):
+        return "v2021"
+    if "其他处理" in region:
+        return "v2019"
+    return fallback if fallback in ("v2019", "v2021") else "v2021"
+
+
+def _r2(strict: bool):
+    return lambda r: total_holds(list(r[:6]), r[6], strict)
+
+
+def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | None:
+    version = t3_version(text, start, end, template)
+    rows = t3_rows(version)
+    anchors = find_anchors(text, start, end, rows)
+    if len(anchors) < 3:
+        return None
+    grid_region = "|" in text[start:end]
+    rts = row_texts(text, anchors, end, grid_region)
+    out = Decoded(version=version)
+    out.texts = [(rt, N3) for rt in rts.values()]
+    gaps = estimate_gaps(out.texts)
+    literal: dict[str, tuple] = {}
+    lossy: dict[str, list[tuple]] = {}
+    for a in anchors:
+        rt = rts[a.code]
+        out.raw[a.code] = rt.raw
+        out.labels[a.code] = a.label
+        if rt.orphan:
+            out.status[a.code] = "missing"
+            out.rows[a.code] = [(None,) * N3]
+            continue
+        if rt.mode == "cells":
+            cands, complete = _cells(rt, N3)
+            out.rows[a.code] = cands if cands is not None else []
+            if not complete:
+                out.status[a.code] = "partial"
+        elif rt.mode == "lines":
+            lit = _lines_literal(rt, N3, gaps, gaps.cell)
+            if lit is not None:
+                literal[a.code] = lit
+            lossy[a.code] = _lines_lossy(rt, N3, True)
+        else:
+            cands = _inline(rt, N3, True)
+            if cands is None:
+                out.status[a.code] = "undecidable"
+                out.rows[a.code] = []
+            else:
+                out.rows[a.code] = filter_rows(cands, _r2(False))
+    line_codes = set(lossy)
+    trusted = line_codes and set(literal) == line_codes and all(_r2(True)(r) for r in literal.values())
+    for code in line_codes:
+        if trusted:
+            out.rows[code] = [literal[code]]
+        else:
+            out.rows[code] = filter_rows(lossy[code], _r2(True))
+    solvable = {c: v for c, v in out.rows.items() if v}
+    solved, out.consistent = solve_jointly(solvable, _t3_rules(version, list(solvable)))
+    out.rows.update(solved)
+    return out
+
+
+def _t3_rules(version: str, present: list[str]):
+    codes = [r["row_code"] for r in t3_rows(version)]
+    outcomes = [c for c in codes if c not in ("received", "carried_in", "total", "carried_forward")]
+    rules = []
+    for col in range(N3):
+        rules.append(([("received", col), ("carried_in", col)], [("total", col), ("carried_forward", col)]))
+        rules.append(([(c, col) for c in outcomes if c in present], [("total", col)]))
+    return rules
+
+
+def locate_table3(text: str) -> tuple[int, int] | None:
+    m = _T3_START.search(text)
+    if not m:
+        return None
+    start = max(0, m.start() - 4)
+    head = text.rfind("收到和处理政府信息公开申请", max(0, m.start() - 600), m.start())
+    if head >= 0:
+        start = head
+    cf = re.compile(r"结转下年度|转下年度").search(text, m.end())
+    if cf is None:
+        end = min(len(text), m.end() + 6000)
+    else:
+        t4 = _T4_START.search(text, cf.end())
+        end = t4.start() if t4 and t4.start() - cf.end() < 400 else min(len(text), cf.end() + 200)
+    return start, end
+
+
+def decode_table4(text: str, start: int, gaps: Gaps) -> Decoded | None:
+    m = _T4_START.search(text, start, min(len(text), start + 600))
+    if m is None:
+        return None
+    sec = _SECTION_AFTER_T4.search(text, m.end())
+    end = sec.start() if sec else min(len(text), m.end() + 1500)
+    header_end = None
+    for h in _T4_HEADER.finditer(text, m.start(), end):
+        header_end = h.end()
+    if header_end is None:
+        return None
+    region = text[header_end:end]
+    out = Decoded(version="v2019")
+    code = "all"
+    if "|" in region.split("\n")[0] or region.lstrip(" \n").startswith("|"):
+        lines = [ln for ln in region.split("\n") if "|" in ln and re.search(r"\d", ln)]
+        if not lines:
+            return None
+        rt = tokenize("| " + lines[0].strip().lstrip("|"), True)
+        cands, _complete = _cells(rt, N4)
+        out.raw[code] = rt.raw
+    else:
+        rt = tokenize(region, False)
+        out.raw[code] = rt.raw
+        if not rt.tokens:
+            return None
+        if rt.mode == "lines":
+            toks = [t for t in rt.tokens if not t.glued]
+            lit = None
+            values = rd.line_values(toks)
+            pos = rd.gap_positions(toks, gaps.row, gaps.cell, N4) if values is not None else None
+            if pos is not None:
+                cells = [None] * N4
+                for p, v in zip(pos, values, strict=True):
+                    cells[p] = v
+                lit = tuple(cells)
+            if lit is not None and _r4(True)(lit):
+                cands = [lit]
+            else:
+                cands = [r for r in _lines_lossy(rt, N4, False)]
+                cands = filter_rows(cands, _r4(True))
+        else:
+            cands = _inline(rt, N4, False)
+            if cands is not None:
+                cands = filter_rows(cands, _r4(False))
+    if cands is None:
+        out.status[code] = "undecidable"
+        cands = []
+    out.rows[code] = cands
+    return out
+
+
+def _r4(strict: bool):
+    def check(r) -> bool:
+        return all(total_holds(list(r[g:g + 4]), r[g + 4], strict) for g in (0, 5, 10))
+    return check
+
+
+# ---- table 二 -------------------------------------------------------------------------
+
+def t2_layout(version: str) -> list[tuple[str, str, list[dict]]]:
+    """(row_code, item, columns) for one version, in printed order."""
+    spec = table_spec("table2")
+    rows: dict[str, tuple[str, list[dict]]] = {}
+    for rec in spec.to_dict("records"):
+        if not rec[version]:
+            continue
+        rows.setdefault(rec["row_code"], (rec["item"], []))[1].append(rec)
+    return [(code, item, cols) for code, (item, cols) in rows.items()]
+
+
+_T2_ALIASES = {
+    "rules": ["规章"], "normative_docs": ["行政规范性文件", "规范性文件"], "licensing": ["行政许可"],
+    "other_services": ["其他对外管理服务事项", "对外管理服务事项"], "penalty": ["行政处罚"],
+    "coercion": ["行政强制"], "fees": ["行政事业性收费"], "procurement": ["政府集中采购", "集中采购"],
+}
+
+
+def t2_version(region: str, fallback: str) -> str:
+    if re.search(r"制发件数|废止件数|现行有效件数|本年处理决定数量|收费金额", region):
+        return "v2021"
+    if re.search(r"新制作数量|新公开数量|上一年项目数量|采购项目数量|对外公开总数量", region):
+        return "v2019"
+    return fallback if fallback in ("v2019", "v2021") else "v2021"
+
+
+def decode_table2(text: str, end: int, template: str) -> Decoded | None:
+    m = _T2_START.search(text, 0, end)
+    if m is None:
+        return None
+    start = m.start()
+    version = t2_version(text[start:end], template)
+    layout = t2_layout(version)
+    rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
+    anchors = find_anchors(text, start, end, rows)
+    # headers and item titles also end a row's values
+    stops = [a.start for a in anchors] + [h.start() for h in re.finditer(r"第二十条|信息内容", text[start:end])]
+    out = Decoded(version=version)
+    grid_region = "|" in text[start:end]
+    ncols = {code: len(cols) for code, _, cols in layout}
+    regions = {}
+    for a in anchors:
+        stop = min([s for s in stops if s > a.start] + [end])
+        line_start = text.rfind("\n", 0, a.start) + 1
+        in_grid = "|" in text[line_start:a.start]
+        region = text[min(a.end, stop):stop]
+        regions[a.code] = (tokenize(_split_signs(region), in_grid), in_grid)
+        out.texts.append((regions[a.code][0], ncols[a.code]))
+    gaps = estimate_gaps(out.texts)
+    for a in anchors:
+        rt, in_grid = regions[a.code]
+        n = ncols[a.code]
+        out.raw[a.code] = rt.raw
+        out.labels[a.code] = a.label
+        out.units[a.code] = _unit_of(rt)
+        if grid_region and not in_grid and not rt.tokens:
+            out.status[a.code] = "missing"
+            out.rows[a.code] = [(None,) * n]
+            continue
+        if rt.mode == "cells":
+            cands, complete = _cells(rt, n)
+        elif rt.mode == "lines":
+            lit = _lines_literal(rt, n, gaps, gaps.cell)
+            cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
+        else:
+            cands = _inline(rt, n, False)
+        if cands is None:
+            out.status[a.code] = "undecidable"
+            cands = []
+        out.rows[a.code] = cands
+    return out
+
+
+def _split_signs(region: str) -> str:
+    """``2648-18538`` → ``2648 -18538``: a sign starts the signed 本年增/减 cell."""
+    return re.sub(r"(?<=\d)(?=[+\-]\d)", " ", region)
+
+
+def _unit_of(rt: RowText) -> str:
+    for t in reversed(rt.tokens):
+        unit = rd.chunk_unit(t.text)
+        if unit in ("元", "万元"):
+            return unit
+    return ""

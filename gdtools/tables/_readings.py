@@ -1,0 +1,202 @@
+"""Readings of one printed row: every way the printed tokens can map onto the template's cells.
+
+A *reading* is a tuple with one entry per template column: a float, or ``None`` for a cell
+printed blank. Lossless layouts give one reading; lossy ones give several:
+
+* glued digit runs (``170000017``) are split into numbers without leading zeros (``0`` alone
+  is fine), optionally with a sign (``-18``) or a decimal part (``2339.45``);
+* rows whose blank cells were dropped give one reading per order-preserving placement of the
+  printed values into the columns.
+
+The arithmetic of the table (``_solve``) then removes readings; what survives decides which
+cells are certain.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterator
+
+from ._text import BLANK_MARKS, Token
+
+NOT_A_VALUE = object()
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|件|项|个|%)?$")
+_CHUNK = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|件|项|个|%)?$")
+_VALID = re.compile(r"^(?:0|[1-9]\d*)(?:\.\d+)?$")
+# a row with more readings than this is reported as undecidable instead of enumerated
+MAX_READINGS = 200_000
+
+
+def parse_value(text: str):
+    """``(value, unit)`` of one printed cell; ``(None, "")`` for a printed blank.
+
+    Returns ``NOT_A_VALUE`` when the text is not one value (glued digits with leading
+    zeros, words). ``增1`` is +1 and ``减2`` is -2 (本年增/减).
+    """
+    t = text.strip().replace(",", "").replace("，", "")
+    if t in BLANK_MARKS:
+        return None, ""
+    if t[:1] in "增减" and len(t) > 1:
+        parsed = parse_value(t[1:])
+        if parsed is NOT_A_VALUE or parsed[0] is None:
+            return NOT_A_VALUE
+        return (-parsed[0] if t[0] == "减" else parsed[0]), parsed[1]
+    m = _NUMBER.match(t)
+    if not m or not _VALID.match(m.group(2)):
+        return NOT_A_VALUE
+    value = float(m.group(2))
+    return (-value if m.group(1) == "-" else value), m.group(3) or ""
+
+
+def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
+    """All ways to cut ``digits`` into ``k`` numbers without leading zeros."""
+    if k == 1:
+        if _VALID.match(digits):
+            yield (digits,)
+        return
+    for cut in range(1, len(digits) - k + 2):
+        head = digits[:cut]
+        if not _VALID.match(head):
+            if head.startswith("0") and cut > 1:
+                break
+            continue
+        for rest in split_digits(digits[cut:], k - 1):
+            yield (head, *rest)
+
+
+def _chunk_parts(token: str):
+    """``(sign, digits, unit)`` of an inline chunk, or None when it is not a digit run."""
+    t = token.replace(",", "")
+    if t[:1] in "增减":
+        t = ("-" if t[0] == "减" else "+") + t[1:]
+    m = _CHUNK.match(t)
+    if not m:
+        return None
+    return m.group(1), m.group(2), m.group(3) or ""
+
+
+def chunk_splits(token: str, k: int) -> list[tuple[float, ...]]:
+    """The values of ``token`` cut into ``k`` numbers (sign on the first, unit on the last)."""
+    if token.strip() in BLANK_MARKS:
+        return [(None,)] if k == 1 else []
+    parts = _chunk_parts(token)
+    if parts is None:
+        return []
+    sign, digits, _unit = parts
+    out = []
+    for cut in split_digits(digits, k):
+        values = [float(x) for x in cut]
+        if sign == "-":
+            values[0] = -values[0]
+        out.append(tuple(values))
+    return out
+
+
+def max_parts(token: str) -> int:
+    """How many numbers a chunk can hold at most."""
+    if token.strip() in BLANK_MARKS:
+        return 1
+    parts = _chunk_parts(token)
+    if parts is None:
+        return 0
+    return len(parts[1].split(".")[0]) + (1 if "." in parts[1] else 0)
+
+
+def chunk_unit(token: str) -> str:
+    parts = _chunk_parts(token)
+    return parts[2] if parts else ""
+
+
+def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS) -> list[tuple] | None:
+    """Readings of inline chunks that fill exactly ``n`` cells (None when too many to list)."""
+    chunks = [t.text for t in tokens]
+    caps = [max_parts(c) for c in chunks]
+    if any(c == 0 for c in caps) or sum(caps) < n or len(chunks) > n:
+        return []
+    out: list[tuple] = []
+
+    def walk(i: int, left: int, acc: tuple) -> bool:
+        if i == len(chunks):
+            if left == 0:
+                out.append(acc)
+            return len(out) <= limit
+        rest_min = len(chunks) - i - 1
+        rest_max = sum(caps[i + 1:])
+        for k in range(1, min(caps[i], left - rest_min) + 1):
+            if left - k > rest_max:
+                continue
+            for split in chunk_splits(chunks[i], k):
+                if not walk(i + 1, left - k, acc + split):
+                    return False
+        return True
+
+    if not walk(0, n, ()):
+        return None
+    return out
+
+
+def all_splits(tokens: list[Token], n: int, limit: int = MAX_READINGS) -> list[tuple] | None:
+    """Readings with fewer than ``n`` values (blank cells dropped): every split of every size."""
+    caps = [max_parts(t.text) for t in tokens]
+    if any(c == 0 for c in caps):
+        return []
+    out: list[tuple] = []
+    for k in range(len(tokens), min(sum(caps), n - 1) + 1):
+        found = inline_readings(tokens, k, limit)
+        if found is None:
+            return None
+        out.extend(found)
+        if len(out) > limit:
+            return None
+    return out
+
+
+def placements(values: tuple, n: int, last_is_total: bool) -> Iterator[tuple]:
+    """Order-preserving placements of ``values`` into ``n`` cells, the others blank."""
+    k = len(values)
+    if k == 0:
+        yield (None,) * n
+        return
+    if k > n:
+        return
+    for slots in itertools.combinations(range(n), k):
+        if last_is_total and slots[-1] != n - 1:
+            continue
+        cells = [None] * n
+        for slot, value in zip(slots, values, strict=True):
+            cells[slot] = value
+        yield tuple(cells)
+
+
+def gap_positions(tokens: list[Token], first_gap: int, cell_gap: int, n: int) -> list[int] | None:
+    """Cell positions of one-value-per-line tokens, from the empty lines between them.
+
+    In such dumps every cell takes ``cell_gap + 1`` lines, so ``cell_gap + b*(cell_gap+1)``
+    empty lines mean ``b`` blank cells in between. ``first_gap`` is the count expected
+    between the label (or header) and a value in the first column. None when the counts
+    do not fit that model.
+    """
+    positions = []
+    pos = -1
+    for i, token in enumerate(tokens):
+        base = first_gap if i == 0 else cell_gap
+        extra = token.empties - base
+        if extra < 0 or extra % (cell_gap + 1):
+            return None
+        pos = pos + 1 + extra // (cell_gap + 1)
+        positions.append(pos)
+    if positions and positions[-1] >= n:
+        return None
+    return positions
+
+
+def line_values(tokens: list[Token]) -> list | None:
+    """Parsed values of one-per-line tokens (None if any is not a single value)."""
+    out = []
+    for t in tokens:
+        parsed = parse_value(t.text)
+        if parsed is NOT_A_VALUE:
+            return None
+        out.append(parsed[0])
+    return out

@@ -1,0 +1,107 @@
+"""Choose among readings with the table's arithmetic (DOMAIN.md §6).
+
+R1 (per column: 本年新收 + 上年结转 = （七）总计 + 结转下年度), R2 (总计 = the six applicant
+columns), R3 (（七）总计 = all outcome rows), R4 (table 四: 总计 = 维持 + 纠正 + 其他 + 尚未审结).
+Blank cells: a side of a rule that is entirely blank makes the rule not checkable; otherwise
+blanks count as 0 (the convention the hand-checked data uses).
+
+Nothing here picks a favourite: readings that break no rule survive, and a cell whose value
+differs between surviving readings is reported as uncertain. When no combination satisfies
+the rules (the report is inconsistent as printed), rows keep all their readings.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+# a table whose ambiguous rows combine into more cases than this is not solved jointly
+MAX_COMBINATIONS = 60_000
+
+Cellref = tuple[str, int]  # (row code, column index)
+
+
+def sum_rule_holds(lhs: list, rhs: list) -> bool:
+    """``sum(lhs) == sum(rhs)``; not checkable (True) when one side is entirely blank."""
+    if all(v is None for v in lhs) or all(v is None for v in rhs):
+        return True
+    left = sum(v for v in lhs if v is not None)
+    right = sum(v for v in rhs if v is not None)
+    return math.isclose(left, right, abs_tol=1e-6)
+
+
+def total_holds(parts: list, total, strict: bool) -> bool:
+    """A row or group total: ``total == sum(parts)``.
+
+    ``strict`` (for readings made up by dropping blanks) also rejects a blank total next to
+    a non-zero part: such a reading put a part where the total was printed.
+    """
+    if total is None:
+        return not (strict and any(v not in (None, 0) for v in parts))
+    if all(v is None for v in parts):
+        return True
+    return math.isclose(sum(v for v in parts if v is not None), total, abs_tol=1e-6)
+
+
+def filter_rows(candidates: list[tuple], check) -> list[tuple]:
+    """Readings passing ``check``; all of them when none does (printed inconsistency)."""
+    kept = [r for r in candidates if check(r)]
+    return kept or candidates
+
+
+def solve_jointly(rows: dict[str, list[tuple]], rules: list[tuple[list[Cellref], list[Cellref]]]
+                  ) -> tuple[dict[str, list[tuple]], bool]:
+    """Keep the readings that occur in some combination satisfying every rule.
+
+    Returns the narrowed candidates and whether a consistent combination exists. Rows with
+    one reading are fixed; the ambiguous ones are enumerated (up to MAX_COMBINATIONS).
+    """
+    ambiguous = [code for code, cands in rows.items() if len(cands) > 1]
+    fixed = {code: cands[0] for code, cands in rows.items() if len(cands) == 1}
+    total = math.prod(len(rows[c]) for c in ambiguous) if ambiguous else 1
+    if total > MAX_COMBINATIONS:
+        return rows, False
+    # a rule over fixed rows only cannot be repaired by any reading: it is a printed
+    # inconsistency for the validator, not evidence about the ambiguous rows
+    open_rows = set(ambiguous)
+    relevant = [rule for rule in rules if any(r in open_rows for r, _ in rule[0] + rule[1])]
+    survivors: dict[str, set[int]] = {code: set() for code in ambiguous}
+    found = False
+    for combo in itertools.product(*(range(len(rows[c])) for c in ambiguous)):
+        current = dict(fixed)
+        for code, idx in zip(ambiguous, combo, strict=True):
+            current[code] = rows[code][idx]
+        if all(_rule_ok(rule, current) for rule in relevant):
+            found = True
+            for code, idx in zip(ambiguous, combo, strict=True):
+                survivors[code].add(idx)
+    if not found:
+        return rows, False
+    out = dict(rows)
+    for code in ambiguous:
+        out[code] = [rows[code][i] for i in sorted(survivors[code])]
+    return out, True
+
+
+def _rule_ok(rule, current: dict[str, tuple]) -> bool:
+    lhs, rhs = rule
+    left = [current[r][c] if r in current else None for r, c in lhs]
+    right = [current[r][c] if r in current else None for r, c in rhs]
+    return sum_rule_holds(left, right)
+
+
+def cell_outcome(values: list) -> tuple[object, list]:
+    """``(value, candidates)`` of one cell over surviving readings: value is None when they differ."""
+    distinct = []
+    for v in values:
+        if not any(_same(v, d) for d in distinct):
+            distinct.append(v)
+    if len(distinct) == 1:
+        return distinct[0], []
+    return None, distinct
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, abs_tol=1e-9)

@@ -255,8 +255,15 @@ def _number(value: Any) -> float | None:
         return None
 
 
+_BLANK_WORDS = {"blank", "空白", "none", "null", ""}
+
+
 def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
-    """Candidate values of an uncertain cell: a list, or JSON / ``|``-separated text of one."""
+    """Candidate values of an uncertain cell: a list, or JSON / ``|``-separated text of one.
+
+    ``blank`` (or None) is the reading "cell left empty"; a marker like ``undecidable``
+    contributes no reading, so a cell with only that is not assessable.
+    """
     if raw is None:
         return ()
     if isinstance(raw, float) and math.isnan(raw):
@@ -277,7 +284,12 @@ def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
     for item in raw:
         if isinstance(item, dict):
             item = item.get("value")
-        values.append(_number(item))
+        if item is None or (isinstance(item, str) and item.strip().lower() in _BLANK_WORDS):
+            values.append(None)   # one reading leaves the cell empty
+            continue
+        number = _number(item)
+        if number is not None:   # markers such as "undecidable" are no reading at all
+            values.append(number)
     return tuple(dict.fromkeys(values))
 
 
@@ -394,8 +406,7 @@ def _judge(lhs: Sequence[_Term], rhs: Sequence[_Term], lv: Sequence[float | None
 def _options(cell: _Cell) -> tuple[float | None, ...]:
     if cell.status != UNCERTAIN:
         return (cell.value,)
-    opts = tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
-    return tuple(o for o in opts if o is not None) or ()
+    return tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
 
 
 def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:

@@ -436,3 +436,16 @@ def test_x1_is_shown_for_every_consecutive_year_pair_in_the_real_set(truth_findi
              if any(normalize_agency(a) == normalize_agency(agency) and y == year - 1 for a, y in years.values())}
     assert pairs and set(x1.report_id) == pairs
     assert "error" not in set(x1.severity)
+
+
+def test_candidates_blank_reading_and_undecidable_marker():
+    f = frame(table3_rows("r1", "v2021", CONSISTENT) + table4_rows("r1", "v2021"))
+    f = _with_uncertain(f, "carried_in", "business", None, [])
+    f.loc[(f.row_code == "carried_in") & (f.col_code == "business"), "candidates"] = "blank|0"
+    f = _with_uncertain(f, "open", "research", None, [])
+    f.loc[(f.row_code == "open") & (f.col_code == "research"), "candidates"] = "undecidable"
+    findings = validate_report(report(), f)
+    r1 = findings[(findings.rule == "R1") & (findings.severity != "ok")]
+    assert "商业企业" not in set(r1.col_label)          # blank or 0: R1 holds either way
+    r3 = findings[(findings.rule == "R3") & (findings.col_label == "科研机构")]
+    assert list(r3.severity) == ["not_assessable"] and "无候选读法" in r3.iloc[0].message

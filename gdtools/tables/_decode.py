@@ -17,7 +17,7 @@ _SEQUENTIAL_ONLY = {"total", "other_other"}
 _T4_HEADER = re.compile(r"结果维持|结果纠正|其他结果|尚未审结|总计|维持|纠正|结果|审结|尚未|起诉|其他|合计")
 _SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问题|存在问题")
 _T4_START = re.compile(r"行政复议|行政法复议|复议")
-_T2_START = re.compile(r"第二十条|主动公开政府信息情况")
+_T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
 
 
@@ -93,7 +93,11 @@ def _search(text, pats, start, end, taken=()):
     return best
 
 
-def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool) -> dict[str, RowText]:
+def _complete_row(rt: RowText, n: int) -> bool:
+    return len(rt.tokens) == n and all(rd.parse_value(t.text) is not rd.NOT_A_VALUE for t in rt.tokens)
+
+
+def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool, n: int) -> dict[str, RowText]:
     out = {}
     for i, a in enumerate(anchors):
         stop = anchors[i + 1].start if i + 1 < len(anchors) else end
@@ -101,7 +105,9 @@ def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool) -> 
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
         rt = tokenize(region, in_grid)
-        if grid_region and not in_grid and not rt.tokens:
+        if grid_region and not in_grid and not _complete_row(rt, n):
+            # text beside a grid is a fragment of a broken grid: values found there
+            # belong to no row for sure (PDF-to-markdown output moves them around)
             rt.orphan = True
         out[a.code] = rt
     return out
@@ -191,6 +197,9 @@ def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
 def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, bool]:
     """Readings of explicit grid cells; (readings, complete)."""
     toks = list(rt.tokens)
+    # label cells spanning two grid columns leave an empty cell before the values
+    while len(toks) > n and not toks[0].text.strip():
+        toks.pop(0)
     while len(toks) > n and not toks[-1].text.strip():
         toks.pop()
     values = []
@@ -231,7 +240,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     if len(anchors) < 3:
         return None
     grid_region = "|" in text[start:end]
-    rts = row_texts(text, anchors, end, grid_region)
+    rts = row_texts(text, anchors, end, grid_region, N3)
     out = Decoded(version=version)
     out.texts = [(rt, N3) for rt in rts.values()]
     gaps = estimate_gaps(out.texts)
@@ -417,7 +426,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         out.raw[a.code] = rt.raw
         out.labels[a.code] = a.label
         out.units[a.code] = _unit_of(rt)
-        if grid_region and not in_grid and not rt.tokens:
+        if grid_region and not in_grid and not _complete_row(rt, n):
             out.status[a.code] = "missing"
             out.rows[a.code] = [(None,) * n]
             continue

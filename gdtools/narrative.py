@@ -1,0 +1,410 @@
+"""Across reports: repeated wording, boilerplate, promises and keywords — from frames only.
+
+Everything here takes the statements frame (``STATEMENT_COLUMNS``, as written to
+``statements.csv``) and a reports frame with ``report_id``, ``agency`` and ``year``
+(``REPORT_COLUMNS``), so it runs after a parallel pass without Report objects.
+
+- :func:`repeats`: statements an agency repeats from its previous year's report
+  (agencies grouped by :func:`gdtools.agency.normalize_agency`), with :func:`copy_rates`
+  per report. Evaluators found reports up to 90% identical to the previous year's.
+- :func:`boilerplate`: the same wording used by several agencies (MinHash buckets,
+  checked by Jaccard similarity).
+- :func:`promises`: a measure promised in year t followed by a problem of the same theme
+  in year t+1 (the promise did not fix it, or the text was copied).
+- :func:`keywords`: TF-IDF (IDF from the corpus being analysed) or TextRank per report,
+  agency or year, on the :class:`~gdtools.segment.Segmenter`'s content words.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from .agency import normalize_agency
+from .errors import GdtoolsError
+
+REPEAT_COLUMNS = [
+    "report_id", "source", "agency", "year", "section", "idx", "kind", "text", "previous_report_id",
+    "previous_year", "previous_idx", "previous_text", "similarity", "containment", "match",
+]
+COPY_COLUMNS = [
+    "report_id", "agency", "year", "previous_report_id", "statements", "repeated", "copy_rate",
+    "chars", "repeated_chars", "char_copy_rate",
+]
+BOILERPLATE_COLUMNS = ["cluster", "report_id", "agency", "year", "section", "idx", "kind", "text",
+                       "cluster_size", "agencies"]
+PROMISE_COLUMNS = [
+    "agency", "year", "report_id", "idx", "measure", "next_year", "next_report_id", "next_idx", "problem",
+    "shared_themes", "similarity",
+]
+KEYWORD_COLUMNS = ["group", "method", "rank", "keyword", "score"]
+
+# Text that changes every year by itself (years, counts) or names the author differently
+# (我厅/我局/本机关) is removed before comparing statements.
+_VARIABLE = re.compile(r"[\d０-９〇零一二三四五六七八九十百千]+\s*年(?:度)?|\d+(?:\.\d+)?|[我本](?:厅|局|委|区|县|市|办|部|省|机关|单位|镇|街道)"
+                       r"|[\s\W_]+")
+
+
+class NarrativeError(GdtoolsError):
+    """A frame given to the narrative functions lacks a column they need."""
+
+
+def _need(frame: pd.DataFrame, columns: Iterable[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise NarrativeError(f"{what} lacks column(s) {', '.join(missing)}: pass the frame written by "
+                             f"gdtools (statements.csv / reports.csv)")
+
+
+def comparable(text: str) -> str:
+    """A statement reduced to what copying keeps: no years, numbers, self-references, punctuation."""
+    return _VARIABLE.sub("", str(text))
+
+
+def _bigrams(text: str) -> Counter:
+    return Counter(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def _overlap(a: Counter, b: Counter) -> int:
+    return sum((a & b).values())
+
+
+def theme_list(value) -> list[str]:
+    """Themes as a list whether stored as a list or a ``;``-joined string (CSV)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, str):
+        return [t for t in value.split(";") if t]
+    return [str(t) for t in value]
+
+
+def _meta(reports: pd.DataFrame) -> pd.DataFrame:
+    _need(reports, ["report_id", "agency", "year"], "reports frame")
+    meta = reports[["report_id", "agency", "year"]].drop_duplicates("report_id").copy()
+    meta["agency_key"] = meta["agency"].map(normalize_agency)
+    meta["year"] = pd.to_numeric(meta["year"], errors="coerce")
+    return meta[meta["agency_key"].ne("") & meta["year"].notna()].astype({"year": "int64"})
+
+
+def _previous_pairs(meta: pd.DataFrame) -> list[tuple[str, str]]:
+    """(report, report of the same agency for the year before) for every such pair."""
+    by_key = defaultdict(list)
+    for row in meta.itertuples(index=False):
+        by_key[(row.agency_key, row.year)].append(row.report_id)
+    pairs = []
+    for (key, year), ids in sorted(by_key.items()):
+        for rid in ids:
+            pairs.extend((rid, prev) for prev in by_key.get((key, year - 1), ()) if prev != rid)
+    return pairs
+
+
+def _aligned(a: str, b: str) -> int:
+    """Characters of ``a`` and ``b`` that align in order (difflib matching blocks)."""
+    return sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+
+
+def repeats(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, threshold: float = 0.66,
+            window_threshold: float = 0.72, min_chars: int = 8, sections: Iterable[str] | None = ("五",),
+            window: int = 3) -> pd.DataFrame:
+    """Statements repeated from the same agency's report of the previous year.
+
+    Texts are compared after :func:`comparable` (years, numbers, self-references and
+    punctuation removed) by characters that align in order. A statement of year t repeats
+    a statement of year t−1 when the aligned characters cover at least ``threshold`` of
+    the shorter of the two (one reworded sentence inside a longer one counts); failing
+    that, when a run of 2…``window`` consecutive previous statements covers at least
+    ``window_threshold`` of it (the same text split differently). Columns
+    ``REPEAT_COLUMNS``: ``containment`` is the deciding share, ``similarity`` the Dice
+    overlap ``2·aligned/(len_a+len_b)``, ``match`` ``verbatim`` / ``near_verbatim``
+    (containment ≥ 0.9 or similarity ≥ 0.8) / ``partial``, ``previous_idx`` the matched
+    statement indices joined with ``;``. Statements shorter than ``min_chars`` are skipped.
+    """
+    _need(statements, ["report_id", "section", "idx", "text"], "statements frame")
+    meta = _meta(reports_frame)
+    frame = statements if sections is None else statements[statements["section"].isin(list(sections))]
+    by_report = {rid: grp.sort_values(["section", "idx"]) for rid, grp in frame.groupby("report_id", sort=False)}
+    years = dict(zip(meta["report_id"], meta["year"]))
+    agencies = dict(zip(meta["report_id"], meta["agency"]))
+    rows = []
+    for rid, prev in _previous_pairs(meta):
+        if rid not in by_report or prev not in by_report:
+            continue
+        rows.extend(_repeats_between(by_report[rid], by_report[prev], (threshold, window_threshold),
+                                     min_chars, window, agencies[rid], years[rid], years[prev]))
+    return pd.DataFrame(rows, columns=REPEAT_COLUMNS)
+
+
+def _repeats_between(current: pd.DataFrame, previous: pd.DataFrame, thresholds: tuple[float, float],
+                     min_chars: int, window: int, agency, year, previous_year) -> list[dict]:
+    threshold, window_threshold = thresholds
+    prev_rows = list(previous.itertuples(index=False))
+    prev_text = [comparable(r.text) for r in prev_rows]
+    prev_grams = [_bigrams(t) for t in prev_text]
+    out = []
+    for row in current.itertuples(index=False):
+        text = comparable(row.text)
+        if len(text) < min_chars:
+            continue
+        grams = _bigrams(text)
+        best = None  # (containment, similarity, i, j)
+        for i, other in enumerate(prev_text):
+            if len(other) < min_chars:
+                continue
+            # a cheap bigram test skips pairs that share little before the aligned comparison
+            if _overlap(grams, prev_grams[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
+                continue
+            common = _aligned(text, other)
+            containment = common / min(len(text), len(other))
+            if containment >= threshold and (best is None or containment > best[0]):
+                best = (containment, 2 * common / (len(text) + len(other)), i, i)
+        if best is None:
+            for i in range(len(prev_rows)):
+                for j in range(i + 1, min(i + window, len(prev_rows))):
+                    if prev_rows[j].section != prev_rows[i].section:
+                        break
+                    joined = "".join(prev_text[i:j + 1])
+                    common = _aligned(text, joined)
+                    containment = common / len(text)
+                    if containment >= window_threshold and (best is None or containment > best[0]):
+                        best = (containment, 2 * common / (len(text) + len(joined)), i, j)
+        if best is None:
+            continue
+        containment, similarity, i, j = best
+        joined = "".join(prev_text[i:j + 1])
+        match = ("verbatim" if joined == text else
+                 "near_verbatim" if similarity >= 0.8 or containment >= 0.9 else "partial")
+        out.append({
+            "report_id": row.report_id, "source": getattr(row, "source", None), "agency": agency, "year": year,
+            "section": row.section, "idx": row.idx, "kind": getattr(row, "kind", None), "text": row.text,
+            "previous_report_id": prev_rows[i].report_id, "previous_year": previous_year,
+            "previous_idx": ";".join(str(prev_rows[k].idx) for k in range(i, j + 1)),
+            "previous_text": "".join(str(prev_rows[k].text) for k in range(i, j + 1)),
+            "similarity": round(similarity, 3), "containment": round(containment, 3), "match": match,
+        })
+    return out
+
+
+def copy_rates(statements: pd.DataFrame, reports_frame: pd.DataFrame, repeated: pd.DataFrame | None = None,
+               *, sections: Iterable[str] | None = ("五",), **options) -> pd.DataFrame:
+    """Per report that has a previous-year report of its agency: share of statements (and of
+    characters) repeated from it. ``repeated`` is a :func:`repeats` frame (computed when None)."""
+    meta = _meta(reports_frame)
+    frame = statements if sections is None else statements[statements["section"].isin(list(sections))]
+    if repeated is None:
+        repeated = repeats(statements, reports_frame, sections=sections, **options)
+    hits = {(r.report_id, r.section, r.idx) for r in repeated.itertuples(index=False)}
+    years = dict(zip(meta["report_id"], meta["year"]))
+    agencies = dict(zip(meta["report_id"], meta["agency"]))
+    present = set(frame["report_id"])
+    rows = []
+    for rid, prev in _previous_pairs(meta):
+        if rid not in present or prev not in present:
+            continue
+        grp = frame[frame["report_id"] == rid]
+        flags = [(r.report_id, r.section, r.idx) in hits for r in grp.itertuples(index=False)]
+        lengths = grp["text"].astype(str).map(lambda t: len(comparable(t))).tolist()
+        chars = sum(lengths)
+        rep_chars = sum(n for n, f in zip(lengths, flags) if f)
+        rows.append({"report_id": rid, "agency": agencies[rid], "year": years[rid], "previous_report_id": prev,
+                     "statements": len(flags), "repeated": sum(flags),
+                     "copy_rate": round(sum(flags) / len(flags), 3) if flags else None,
+                     "chars": chars, "repeated_chars": rep_chars,
+                     "char_copy_rate": round(rep_chars / chars, 3) if chars else None})
+    return pd.DataFrame(rows, columns=COPY_COLUMNS)
+
+
+def _minhash(shingles: set[str], seeds: range) -> list[int]:
+    return [min(zlib.crc32(s.encode("utf-8"), seed) for s in shingles) for seed in seeds]
+
+
+def boilerplate(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, min_agencies: int = 2,
+                threshold: float = 0.7, min_chars: int = 12, bands: int = 8, rows: int = 3) -> pd.DataFrame:
+    """Clusters of near-identical statements used by at least ``min_agencies`` agencies.
+
+    Character 3-gram shingles of :func:`comparable` text, MinHash with ``bands`` × ``rows``
+    hash functions for candidate pairs, Jaccard ≥ ``threshold`` to confirm; clusters are
+    connected components. Deterministic (CRC32 with fixed seeds).
+    """
+    _need(statements, ["report_id", "idx", "text"], "statements frame")
+    meta = _meta(reports_frame)
+    merged = statements.merge(meta, on="report_id", how="inner").reset_index(drop=True)
+    texts = [comparable(t) for t in merged["text"].astype(str)]
+    shingles = [{t[i:i + 3] for i in range(len(t) - 2)} if len(t) >= min_chars else set() for t in texts]
+    seeds = range(1, bands * rows + 1)
+    buckets = defaultdict(list)
+    for n, sh in enumerate(shingles):
+        if not sh:
+            continue
+        sig = _minhash(sh, seeds)
+        for b in range(bands):
+            buckets[(b, tuple(sig[b * rows:(b + 1) * rows]))].append(n)
+    parent = list(range(len(texts)))
+
+    def find(x):
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    checked = set()
+    for members in buckets.values():
+        for a_pos, a in enumerate(members):
+            for b in members[a_pos + 1:]:
+                if (a, b) in checked:
+                    continue
+                checked.add((a, b))
+                inter = len(shingles[a] & shingles[b])
+                if inter / len(shingles[a] | shingles[b]) >= threshold:
+                    parent[find(a)] = find(b)
+    groups = defaultdict(list)
+    for n in range(len(texts)):
+        if shingles[n]:
+            groups[find(n)].append(n)
+    out = []
+    keys = merged["agency_key"].tolist()
+    clusters = [m for m in groups.values() if len({keys[n] for n in m}) >= min_agencies]
+    clusters.sort(key=lambda m: (-len({keys[n] for n in m}), min(m)))
+    for number, members in enumerate(clusters):
+        n_agencies = len({keys[n] for n in members})
+        for n in sorted(members):
+            row = merged.iloc[n]
+            out.append({"cluster": number, "report_id": row["report_id"], "agency": row["agency"],
+                        "year": row["year"], "section": row.get("section"), "idx": row["idx"],
+                        "kind": row.get("kind"), "text": row["text"], "cluster_size": len(members),
+                        "agencies": n_agencies})
+    return pd.DataFrame(out, columns=BOILERPLATE_COLUMNS)
+
+
+def promises(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, ignore: Iterable[str] = ("other",)) -> pd.DataFrame:
+    """Measures of year t whose theme comes back as a problem of the same agency in year t+1.
+
+    One row per (measure, later problem) sharing at least one theme (``ignore`` left out);
+    ``similarity`` is the bigram Dice overlap of the two texts (high = the problem was
+    copied back, low = a new wording of the same weakness).
+    """
+    _need(statements, ["report_id", "idx", "kind", "text", "themes"], "statements frame")
+    meta = _meta(reports_frame)
+    ignore = set(ignore)
+    frame = statements[statements["kind"].isin(["problem", "measure"])]
+    by_report = {rid: grp for rid, grp in frame.groupby("report_id", sort=False)}
+    years = dict(zip(meta["report_id"], meta["year"]))
+    agencies = dict(zip(meta["report_id"], meta["agency"]))
+    rows = []
+    for later, earlier in _previous_pairs(meta):
+        if later not in by_report or earlier not in by_report:
+            continue
+        measures = by_report[earlier][by_report[earlier]["kind"] == "measure"]
+        problems = by_report[later][by_report[later]["kind"] == "problem"]
+        for m in measures.itertuples(index=False):
+            m_themes = set(theme_list(m.themes)) - ignore
+            m_grams = _bigrams(comparable(m.text))
+            for p in problems.itertuples(index=False):
+                shared = m_themes & set(theme_list(p.themes))
+                if not shared:
+                    continue
+                p_grams = _bigrams(comparable(p.text))
+                total = sum(m_grams.values()) + sum(p_grams.values())
+                rows.append({"agency": agencies[earlier], "year": years[earlier], "report_id": earlier,
+                             "idx": m.idx, "measure": m.text, "next_year": years[later], "next_report_id": later,
+                             "next_idx": p.idx, "problem": p.text, "shared_themes": ";".join(sorted(shared)),
+                             "similarity": round(2 * _overlap(m_grams, p_grams) / total, 3) if total else 0.0})
+    return pd.DataFrame(rows, columns=PROMISE_COLUMNS)
+
+
+# ----------------------------------------------------------------------------- keywords
+
+def _documents(data, by: str, reports: pd.DataFrame | None) -> dict:
+    """Group texts into documents keyed by ``by``."""
+    if isinstance(data, pd.DataFrame):
+        _need(data, ["text"], "statements frame")
+        frame = data
+        if by not in frame.columns:
+            if reports is None:
+                raise NarrativeError(f"statements have no column {by!r}: pass reports=… (with report_id and {by})")
+            _need(reports, ["report_id", by], "reports frame")
+            frame = frame.merge(reports[["report_id", by]].drop_duplicates("report_id"), on="report_id", how="left")
+        docs: dict = defaultdict(list)
+        for key, text in zip(frame[by], frame["text"]):
+            if isinstance(text, str) and not (isinstance(key, float) and math.isnan(key)):
+                docs[key].append(text)
+        return {k: "\n".join(v) for k, v in docs.items()}
+    if isinstance(data, Mapping):
+        return {k: str(v) for k, v in data.items()}
+    if isinstance(data, pd.Series):
+        return {k: str(v) for k, v in data.items()}
+    return dict(enumerate(str(t) for t in data))
+
+
+def textrank(words: list[str], *, window: int = 5, damping: float = 0.85, iterations: int = 100,
+             tol: float = 1e-6) -> dict[str, float]:
+    """TextRank scores of ``words`` (co-occurrence within ``window`` words, undirected, weighted)."""
+    edges: dict[str, Counter] = defaultdict(Counter)
+    for i, w in enumerate(words):
+        for v in words[i + 1:i + window]:
+            if v != w:
+                edges[w][v] += 1
+                edges[v][w] += 1
+    if not edges:
+        return {w: 1.0 for w in set(words)}
+    nodes = sorted(edges)
+    out_weight = {n: sum(edges[n].values()) for n in nodes}
+    score = dict.fromkeys(nodes, 1.0)
+    for _ in range(iterations):
+        new = {n: (1 - damping) + damping * sum(edges[n][m] / out_weight[m] * score[m] for m in edges[n])
+               for n in nodes}
+        delta = max(abs(new[n] - score[n]) for n in nodes)
+        score = new
+        if delta < tol:
+            break
+    return score
+
+
+def keywords(statements_or_texts, by: str = "report_id", *, method: str = "tfidf", top: int = 10,
+             reports: pd.DataFrame | None = None, segmenter=None, min_count: int = 1) -> pd.DataFrame:
+    """Top ``top`` keywords per group, ``KEYWORD_COLUMNS`` (``group``, ``method``, ``rank`` from 1,
+    ``keyword``, ``score``).
+
+    ``statements_or_texts``: a statements frame (grouped by column ``by``; ``agency`` or
+    ``year`` are joined from ``reports`` when absent), a mapping {group: text}, a Series or
+    a list of texts. ``method``: ``tfidf`` (term frequency × smoothed IDF over the groups
+    being analysed, ``log((1+N)/(1+df))+1``) or ``textrank``. Words are the Segmenter's
+    content words (domain terms whole, stopwords dropped); ties break alphabetically.
+    """
+    if method not in ("tfidf", "textrank"):
+        raise NarrativeError(f"method must be 'tfidf' or 'textrank', got {method!r}")
+    if segmenter is None:
+        from .segment import Segmenter
+
+        segmenter = Segmenter()
+    docs = _documents(statements_or_texts, by, reports)
+    tokens = {key: segmenter.tokens(text, content=True) for key, text in docs.items()}
+    rows = []
+    if method == "tfidf":
+        df = Counter()
+        for words in tokens.values():
+            df.update(set(words))
+        n_docs = len(tokens)
+        for key, words in tokens.items():
+            counts = Counter(words)
+            total = sum(counts.values())
+            scores = {w: c / total * (math.log((1 + n_docs) / (1 + df[w])) + 1)
+                      for w, c in counts.items() if c >= min_count}
+            rows.extend(_top(key, method, scores, top))
+    else:
+        for key, words in tokens.items():
+            counts = Counter(words)
+            scores = {w: s for w, s in textrank(words).items() if counts[w] >= min_count}
+            rows.extend(_top(key, method, scores, top))
+    return pd.DataFrame(rows, columns=KEYWORD_COLUMNS)
+
+
+def _top(key, method: str, scores: dict[str, float], top: int) -> list[dict]:
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [{"group": key, "method": method, "rank": r, "keyword": w, "score": round(s, 6)}
+            for r, (w, s) in enumerate(ranked, 1)]

@@ -307,3 +307,19 @@ def test_error_record_for_missing_file(tmp_path):
         load_report(missing)
     record = error_record(missing, info.value)
     assert record["status"] == "error" and record["report_id"] is None and record["format"] == "pdf"
+
+
+def test_html_title_outside_article_and_text_sidebar(tmp_path):
+    sidebar = "<div class='side'>" + "".join(f"<p>通知公告第{i}条：办事大厅工作时间调整说明。</p>" for i in range(40)) + "</div>"
+    article = HTML_PAGE.split('<div class="article">')[1].split("</div></div>")[0]
+    article = article.replace('<p style="text-align:center">示例市统计局2020年政府信息公开工作年度报告</p>', "")
+    page = ("<html><head><title>示例市统计局2020年政府信息公开工作年度报告_示例市人民政府</title></head><body>"
+            f"<h1>示例市统计局2020年政府信息公开工作年度报告</h1>{sidebar}<div class='content'>{article}</div>"
+            "</body></html>")
+    path = tmp_path / "page.htm"
+    path.write_text(page, encoding="utf-8")
+    report = load_report(path)
+    assert "通知公告" not in report.text
+    assert report.text.startswith("示例市统计局2020年政府信息公开工作年度报告")
+    assert report.metadata["agency"].origin == "title"
+    assert "".join(s.code for s in report.sections) == "一二三四五六"

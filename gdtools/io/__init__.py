@@ -103,7 +103,7 @@ def _build(fmt: str, data: bytes, path: Path, limits: Limits) -> Report:
     source = str(path)
     text, encoding, blocks, pages = _parse(fmt, data, path, limits)
     if not text.strip():
-        raise NotAReport("文件中没有可读文字 (no text; scanned images need OCR first)", source)
+        raise NotAReport("文件中没有可读文字 (no readable text found; a scanned PDF needs OCR first)", source)
     report = Report(report_id=hashlib.sha1(data).hexdigest()[:12], source=source, format=fmt, text=text,
                     encoding=encoding, blocks=blocks, pages=pages)
     report.metadata = extract_metadata(report)

@@ -17,6 +17,8 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_SPAN = 1000
+_MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
+_TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
 
 
 def _decode(data: bytes, source: str) -> tuple[str, str]:
@@ -50,16 +52,45 @@ def _text_len(el) -> int:
     return total - links
 
 
+def _markers(el) -> int:
+    """Numbered section-like headings (一、 二、 …) under ``el``."""
+    return len(_MARKER.findall(el.text_content()))
+
+
 def _article(body):
-    """The element holding the report: descend while one child holds most of the text."""
+    """The element holding the report: descend while one child holds most of the text, or all of
+    the numbered headings (a sidebar full of plain text must not keep the whole page)."""
     node = body
     while True:
         own = _text_len(node)
         children = [c for c in node if isinstance(c.tag, str)]
         best = max(children, key=_text_len, default=None)
-        if best is None or own == 0 or _text_len(best) < 0.7 * own or _tag(best) in ("table", "p"):
+        if best is None or own == 0:
+            return node
+        marks = _markers(node)
+        if marks >= 3:
+            # Follow the numbered headings: the child holding (nearly) all of them.
+            by_marks = max(children, key=_markers)
+            if _markers(by_marks) >= 0.9 * marks and _tag(by_marks) not in ("table", "p"):
+                node = by_marks
+                continue
+            if _markers(best) < 0.9 * marks:
+                return node
+        if _tag(best) in ("table", "p") or _text_len(best) < 0.7 * own:
             return node
         node = best
+
+
+def _title_outside(doc, article) -> str | None:
+    """A report title printed outside the article element (page heading, or the <title> tag)."""
+    inside = set(article.iter())
+    for el in doc.iter("h1", "h2", "h3", "div", "p", "td", "span", "strong"):
+        if el in inside:
+            continue
+        text = clean_cell(el.text_content())
+        if 6 <= len(text) <= 80 and _TITLE.search(text):
+            return text
+    return None
 
 
 def table_grid(table) -> list[list[Cell]]:
@@ -137,11 +168,26 @@ def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
         doc = html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"HTML 无法解析 ({exc}); save the page again or as .txt", source) from exc
+    head_title = doc.find(".//title")
+    page_title = clean_cell(head_title.text_content()) if head_title is not None else ""
     for el in list(doc.iter(*_DROP)):
         if el.getparent() is not None:
             el.drop_tree()
     body = doc.find("body")
     if body is None:
         raise NotAReport("HTML 中没有正文 (no <body> content)", source)
-    text, blocks = assemble(_blocks(_article(body)))
+    article = _article(body)
+    blocks = _blocks(article)
+    first = next((b.text for b in blocks if b.kind != "table"), "")
+    if not _TITLE.search(first[:80]):
+        title = _title_outside(doc, article) or _page_title(page_title)
+        if title:
+            blocks.insert(0, Block("heading", title))
+    text, blocks = assemble(blocks)
     return text, encoding, blocks
+
+
+def _page_title(text: str) -> str | None:
+    """The report title from the page's <title> ("XX年度报告_某某网" → "XX年度报告")."""
+    part = clean_cell(re.split(r"\s*(?:_|\||｜|--|—)\s*", text)[0]) if text else ""
+    return part if _TITLE.search(part) else None

@@ -21,7 +21,6 @@ import json
 import math
 import re
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from ..spec import table_spec

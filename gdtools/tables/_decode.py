@@ -311,14 +311,24 @@ def locate_table3(text: str) -> tuple[int, int] | None:
     return start, end
 
 
-def decode_table4(text: str, start: int, gaps: Gaps) -> Decoded | None:
-    m = _T4_START.search(text, start, min(len(text), start + 600))
-    if m is None:
+def locate_table4(text: str, after: int) -> tuple[int, int] | None:
+    """Start and end of table 四: a 复议 heading followed by its column headers."""
+    for m in _T4_START.finditer(text, after):
+        window = text[m.start():m.start() + 400]
+        if sum(word in window for word in ("维持", "纠正", "审结", "总计")) >= 3:
+            sec = _SECTION_AFTER_T4.search(text, m.end())
+            end = sec.start() if sec else min(len(text), m.end() + 1500)
+            return m.start(), end
+    return None
+
+
+def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
+    loc = locate_table4(text, after)
+    if loc is None:
         return None
-    sec = _SECTION_AFTER_T4.search(text, m.end())
-    end = sec.start() if sec else min(len(text), m.end() + 1500)
+    start, end = loc
     header_end = None
-    for h in _T4_HEADER.finditer(text, m.start(), end):
+    for h in _T4_HEADER.finditer(text, start, end):
         header_end = h.end()
     if header_end is None:
         return None
@@ -446,7 +456,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
 
 def _split_signs(region: str) -> str:
     """``2648-18538`` → ``2648 -18538``: a sign starts the signed 本年增/减 cell."""
-    return re.sub(r"(?<=\d)(?=[+\-]\d)", " ", region)
+    return re.sub(r"(?<=\d)(?=[+\-增减]\d)", " ", region)
 
 
 def _unit_of(rt: RowText) -> str:

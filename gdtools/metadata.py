@@ -32,6 +32,8 @@ _BODY_AGENCY_RES = (
     re.compile(rf"发布({_AGENCY}){_YEAR}"),
     re.compile(rf"{_YEAR}\s*年(?:以来|度)?\s*[，,]?\s*({_AGENCY})(?:坚持|深入|认真|全面|紧紧|始终|以|在|进一步|按照|围绕|高度|持续|不断|积极)"),
 )
+# How names found in running text must end (titles and headers are trusted as printed).
+_AGENCY_TAIL = re.compile(rf"(?:{_AGENCY_END}|区|县|市|省|州|旗|盟)$")
 # Text before a signature that is not part of the agency name ("…事项无河北省…厅").
 _SIGN_JUNK = re.compile(r"^.*(?:事项|情况|工作|费用|报告|下载|。|：|:)(?:无)?")
 _NOT_AGENCY = re.compile(r"^(?:本|我|该|各|全|有关|相关|上级|下级|其他)")
@@ -105,6 +107,8 @@ def extract_metadata(report: Report) -> dict[str, Field]:
     signed = list(_SIGNED_RE.finditer(text[-400:]))
     s_agency = _clean_agency(signed[-1].group("agency")) if signed else None
 
+    if b_agency and not _AGENCY_TAIL.search(b_agency):
+        b_agency = None  # "特向社会公布2015年度…报告": words before the year, not a name
     agency = None
     for value, origin in ((t_agency, title_origin), (s_agency, "body"), (header.get("发布机构"), "header"),
                           (b_agency, "body")):

@@ -68,3 +68,9 @@ def test_complete_agency_from_body():
     assert complete_agency("省民政厅", "河北省人民政府…河北省民政厅") == "河北省民政厅"
     assert complete_agency("示范区人民政府", "请与甲乙市示范区人民政府办公室联系") == "甲乙市示范区人民政府"
     assert complete_agency("示例市民政局", "任何文字") == "示例市民政局"
+
+
+def test_words_before_the_year_are_not_an_agency():
+    meta = _meta("根据条例，特向社会公布2015年度我厅信息公开工作年度报告。一、概述 本厅推进公开。")
+    assert meta["agency"].value is None
+    assert meta["year"].value == 2015

@@ -35,6 +35,8 @@ def sniff_content(data: bytes) -> str:
 def sniff_format(path: Path, data: bytes) -> str:
     """Format of ``path``: its extension when known, else sniffed from ``data``."""
     fmt = REPORT_EXTENSIONS.get(path.suffix.lower())
+    if fmt == "txt" and sniff_content(data) == "html":
+        return "html"  # a saved web page named .txt
     return fmt if fmt else sniff_content(data)
 
 

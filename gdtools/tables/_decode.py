@@ -19,6 +19,7 @@ _SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问
 _T4_START = re.compile(r"行政复议|行政法复议|复议")
 _T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
+_T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发件数|废止件数|现行有效件数|项目数量|处理决定数量|收费金额|本年增")
 
 
 @dataclass
@@ -408,10 +409,11 @@ def t2_version(region: str, fallback: str) -> str:
 
 
 def decode_table2(text: str, end: int, template: str) -> Decoded | None:
-    m = _T2_START.search(text, 0, end)
-    if m is None:
+    start = next((m.start() for m in _T2_START.finditer(text, 0, end)
+                  if _T2_HEADERS.search(text, m.start(), m.start() + 300)), None)
+    if start is None:
         return None
-    start = m.start()
+    end = min(end, start + 4000)
     version = t2_version(text[start:end], template)
     layout = t2_layout(version)
     rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]

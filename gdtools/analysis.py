@@ -31,7 +31,11 @@ PROVINCES = (
     "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
 )
 MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
-LEVELS = ("国家级", "省级", "市级", "县级", "其他", "未知")
+LEVELS = ("国家级", "省级", "市级", "县级", "乡镇级", "其他", "未知")
+# Level words a corpus MANIFEST.csv may use (the synthetic sample writes English ones).
+MANIFEST_LEVELS = {"national": "国家级", "central": "国家级", "province": "省级", "provincial": "省级",
+                   "city": "市级", "prefecture": "市级", "county": "县级", "district": "县级",
+                   "township": "乡镇级", "town": "乡镇级", "street": "乡镇级"}
 _NATIONAL = re.compile(r"^(国务院|国家|中央|中国|最高人民|海关总署|审计署|外交部|国防部|教育部|科学技术部|科技部|公安部|"
                        r"民政部|司法部|财政部|自然资源部|生态环境部|交通运输部|水利部|农业农村部|商务部|文化和旅游部|"
                        r"应急管理部|退役军人事务部|工业和信息化部|人力资源和社会保障部|住房和城乡建设部|中国人民银行)")
@@ -54,6 +58,8 @@ def agency_level(name: str | None) -> str:
         return "国家级"
     if re.search(r"(新区|开发区|实验区|高新区|示范区|保税区|试验区|合作区)", text):
         return "其他"
+    if re.match(r"^[^市县区]{1,8}(街道|乡|镇)", text):
+        return "乡镇级"
     places = _PLACE.findall(text[:20])
     if not places:
         return "未知"
@@ -182,19 +188,50 @@ def load_corpus(corpus, *, years: Sequence[int] | None = None, levels: Sequence[
         gdtools.process(paths, out=out, jobs=jobs, cache_dir=cache_dir, progress=False)
         loaded = gdtools.load_outputs(out)
     frames = _frames_from(loaded)
+    catalogue = manifest_levels(resolve_path(corpus))
+    if not catalogue.empty:
+        names = frames["reports"]["source"].map(lambda s: Path(str(s)).name)
+        for column in ("level", "region"):
+            frames["reports"][column] = names.map(catalogue.drop_duplicates("file").set_index("file")[column])
     extra = {k: v for k, v in loaded.items() if k not in frames}
     return select(frames | extra, years=years, levels=levels, regions=regions)
 
 
 def with_agency_columns(reports: pd.DataFrame) -> pd.DataFrame:
-    """``reports`` plus ``agency_key`` (groups one agency across years), ``level`` and ``region``."""
+    """``reports`` plus ``agency_key`` (groups one agency across years), ``level`` and ``region``.
+
+    ``level``/``region`` already present (e.g. from a MANIFEST) are kept; only missing
+    values are inferred from the agency name.
+    """
     out = reports.copy()
     agencies = out["agency"] if "agency" in out else pd.Series(pd.NA, index=out.index)
-    out["agency_key"] = [normalize_agency(a) if isinstance(a, str) else "" for a in agencies]
-    out["level"] = [agency_level(a) if isinstance(a, str) else "未知" for a in agencies]
-    out["region"] = [agency_region(a) if isinstance(a, str) else "未识别" for a in agencies]
+    names = [a if isinstance(a, str) else None for a in agencies]
+    out["agency_key"] = [normalize_agency(a) if a else "" for a in names]
+    for column, infer in (("level", agency_level), ("region", agency_region)):
+        inferred = pd.Series([infer(a) for a in names], index=out.index, dtype="object")
+        out[column] = out[column].astype("object").where(out[column].notna(), inferred) if column in out \
+            else inferred
     if "year" in out:
         out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
+    return out
+
+
+def manifest_levels(corpus) -> pd.DataFrame:
+    """``file``, ``level``, ``region`` from ``corpus/MANIFEST.csv`` when it has such columns (else empty).
+
+    A catalogue's level and region beat the guess from the agency name.
+    """
+    path = Path(corpus) / "MANIFEST.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=["file", "level", "region"])
+    manifest = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "file" not in manifest:
+        return pd.DataFrame(columns=["file", "level", "region"])
+    out = pd.DataFrame({"file": manifest["file"]})
+    level = manifest["level"].str.strip() if "level" in manifest else pd.Series("", index=manifest.index)
+    out["level"] = [MANIFEST_LEVELS.get(v.lower(), v) if v else None for v in level]
+    region = manifest["region"].str.strip() if "region" in manifest else pd.Series("", index=manifest.index)
+    out["region"] = [v or None for v in region]
     return out
 
 

@@ -102,11 +102,12 @@ def _is_transient(exc: BaseException) -> bool:
     return any(marker in text for marker in _TRANSIENT_ERRORS)
 
 
-def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str, timeout: int | None):
+def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_name: str, timeout: int | None,
+             cwd: str | None):
     import papermill
 
     papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name=kernel_name,
+        str(notebook), str(output), parameters=parameters, kernel_name=kernel_name, cwd=cwd,
         progress_bar=False, log_output=False, request_save_on_cell_execute=True,
         execution_timeout=timeout, shutdown_kernel="immediate", kernel_manager_class=VenvKernelManager,
         # the kernel's start-up warning about unencrypted local TCP is noise in every batch
@@ -128,7 +129,7 @@ def _write_html(notebook_path: Path, html_path: Path) -> None:
 
 def run_notebook(notebook, parameters: dict[str, Any] | None = None, corpus=None, out="reports", *,
                  kernel_name: str = KERNEL_NAME, timeout: int | None = None, raise_on_error: bool = True,
-                 write_index: bool = True) -> dict[str, Any]:
+                 write_index: bool = True, cwd=None) -> dict[str, Any]:
     """Execute one notebook template with papermill; return its run record.
 
     ``corpus`` (a folder or file) is passed to the notebook as the ``corpus`` parameter
@@ -136,7 +137,9 @@ def run_notebook(notebook, parameters: dict[str, Any] | None = None, corpus=None
     ``status`` (``ok``/``error``), ``output`` (executed .ipynb), ``html``, ``run_id``,
     ``run_dir`` and ``error``. On failure the partial notebook and its HTML are written
     first, then ``NotebookError`` is raised (or the record returned with
-    ``raise_on_error=False``).
+    ``raise_on_error=False``). The kernel runs in ``cwd`` (default: the current folder,
+    where the notebooks' relative defaults such as ``data/sample`` and the ``.gdtools-cache``
+    of corpus runs live).
     """
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
@@ -166,7 +169,7 @@ def run_notebook(notebook, parameters: dict[str, Any] | None = None, corpus=None
     while True:
         attempts += 1
         try:
-            _execute(notebook, output, params, kernel_name, timeout)
+            _execute(notebook, output, params, kernel_name, timeout, None if cwd is None else str(cwd))
             break
         except Exception as exc:  # papermill raises its own types; keep the message for run.json
             if attempts == 1 and _is_transient(exc) and not _has_executed_cells(output):
@@ -217,23 +220,23 @@ def _has_executed_cells(output: Path) -> bool:
 
 
 def _worker(args: tuple) -> dict[str, Any]:
-    notebook, parameters, corpus, out = args
+    notebook, parameters, corpus, out, cwd = args
     try:
-        return run_notebook(notebook, parameters, corpus, out, raise_on_error=False, write_index=False)
+        return run_notebook(notebook, parameters, corpus, out, raise_on_error=False, write_index=False, cwd=cwd)
     except NotebookError as exc:
         return {"notebook": Path(notebook).stem, "status": "error", "output": None, "html": None,
                 "run_id": None, "run_dir": None, "error": str(exc)}
 
 
 def run_notebooks(notebooks, parameters: dict[str, Any] | None = None, corpus=None, out="reports",
-                  jobs: int = 2) -> list[dict[str, Any]]:
+                  jobs: int = 2, *, cwd=None) -> list[dict[str, Any]]:
     """Run several notebooks (``jobs`` at a time in worker processes); one record each, in input order.
 
     A failing notebook does not stop the others; its record has ``status == "error"``.
     ``reports/index.html`` is refreshed once at the end.
     """
-    tasks = [(str(nb), dict(parameters or {}), None if corpus is None else str(corpus), str(out))
-             for nb in notebooks]
+    tasks = [(str(nb), dict(parameters or {}), None if corpus is None else str(corpus), str(out),
+              None if cwd is None else str(cwd)) for nb in notebooks]
     if jobs <= 1 or len(tasks) <= 1:
         results = [_worker(task) for task in tasks]
     else:

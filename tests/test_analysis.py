@@ -73,7 +73,7 @@ def frames():
 @pytest.mark.parametrize("name, level", [
     ("国务院办公厅", "国家级"), ("教育部", "国家级"), ("山西省教育厅", "省级"), ("上海市科学技术委员会", "省级"),
     ("上海市徐汇区人民政府", "县级"), ("河北省石家庄市科技局", "市级"), ("朔州市科技局", "市级"),
-    ("某某县民政局", "县级"), ("广西壮族自治区民政厅", "省级"), ("某某综合实验区管委会", "其他"), ("", "未知"),
+    ("某某县民政局", "县级"), ("某某街道办事处", "乡镇级"), ("广西壮族自治区民政厅", "省级"), ("某某综合实验区管委会", "其他"), ("", "未知"),
 ])
 def test_agency_level(name, level):
     assert an.agency_level(name) == level
@@ -83,6 +83,19 @@ def test_agency_region():
     assert an.agency_region("河北省科学技术厅") == "河北"
     assert an.agency_region("内蒙古自治区财政厅") == "内蒙古"
     assert an.agency_region("朔州市科技局") == "未识别"
+
+
+def test_manifest_levels_override_the_name_guess(tmp_path):
+    assert an.manifest_levels(tmp_path).empty
+    (tmp_path / "MANIFEST.csv").write_text("file,agency,level,region\na.txt,某某市民政局,county,某省\nb.txt,乙,,\n",
+                                           encoding="utf-8")
+    catalogue = an.manifest_levels(tmp_path).set_index("file")
+    assert catalogue.loc["a.txt", "level"] == "县级" and catalogue.loc["a.txt", "region"] == "某省"
+    assert pd.isna(catalogue.loc["b.txt", "level"])
+    reports = _reports([{"report_id": "r1", "agency": "某某市民政局", "year": 2020, "level": "县级"},
+                        {"report_id": "r2", "agency": "某某市民政局", "year": 2021, "level": None}])
+    frame = an.with_agency_columns(reports)
+    assert list(frame["level"]) == ["县级", "市级"]
 
 
 def test_report_folder_prefers_reports_subfolder(tmp_path):

@@ -92,8 +92,8 @@ def test_manifest_levels_override_the_name_guess(tmp_path):
     catalogue = an.manifest_levels(tmp_path).set_index("file")
     assert catalogue.loc["a.txt", "level"] == "县级" and catalogue.loc["a.txt", "region"] == "某省"
     assert pd.isna(catalogue.loc["b.txt", "level"])
-    reports = _reports([{"report_id": "r1", "agency": "某某市民政局", "year": 2020, "level": "县级"},
-                        {"report_id": "r2", "agency": "某某市民政局", "year": 2021, "level": None}])
+    reports = _reports([{"report_id": "r1", "agency": "某某市民政局", "year": 2020},
+                        {"report_id": "r2", "agency": "某某市民政局", "year": 2021}]).assign(level=["县级", None])
     frame = an.with_agency_columns(reports)
     assert list(frame["level"]) == ["县级", "市级"]
 

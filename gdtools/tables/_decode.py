@@ -19,6 +19,7 @@ _SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问
 _T4_START = re.compile(r"行政复议|行政法复议|复议")
 _T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
+_T2_STOPS = re.compile(r"第二十条|信息内容")
 _T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发件数|废止件数|现行有效件数|项目数量|处理决定数量|收费金额|本年增")
 
 
@@ -419,7 +420,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
     anchors = find_anchors(text, start, end, rows)
     # headers and item titles also end a row's values
-    stops = [a.start for a in anchors] + [h.start() for h in re.finditer(r"第二十条|信息内容", text[start:end])]
+    stops = [a.start for a in anchors] + [h.start() for h in _T2_STOPS.finditer(text, start, end)]
     out = Decoded(version=version)
     grid_region = "|" in text[start:end]
     ncols = {code: len(cols) for code, _, cols in layout}

@@ -1,0 +1,277 @@
+"""Decoders of tables 二/三/四 on synthetic snippets written for these tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gdtools.model import TABLE_COLUMNS, Block, Cell, Report
+from gdtools.spec import table_spec
+from gdtools.tables import extract_tables, wide_table
+from gdtools.tables._readings import parse_value, split_digits
+
+V21 = [r for r in table_spec("table3_rows").to_dict("records") if r["v2021"]]
+V19 = [r for r in table_spec("table3_rows").to_dict("records") if r["v2019"]]
+T4_HEAD = ("四、政府信息公开行政复议、行政诉讼情况行政复议行政诉讼结果维持结果纠正其他结果尚未审结总计"
+           "未经复议直接起诉复议后起诉结果维持结果纠正其他结果尚未审结总计结果维持结果纠正其他结果尚未审结总计")
+T3_HEAD = ("三、收到和处理政府信息公开申请情况申请人情况自然人法人或其他组织总计商业企业科研机构"
+           "社会公益组织法律服务机构其他")
+
+
+def consistent_rows(rows: list[dict], natural: dict[str, int], business: dict[str, int] | None = None
+                    ) -> dict[str, list[int]]:
+    """Seven values per row satisfying R1-R3: outcomes given for 自然人 (and 商业企业)."""
+    business = business or {}
+    values = {}
+    for r in rows:
+        code = r["row_code"]
+        if code in ("received", "carried_in", "total", "carried_forward"):
+            continue
+        n, b = natural.get(code, 0), business.get(code, 0)
+        values[code] = [n, b, 0, 0, 0, 0, n + b]
+    total = [sum(v[i] for v in values.values()) for i in range(7)]
+    values["total"] = total
+    values["received"] = list(total)
+    values["carried_in"] = [0] * 7
+    values["carried_forward"] = [0] * 7
+    return values
+
+
+def label(row: dict, version: str = "v2021") -> str:
+    text = row[version]
+    return row["group"] + text if text[:1].isdigit() and row["group"] and row["number"] == "1" else text
+
+
+def glued_text(rows: list[dict], values: dict[str, list], sep: str = "", version: str = "v2021",
+               t4: str = "000000000000000") -> str:
+    body = "".join(label(r, version) + sep.join(str(v) for v in values[r["row_code"]]) for r in rows)
+    return "前言。" + T3_HEAD + body + T4_HEAD + t4 + "五、存在的主要问题及改进情况无。"
+
+
+def report(text: str, blocks=None) -> Report:
+    return Report(report_id="t", source="t.txt", format="txt", text=text, blocks=blocks or [])
+
+
+def cells(frame: pd.DataFrame, table: str, row: str) -> pd.DataFrame:
+    return frame[(frame["table"] == table) & (frame["row_code"] == row)].set_index("col_code")
+
+
+# ---- single values ----------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("17", 17.0, ""), ("增1", 1.0, ""), ("减2", -2.0, ""), ("+2", 2.0, ""), ("-8", -8.0, ""),
+    ("251000元", 251000.0, "元"), ("25.1万元", 25.1, "万元"), ("1,234", 1234.0, ""),
+])
+def test_parse_value_reads_signs_and_units(text, value, unit):
+    assert parse_value(text) == (value, unit)
+
+
+@pytest.mark.parametrize("text", ["", "-", "—", "/", "无", "  "])
+def test_parse_value_blank_marks_are_not_zero(text):
+    assert parse_value(text) == (None, "")
+
+
+def test_split_digits_never_makes_leading_zeros():
+    splits = set(split_digits("1001", 2))
+    assert splits == {("100", "1")}
+    assert set(split_digits("000", 3)) == {("0", "0", "0")}
+    assert list(split_digits("05", 1)) == []
+
+
+# ---- table 三 --------------------------------------------------------------------
+
+def test_glued_rows_split_by_row_totals():
+    values = consistent_rows(V21, {"open": 17})
+    frame = extract_tables(report(glued_text(V21, values)))
+    assert list(frame.columns) == TABLE_COLUMNS
+    row = cells(frame, "table3", "open")
+    assert row.loc["natural", "value"] == 17 and row.loc["total", "value"] == 17
+    assert (frame[frame["table"] == "table3"]["status"] == "ok").all()
+    assert len(frame[frame["table"] == "table3"]) == 25 * 7
+
+
+def test_numbering_of_next_label_is_not_a_value():
+    # "…国家秘密0000000" followed by "2.其他法律…": the 2 belongs to the label
+    values = consistent_rows(V21, {"refuse_state_secret": 3, "refuse_law": 2})
+    frame = extract_tables(report(glued_text(V21, values)))
+    assert cells(frame, "table3", "refuse_state_secret").loc["total", "value"] == 3
+    assert cells(frame, "table3", "refuse_law").loc["natural", "value"] == 2
+
+
+def test_two_row_splits_resolved_jointly_by_column_sums():
+    # 予以公开 "270020130": 27,0,0,2,0,1,30 or 2,70,0,… — only one fits R1/R3 with the other rows
+    values = consistent_rows(V21, {"open": 27, "unable_not_held": 22})
+    values["open"] = [27, 0, 0, 2, 0, 1, 30]
+    for code in ("total", "received"):
+        values[code] = [27 + 22, 0, 0, 2, 0, 1, 52]
+    frame = extract_tables(report(glued_text(V21, values)))
+    row = cells(frame, "table3", "open")
+    assert list(row["value"]) == [27, 0, 0, 2, 0, 1, 30]
+    assert (row["status"] == "ok").all()
+
+
+def test_ambiguous_and_inconsistent_row_is_uncertain_not_guessed():
+    values = consistent_rows(V21, {"open": 11})
+    values["total"] = [2, 0, 0, 0, 0, 0, 11]  # printed wrong: "20000011" has two splits, neither sums
+    frame = extract_tables(report(glued_text(V21, values)))
+    row = cells(frame, "table3", "total")
+    assert row.loc["natural", "status"] == "uncertain"
+    assert set(row.loc["natural", "candidates"].split("|")) == {"2", "20"}
+    assert pd.isna(row.loc["natural", "value"])
+    assert row.loc["business", "status"] == "ok" and row.loc["business", "value"] == 0
+
+
+def test_unambiguous_inconsistent_row_is_kept_as_printed():
+    values = consistent_rows(V21, {"open": 5})
+    values["total"] = [4, 0, 0, 0, 0, 0, 4]
+    frame = extract_tables(report(glued_text(V21, values, sep=" ")))
+    row = cells(frame, "table3", "total")
+    assert row.loc["natural", "status"] == "ok" and row.loc["natural", "value"] == 4
+
+
+def test_v2019_variant_decided_from_printed_labels():
+    values = consistent_rows(V19, {"other": 1})
+    frame = extract_tables(report(glued_text(V19, values, version="v2019")))
+    codes = set(frame[frame["table"] == "table3"]["row_code"])
+    assert "other" in codes and "other_no_fee" not in codes
+    assert cells(frame, "table3", "other").loc["total", "value"] == 1
+
+
+def line_dump(rows, values, gap=2, version="v2021", blank_rows=()):
+    """One cell per line, each cell followed by ``gap`` empty lines; blank cells kept."""
+    out = [T3_HEAD]
+    for r in rows:
+        out.append(label(r, version))
+        for v in values[r["row_code"]] if r["row_code"] not in blank_rows else [""] * 7:
+            out.extend([""] * gap)
+            out.append(str(v) if v is not None else "")
+        out.extend([""] * 2)
+    out.append(T4_HEAD)
+    for v in [None, None, None, None, 0] * 3:
+        out.extend([""] * gap)
+        out.append("" if v is None else str(v))
+    out.append("五、存在的主要问题及改进情况")
+    return "\n".join(out)
+
+
+def test_cell_per_line_dump_keeps_printed_blanks():
+    values = consistent_rows(V21, {"open": 4})
+    values["carried_in"] = [0, 0, 0, 0, 0, 0, None]
+    frame = extract_tables(report(line_dump(V21, values, blank_rows=("partial",))))
+    assert cells(frame, "table3", "open").loc["total", "value"] == 4
+    partial = cells(frame, "table3", "partial")
+    assert (partial["status"] == "blank").all() and partial["value"].isna().all()
+    carried = cells(frame, "table3", "carried_in")
+    assert carried.loc["total", "status"] == "blank" and carried.loc["natural", "value"] == 0
+    review = cells(frame, "table4", "review")
+    assert review.loc["total", "value"] == 0 and review.loc["upheld", "status"] == "blank"
+
+
+def test_dump_with_dropped_blanks_reports_totals_and_doubts_positions():
+    # values left-packed, blank cells moved to the end: only the 总计 column is certain
+    lines = [T3_HEAD]
+    rows = {"received": ["0", "0", "2", "2", "", "", ""], "carried_in": ["0", "0", "0", "0", "", "", ""],
+            "total": ["2", "", "", "", "", "", ""], "carried_forward": ["0", "", "", "", "", "", ""]}
+    for r in V19:
+        lines.append("\t" + label(r, "v2019"))
+        lines.extend("\t" + v for v in rows.get(r["row_code"], [""] * 7))
+        lines.append("")
+    lines.append("五、存在的主要问题及改进情况")
+    frame = extract_tables(report("\n".join(lines)))
+    received = cells(frame, "table3", "received")
+    assert received.loc["total", "status"] == "ok" and received.loc["total", "value"] == 2
+    assert (received.drop(index="total")["status"] == "uncertain").all()
+    assert cells(frame, "table3", "total").loc["total", "value"] == 2
+    assert cells(frame, "table3", "carried_forward").loc["total", "value"] == 0
+    assert (frame[frame["status"] == "ok"]["col_code"] == "total").all()
+
+
+def test_grid_blocks_keep_explicit_blank_cells():
+    rows = [[Cell("一、本年新收政府信息公开申请数量"), *map(Cell, ["5", "1", "", "", "", "", "6"])],
+            [Cell("二、上年结转政府信息公开申请数量"), *map(Cell, ["0", "", "", "", "", "", "0"])],
+            [Cell("三、本年度办理结果", rowspan=3), Cell("（一）予以公开"), *map(Cell, ["5", "1", "", "", "", "", ""])],
+            [Cell("（七）总计"), *map(Cell, ["5", "1", "", "", "", "", "6"])],
+            [Cell("四、结转下年度继续办理"), *map(Cell, ["０", "—", "", "", "", "", "０"])]]
+    head = "三、收到和处理政府信息公开申请情况\n"
+    grid = "\n".join("\t".join(c.text for c in row) for row in rows)
+    text = head + grid + "\n五、存在的主要问题及改进情况"
+    block = Block("table", grid, start=len(head), end=len(head) + len(grid), rows=rows)
+    frame = extract_tables(report(text, [block]))
+    opened = cells(frame, "table3", "open")
+    assert opened.loc["natural", "value"] == 5 and opened.loc["total", "status"] == "blank"
+    forward = cells(frame, "table3", "carried_forward")
+    assert forward.loc["natural", "value"] == 0 and forward.loc["business", "status"] == "blank"
+    assert (cells(frame, "table3", "partial")["status"] == "missing").all()
+
+
+def test_markdown_pipes_and_orphan_values():
+    text = (T3_HEAD + "\n| 一、本年新收政府信息公开申请数量 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
+            "| （一）予以公开 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n"
+            "（二）部分公开\n| 9 | 0 | 0 | 0 | 0 | 0 | 9 |\n"
+            "| （七）总计 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n五、存在的主要问题")
+    frame = extract_tables(report(text))
+    assert cells(frame, "table3", "open").loc["total", "value"] == 3
+    # a value row without its label cannot be placed with certainty
+    assert (cells(frame, "table3", "partial")["status"] == "missing").all()
+
+
+# ---- table 四 ---------------------------------------------------------------------
+
+def test_table4_glued_digits_split_by_group_totals():
+    values = consistent_rows(V21, {})
+    frame = extract_tables(report(glued_text(V21, values, t4="10203120001200000")))
+    review = cells(frame, "table4", "review")
+    assert list(review["value"]) == [1, 0, 2, 0, 3]
+    direct = cells(frame, "table4", "litigation_direct")
+    assert list(direct["value"]) == [12, 0, 0, 0, 12]
+    assert (frame[frame["table"] == "table4"]["status"] == "ok").all()
+
+
+def test_table4_space_separated_inconsistent_is_kept():
+    values = consistent_rows(V21, {})
+    frame = extract_tables(report(glued_text(V21, values, t4="10 1 0 0 0 0 0 0 0 0 5 0 0 0 0")))
+    review = cells(frame, "table4", "review")
+    assert review.loc["upheld", "value"] == 10 and review.loc["total", "value"] == 0
+
+
+# ---- table 二 ---------------------------------------------------------------------
+
+T2_V19 = ("二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+          "规章\n1\n2\n3\n规范性文件\n4\n5\n6\n第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+          "行政许可\n10\n增1\n7\n其他对外管理服务事项\n2\n减2\n0\n第二十条第（六）项信息内容上一年项目数量本年增/减处理决定数量"
+          "行政处罚\n3\n-8\n1\n行政强制\n0\n+2\n—\n第二十条第（八）项信息内容上一年项目数量本年增/减"
+          "行政事业性收费\n5\n0\n第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购\n3\n25.1万元\n")
+
+
+def test_table2_signed_changes_and_amount_units():
+    frame = extract_tables(report(T2_V19 + T3_HEAD))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert t2.loc[("licensing", "change"), "value"] == 1
+    assert t2.loc[("other_services", "change"), "value"] == -2
+    assert t2.loc[("penalty", "change"), "value"] == -8
+    assert t2.loc[("coercion", "change"), "value"] == 2
+    assert t2.loc[("coercion", "decisions"), "status"] == "blank"
+    assert t2.loc[("procurement", "amount"), "value"] == 25.1
+    assert t2.loc[("procurement", "amount"), "unit"] == "万元"
+    assert t2.loc[("licensing", "change"), "item"] == "（五）"
+
+
+def test_table2_glued_digits_without_a_rule_stay_uncertain():
+    text = ("第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数规章000行政规范性文件1153"
+            "第二十条第（五）项信息内容本年处理决定数量行政许可1029" + T3_HEAD)
+    frame = extract_tables(report(text))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert (t2.loc["rules", "value"] == 0).all()
+    assert t2.loc[("normative_docs", "in_force"), "status"] == "uncertain"
+    assert "53" in t2.loc[("normative_docs", "in_force"), "candidates"].split("|")
+    assert t2.loc[("licensing", "decisions"), "value"] == 1029
+
+
+def test_absent_tables_give_no_rows_and_wide_shape():
+    assert extract_tables(report("一、总体情况。本年度未收到申请。")).empty
+    values = consistent_rows(V21, {"open": 3})
+    frame = extract_tables(report(glued_text(V21, values)))
+    wide = wide_table(frame, "table3")
+    assert wide.shape == (25, 7)
+    assert wide.loc["（一）予以公开", "总计"] == 3
+    assert list(wide.columns)[-1] == "总计"

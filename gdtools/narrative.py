@@ -152,7 +152,9 @@ def _repeats_between(current: pd.DataFrame, previous: pd.DataFrame, thresholds: 
         if len(text) < min_chars:
             continue
         grams = _bigrams(text)
-        best = None  # (containment, similarity, i, j)
+        # candidates: one previous statement covering most of the shorter text, or a run of
+        # consecutive ones covering most of this one; the candidate aligning most characters wins
+        best = None  # (aligned, -statements, containment, similarity, i, j)
         for i, other in enumerate(prev_text):
             if len(other) < min_chars:
                 continue
@@ -161,21 +163,24 @@ def _repeats_between(current: pd.DataFrame, previous: pd.DataFrame, thresholds: 
                 continue
             common = _aligned(text, other)
             containment = common / min(len(text), len(other))
-            if containment >= threshold and (best is None or containment > best[0]):
-                best = (containment, 2 * common / (len(text) + len(other)), i, i)
-        if best is None:
-            for i in range(len(prev_rows)):
-                for j in range(i + 1, min(i + window, len(prev_rows))):
-                    if prev_rows[j].section != prev_rows[i].section:
-                        break
-                    joined = "".join(prev_text[i:j + 1])
-                    common = _aligned(text, joined)
-                    containment = common / len(text)
-                    if containment >= window_threshold and (best is None or containment > best[0]):
-                        best = (containment, 2 * common / (len(text) + len(joined)), i, j)
+            candidate = (common, 0, containment, 2 * common / (len(text) + len(other)), i, i)
+            if containment >= threshold and (best is None or candidate[:2] > best[:2]):
+                best = candidate
+        for i in range(len(prev_rows)):
+            for j in range(i + 1, min(i + window, len(prev_rows))):
+                if prev_rows[j].section != prev_rows[i].section:
+                    break
+                joined = "".join(prev_text[i:j + 1])
+                if _overlap(grams, _bigrams(joined)) < 0.5 * window_threshold * (len(text) - 1):
+                    continue
+                common = _aligned(text, joined)
+                containment = common / len(text)
+                candidate = (common, i - j, containment, 2 * common / (len(text) + len(joined)), i, j)
+                if containment >= window_threshold and (best is None or candidate[:2] > best[:2]):
+                    best = candidate
         if best is None:
             continue
-        containment, similarity, i, j = best
+        _, _, containment, similarity, i, j = best
         joined = "".join(prev_text[i:j + 1])
         match = ("verbatim" if joined == text else
                  "near_verbatim" if similarity >= 0.8 or containment >= 0.9 else "partial")

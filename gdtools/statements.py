@@ -33,6 +33,8 @@ PROBLEM, MEASURE, OTHER = "problem", "measure", "other"
 _SEQUENCE_WORDS = {"首先": 1, "其次": 2, "再次": 3, "然后": 3, "最后": 0}
 _CLOSERS = "”’」』）)】》\"'"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# The opening sentence of a section 五 whose heading was lost: "…虽然…但仍存在…问题/不足".
+_OPENING = re.compile(r"(?:虽然|但|仍|还)[^。；！？]{0,40}(?:存在|有)[^。；！？]{0,40}(?:问题|不足|差距)")
 
 
 @dataclass
@@ -356,13 +358,13 @@ def narrative_span(report: Report) -> tuple[int, int] | None:
     prev = before[-1]
     lo = _body_start(report, prev)
     region = report.text[lo:six.start]
-    m = re.search(r"[^。；！？]*?(?:虽然|但|仍|还)[^。；！？]{0,40}(?:存在|有)[^。；！？]{0,40}(?:问题|不足|差距)", region)
-    if not m:
-        return None
-    start = lo + m.start()
-    while start < six.start and not _CJK.match(report.text[start]) and not report.text[start].isdigit():
-        start += 1
-    return start, six.start
+    for piece in re.finditer(r"[^。；！？\n]+", region):
+        if _OPENING.search(piece.group(0)):
+            start = lo + piece.start()
+            while start < six.start and report.text[start].isspace():
+                start += 1
+            return start, six.start
+    return None
 
 
 def _body_start(report: Report, sec) -> int:

@@ -323,3 +323,18 @@ def test_html_title_outside_article_and_text_sidebar(tmp_path):
     assert report.text.startswith("示例市统计局2020年政府信息公开工作年度报告")
     assert report.metadata["agency"].origin == "title"
     assert "".join(s.code for s in report.sections) == "一二三四五六"
+
+
+def test_encrypted_pdf_names_the_fix(tmp_path):
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, encrypt=pdfencrypt.StandardEncryption("secret"))
+    pdf.drawString(72, 700, "report")
+    pdf.showPage()
+    pdf.save()
+    path = tmp_path / "locked.pdf"
+    path.write_bytes(buffer.getvalue())
+    with pytest.raises(ReadError, match="encrypted"):
+        load_report(path)

@@ -98,20 +98,12 @@ def _furniture(pages_lines: list[list[str]]) -> set[str]:
 def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
     """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
     import pdfplumber
-    from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-    except PDFPasswordIncorrect as exc:
-        raise ReadError("PDF 已加密 (encrypted, needs a password); save an unencrypted copy", source) from exc
-    except (PDFSyntaxError, ValueError, KeyError, TypeError, AssertionError) as exc:
-        raise ReadError(f"PDF 已损坏或不完整 (damaged or truncated: {type(exc).__name__}); "
-                        "download the file again", source) from exc
-    except Exception as exc:  # pdfminer raises many unrelated types on damaged files
-        if "password" in str(exc).lower() or "encrypt" in str(exc).lower():
-            raise ReadError("PDF 已加密 (encrypted); save an unencrypted copy", source) from exc
-        raise ReadError(f"PDF 无法打开 ({type(exc).__name__}: {exc}); download the file again", source) from exc
+        pdf.pages  # noqa: B018 - parses the page tree: damage and passwords surface here
+    except Exception as exc:  # pdfminer raises many unrelated types on damaged or protected files
+        raise _open_error(data, exc, source) from exc
     with pdf:
         try:
             pages = list(pdf.pages)
@@ -120,9 +112,16 @@ def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block]
         except ReadError:
             raise
         except Exception as exc:
-            raise ReadError(f"PDF 内容无法读取 ({type(exc).__name__}); the file may be damaged or "
-                            "encrypted: download it again or save an unencrypted copy", source) from exc
+            raise _open_error(data, exc, source) from exc
     return _layout(per_page, source)
+
+
+def _open_error(data: bytes, exc: Exception, source: str) -> ReadError:
+    if b"/Encrypt" in data or "password" in str(exc).lower():
+        return ReadError("PDF 已加密 (encrypted: needs a password); save an unencrypted copy "
+                         "(e.g. print to PDF) and read that", source)
+    return ReadError(f"PDF 已损坏或不完整 (damaged or truncated: {type(exc).__name__}); "
+                     "download the file again", source)
 
 
 def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, int]]]:

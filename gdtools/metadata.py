@@ -43,6 +43,7 @@ def _clean_agency(name: str | None) -> str | None:
     if not name:
         return None
     name = re.sub(r"\s+", "", name).strip("，,。:：、")
+    name = re.sub(r"(?:关于|的)$", "", name)
     name = _SIGN_JUNK.sub("", name) if _SIGN_JUNK.match(name) else name
     # "…事项　　无" + signature: the answer 无 ("none") glued to the agency (无锡 is a city).
     if name.startswith("无") and not name.startswith("无锡"):

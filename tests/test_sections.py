@@ -111,3 +111,11 @@ def test_no_headings_no_sections():
 
 def test_chinese_number():
     assert [chinese_number(t) for t in ("一", "六", "十", "十二", "二十", "甲")] == [1, 6, 10, 12, 20, None]
+
+
+def test_five_variants():
+    base = "一、总体情况\n正文。\n二、主动公开政府信息情况\n正文。\n五、{}\n正文。\n六、其他需要报告的事项\n无。"
+    for heading in ("存在的不足和改进措施", "下一步工作打算", "政府信息公开工作存在的主要问题及改进情况"):
+        sections = split_sections(_report(base.format(heading)))
+        assert [s.code for s in sections] == list("一二五六"), heading
+        assert sections[2].heading == "五、" + heading

@@ -147,25 +147,31 @@ class Cache:
             self._loaded.popitem(last=False)
         return frame, positions
 
-    def put_many(self, entries: list[tuple[str, tuple[str, ...], dict[str, pd.DataFrame]]]) -> None:
-        """Store ``(key, stages, {kind: frame})`` entries as one chunk."""
-        if not entries:
+    def put_frames(self, batches: list[tuple[dict[str, pd.DataFrame], list[str]]], stages) -> None:
+        """Store one chunk: ``(frames by kind, keys)`` pairs whose frames carry a ``_cache_key`` column.
+
+        Only rows of the listed keys are stored (a batch may hold files that must not be
+        cached, e.g. ones that hit a bug); ``stages`` are the stages the frames came from.
+        """
+        keys = [k for _, batch_keys in batches for k in batch_keys]
+        if not keys:
             return
         self._counter += 1
         chunk = f"{time.time_ns():020d}-{os.getpid()}-{self._counter}"
         chunk_dir = self.dir / "chunks" / chunk
         chunk_dir.mkdir(parents=True, exist_ok=True)
         by_kind: dict[str, list[pd.DataFrame]] = {}
-        for key, _, frames in entries:
+        for frames, batch_keys in batches:
+            wanted = set(batch_keys)
             for kind, frame in frames.items():
                 if frame is not None and len(frame):
-                    by_kind.setdefault(kind, []).append(frame.assign(**{KEY_COLUMN: key}))
+                    by_kind.setdefault(kind, []).append(frame[frame[KEY_COLUMN].isin(wanted)])
         for kind, frames in by_kind.items():
             frame = normalize_frame(pd.concat(frames, ignore_index=True))
             with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:
                 frame.to_parquet(tmp, index=False)
-        index = {key: sorted(stages) for key, stages, _ in entries}
+        stages = sorted(stages)
         with atomic_path(self.dir / "index" / f"{chunk}.json") as tmp:
-            tmp.write_text(json.dumps(index), encoding="utf-8")
-        for key, stages, _ in entries:
+            tmp.write_text(json.dumps(dict.fromkeys(keys, stages)), encoding="utf-8")
+        for key in keys:
             self._index[key] = (chunk, frozenset(stages))

@@ -20,7 +20,6 @@ Output folder::
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 import logging
 import os
@@ -31,7 +30,6 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +38,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import __version__
-from .cache import DEFAULT_CACHE_DIR, Cache, cache_key, code_fingerprint, file_digest
+from .cache import DEFAULT_CACHE_DIR, KEY_COLUMN, Cache, cache_key, code_fingerprint, file_digest
 from .errors import GdtoolsError
 from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
 from .outputs import FLOAT_COLUMNS, FORMATS, INT_COLUMNS, PartWriter, normalize_frame, read_frame, write_frame
@@ -80,20 +78,7 @@ def _stage_validate(report, context) -> pd.DataFrame:
 def _stage_narrative(report, context) -> pd.DataFrame:
     from .statements import statements
 
-    segmenter = _worker_segmenter()
-    if segmenter is not None and "segmenter" in inspect.signature(statements).parameters:
-        return statements(report, segmenter=segmenter)
     return statements(report)
-
-
-@cache
-def _worker_segmenter():
-    """One Segmenter per worker process (building its dictionary costs far more than one report)."""
-    try:
-        from .segment import Segmenter
-    except ImportError:
-        return None
-    return Segmenter()
 
 
 @dataclass(frozen=True)
@@ -130,15 +115,12 @@ def _error_frame(path: str, exc: BaseException) -> pd.DataFrame:
     return pd.DataFrame([error_record(path, exc)])
 
 
-def _status_counts(tables: pd.DataFrame | None) -> dict[str, int]:
-    if tables is None or "status" not in tables:
-        return dict.fromkeys(COUNT_COLUMNS, 0)
-    counts = tables["status"].value_counts()
-    return {col: int(counts.get(col[2:], 0)) for col in COUNT_COLUMNS}
+def _run_one(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], dict]:
+    """All stages for one file: its frames by kind and ``{ok, cacheable, timings}``.
 
-
-def _run_one(path: str, stages: tuple[str, ...]) -> dict:
-    """All stages for one file. Never raises: any failure becomes the report's error row."""
+    Never raises: a file that cannot be read, or a stage that fails on it (even a bug),
+    becomes the report's row with status ``error`` and the reason.
+    """
     from .io import load_report
 
     timings: dict[str, float] = {}
@@ -148,8 +130,8 @@ def _run_one(path: str, stages: tuple[str, ...]) -> dict:
     except Exception as exc:  # one bad file must not stop the batch
         log.debug("cannot read %s", path, exc_info=True)
         timings["load"] = time.perf_counter() - t0
-        return {"frames": {"reports": _error_frame(path, exc)}, "ok": False,
-                "cacheable": isinstance(exc, GdtoolsError), "timings": timings}
+        return {"reports": _error_frame(path, exc)}, {"ok": False, "cacheable": isinstance(exc, GdtoolsError),
+                                                      "timings": timings}
     timings["load"] = time.perf_counter() - t0
     context: dict[str, pd.DataFrame] = {}
     frames: dict[str, pd.DataFrame] = {}
@@ -166,28 +148,67 @@ def _run_one(path: str, stages: tuple[str, ...]) -> dict:
         finally:
             timings[name] = time.perf_counter() - t
         context[name] = frame
-        frames[stage.kind] = normalize_frame(frame, stage.columns)
-    if "tables" in stages:
-        counts = _status_counts(frames.get("tables"))
-        if "reports" in frames:
-            frames["reports"] = frames["reports"].assign(**counts)
+        frames[stage.kind] = frame
     if failure is not None:
         name, exc = failure
         if "reports" in frames:
-            row = frames["reports"].copy()
-            row["status"] = "error"
-            row["error"] = f"stage {name} failed: {type(exc).__name__}: {exc}"
-            frames["reports"] = row
+            frames["reports"] = frames["reports"].assign(
+                status="error", error=f"stage {name} failed: {type(exc).__name__}: {exc}")
         else:
             frames["reports"] = _error_frame(path, exc)
-    return {"frames": frames, "ok": failure is None,
-            "cacheable": failure is None or isinstance(failure[1], GdtoolsError), "timings": timings}
+    return frames, {"ok": failure is None, "cacheable": failure is None or isinstance(failure[1], GdtoolsError),
+                    "timings": timings}
 
 
-def _run_batch_of_paths(paths: list[str], stages: tuple[str, ...]) -> tuple[list[dict], int]:
-    """Worker entry point: results for ``paths`` and this process's peak RSS in KiB."""
-    results = [_run_one(p, stages) for p in paths]
-    return results, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _batch_frames(pairs: dict[str, list[tuple[str, pd.DataFrame]]], stages: tuple[str, ...]) -> dict:
+    """One normalized frame per kind for a batch, rows tagged with their file's cache key.
+
+    Normalizing once per batch instead of once per report keeps the per-report overhead
+    small next to the real work; the ``n_*`` cell-status counts are added to report rows.
+    """
+    columns = _kind_columns(stages)
+    out = {}
+    for kind, items in pairs.items():
+        items = [(k, f) for k, f in items if f is not None and len(f)]
+        if not items:
+            continue
+        frame = pd.concat([f for _, f in items], ignore_index=True)
+        frame[KEY_COLUMN] = np.repeat([k for k, _ in items], [len(f) for _, f in items])
+        out[kind] = normalize_frame(frame, columns[kind] + [KEY_COLUMN])
+    reports = out.get("reports")
+    if "tables" in stages and reports is not None:
+        tables = out.get("tables")
+        read = (reports["status"] == "ok").to_numpy()
+        for col in COUNT_COLUMNS:
+            if tables is not None:
+                counts = tables.loc[tables["status"] == col[2:], KEY_COLUMN].value_counts()
+                values = reports[KEY_COLUMN].map(counts).fillna(0)
+            else:
+                values = pd.Series(0, index=reports.index)
+            reports[col] = values.astype("Int64").where(read, pd.NA)
+    return out
+
+
+def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...]) -> dict:
+    """Worker entry point for ``(path, cache key)`` items.
+
+    Returns ``{"frames": {kind: frame}, "items": [{ok, cacheable, timings}, ...], "maxrss_kib": …}``.
+    """
+    pairs: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+    infos = []
+    for path, key in items:
+        frames, info = _run_one(path, stages)
+        infos.append(info)
+        for kind, frame in frames.items():
+            pairs.setdefault(kind, []).append((key, frame))
+    return {"frames": _batch_frames(pairs, stages), "items": infos,
+            "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _failed_batch(items: list, exc: BaseException, stages: tuple[str, ...]) -> dict:
+    pairs = {"reports": [(it.key, _error_frame(it.path, exc)) for it in items]}
+    return {"frames": _batch_frames(pairs, stages), "maxrss_kib": 0,
+            "items": [{"ok": False, "cacheable": False, "timings": {}} for _ in items]}
 
 
 class SerialExecutor(Executor):
@@ -224,26 +245,27 @@ def _died(exc: BaseException) -> RuntimeError:
                         "it may be too large for the memory available")
 
 
-def _failed(path: str, exc: BaseException) -> dict:
-    return {"frames": {"reports": _error_frame(path, exc)}, "ok": False, "cacheable": False, "timings": {}}
-
-
 class _Chunk:
     """Results gathered until the next flush to the part files, the cache and the journal."""
 
     def __init__(self, columns: dict[str, list[str]]):
         self.frames: dict[str, list[pd.DataFrame]] = {k: [] for k in columns}
         self.done: dict[str, str] = {}
-        self.to_cache: list = []
+        self.to_cache: list[tuple[dict[str, pd.DataFrame], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
 
-    def add_result(self, item: _Item, result: dict, cache: bool, stages: tuple[str, ...]) -> None:
+    def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
         for kind, frame in result["frames"].items():
             if kind in self.frames:
                 self.frames[kind].append(frame)
-        self._count(item, 1 if result["ok"] else 0, 0 if result["ok"] else 1)
-        if cache and result["cacheable"]:
-            self.to_cache.append((item.key, stages, result["frames"]))
+        for it, info in zip(items, result["items"]):
+            self.n_ok += info["ok"]
+            self.n_error += not info["ok"]
+            self.done[it.path] = it.digest
+        self.n += len(items)
+        keys = [it.key for it, info in zip(items, result["items"]) if info["cacheable"]]
+        if cache and keys:
+            self.to_cache.append((result["frames"], keys))
 
     def add_cached(self, items: list[_Item], frames: dict[str, pd.DataFrame]) -> None:
         for kind, frame in frames.items():
@@ -253,12 +275,6 @@ class _Chunk:
         self.n_ok += len(items) - n_error
         self.n_error += n_error
         self.done.update((it.path, it.digest) for it in items)
-
-    def _count(self, item: _Item, ok: int, error: int) -> None:
-        self.n += 1
-        self.n_ok += ok
-        self.n_error += error
-        self.done[item.path] = item.digest
 
 
 @dataclass
@@ -477,25 +493,24 @@ class _Batch:
         return ProcessPoolExecutor(max_workers=self.jobs)
 
     def _submit(self, items: list[_Item]) -> _Unit:
-        future = self._executor.submit(_run_batch_of_paths, [i.path for i in items], self.stages)
+        future = self._executor.submit(_run_batch_of_paths, [(i.path, i.key) for i in items], self.stages)
         return _Unit(items, future, self._executor)
 
-    def _isolate(self, unit: _Unit) -> tuple[list[dict], int]:
+    def _isolate(self, unit: _Unit) -> list[tuple[list[_Item], dict]]:
         """After a worker died: re-run the batch's files one at a time to find the one that kills it."""
         if unit.executor is self._executor:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._new_pool()
-        results, maxrss = [], 0
+        results = []
         for it in unit.items:
             try:
-                (result,), rss = self._submit([it]).future.result()
-                maxrss = max(maxrss, rss)
+                result = self._submit([it]).future.result()
             except BrokenExecutor as exc:
-                result = _failed(it.path, _died(exc))
+                result = _failed_batch([it], _died(exc), self.stages)
                 self._executor.shutdown(wait=False, cancel_futures=True)
                 self._executor = self._new_pool()
-            results.append(result)
-        return results, maxrss
+            results.append(([it], result))
+        return results
 
     def _take(self, unit: _Unit) -> None:
         chunk = self._chunk
@@ -507,22 +522,21 @@ class _Batch:
             self.stats.add_time("cache_read", time.perf_counter() - t)
         else:
             try:
-                results, maxrss = unit.future.result()
+                results = [(unit.items, unit.future.result())]
             except BrokenExecutor as exc:
                 if self._own_pool:
-                    results, maxrss = self._isolate(unit)
+                    results = self._isolate(unit)
                 else:
-                    results = [_failed(it.path, _died(exc)) for it in unit.items]
-                    maxrss = 0
+                    results = [(unit.items, _failed_batch(unit.items, _died(exc), self.stages))]
             except Exception as exc:  # e.g. a remote worker lost: error rows, not a crash
-                results = [_failed(it.path, exc) for it in unit.items]
-                maxrss = 0
-            self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, maxrss)
+                results = [(unit.items, _failed_batch(unit.items, exc, self.stages))]
+            for items, result in results:
+                self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, result["maxrss_kib"])
+                chunk.add_batch(items, result, cache=self._cache is not None)
+                for info in result["items"]:
+                    for name, seconds in info["timings"].items():
+                        self.stats.add_time(f"stage_{name}", seconds)
             self.stats.n_computed += len(unit.items)
-            for it, res in zip(unit.items, results):
-                chunk.add_result(it, res, cache=self._cache is not None, stages=self.stages)
-                for name, seconds in res["timings"].items():
-                    self.stats.add_time(f"stage_{name}", seconds)
         if self._bar is not None:
             self._bar.update(len(unit.items))
             self._bar.set_postfix(ok=self.stats.n_ok + chunk.n_ok, errors=self.stats.n_error + chunk.n_error,
@@ -542,7 +556,7 @@ class _Batch:
         self.stats.add_time("write", time.perf_counter() - t)
         if chunk.to_cache:
             t = time.perf_counter()
-            self._cache.put_many(chunk.to_cache)
+            self._cache.put_frames(chunk.to_cache, self.stages)
             self.stats.add_time("cache_write", time.perf_counter() - t)
         self.stats.n_ok += chunk.n_ok
         self.stats.n_error += chunk.n_error
@@ -575,7 +589,7 @@ class _Batch:
         writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
         try:
             for frame in _cross_year_findings(reports, self._part("tables")):
-                writer.append(frame)
+                writer.append(normalize_frame(frame, FINDING_COLUMNS))
             writer.offset()
         finally:
             writer.close()

@@ -170,8 +170,9 @@ class PartWriter:
         self._fh.flush()
 
     def append(self, frame: pd.DataFrame) -> None:
+        """Append the rows of a frame already normalized (see :func:`normalize_frame`)."""
         if len(frame):
-            self._fh.write(to_csv_text(normalize_frame(frame, self.columns), header=False))
+            self._fh.write(to_csv_text(frame.reindex(columns=self.columns), header=False))
 
     def offset(self) -> int:
         self._fh.flush()

@@ -6,15 +6,23 @@ import hashlib
 
 import pandas as pd
 
-from gdtools.cache import Cache, cache_key, code_fingerprint, file_digest
+from gdtools.cache import KEY_COLUMN, Cache, cache_key, code_fingerprint, file_digest
 
 
-def _frames(report_id: str, source: str, n_cells: int) -> dict[str, pd.DataFrame]:
+def _frames(report_id: str, source: str, n_cells: int, key: str) -> dict[str, pd.DataFrame]:
     return {
-        "reports": pd.DataFrame([{"report_id": report_id, "source": source, "year": 2021, "status": "ok"}]),
-        "tables": pd.DataFrame({"report_id": report_id, "source": source,
+        "reports": pd.DataFrame([{"report_id": report_id, "source": source, "year": 2021, "status": "ok",
+                                  KEY_COLUMN: key}]),
+        "tables": pd.DataFrame({"report_id": report_id, "source": source, KEY_COLUMN: key,
                                 "value": [float(i) if i % 2 else None for i in range(n_cells)]}),
     }
+
+
+def _batch(*entries) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """One worker batch: the frames of several reports concatenated, and their keys."""
+    frames = [_frames(*e) for e in entries]
+    return ({kind: pd.concat([f[kind] for f in frames], ignore_index=True) for kind in frames[0]},
+            [e[3] for e in entries])
 
 
 def test_file_digest_is_sha1_of_the_bytes(tmp_path):
@@ -37,9 +45,8 @@ def test_code_fingerprint_is_stable_within_a_process():
 
 def test_round_trip_keeps_order_rows_and_na_and_rewrites_source(tmp_path):
     store = Cache(tmp_path, fingerprint="f1")
-    store.put_many([("k1", ("inspect", "tables"), _frames("r1", "old/a.txt", 3)),
-                    ("k2", ("inspect", "tables"), _frames("r2", "old/b.txt", 2))])
-    store.put_many([("k3", ("inspect", "tables"), _frames("r3", "old/c.txt", 1))])
+    store.put_frames([_batch(("r1", "old/a.txt", 3, "k1"), ("r2", "old/b.txt", 2, "k2"))], ("inspect", "tables"))
+    store.put_frames([_batch(("r3", "old/c.txt", 1, "k3"))], ("inspect", "tables"))
     fresh = Cache(tmp_path, fingerprint="f1")  # a later process sees both chunks
     assert len(fresh) == 3
     got = fresh.get_many([("k3", "new/c.txt"), ("k1", "new/a.txt"), ("k2", "new/b.txt")], ["reports", "tables"])
@@ -53,9 +60,9 @@ def test_round_trip_keeps_order_rows_and_na_and_rewrites_source(tmp_path):
 
 def test_a_kind_with_no_rows_comes_back_empty(tmp_path):
     store = Cache(tmp_path, fingerprint="f1")
-    frames = _frames("r1", "a.txt", 2)
-    frames["findings"] = pd.DataFrame(columns=["report_id", "source", "rule"])
-    store.put_many([("k1", ("inspect", "tables", "validate"), frames)])
+    frames, keys = _batch(("r1", "a.txt", 2, "k1"))
+    frames["findings"] = pd.DataFrame(columns=["report_id", "source", "rule", KEY_COLUMN])
+    store.put_frames([(frames, keys)], ("inspect", "tables", "validate"))
     assert len(store.get_many([("k1", "a.txt")], ["findings"])["findings"]) == 0
 
 
@@ -68,14 +75,14 @@ def test_stages_must_cover_the_request():
 
 
 def test_other_fingerprint_sees_nothing(tmp_path):
-    Cache(tmp_path, fingerprint="rules-v1").put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    Cache(tmp_path, fingerprint="rules-v1").put_frames([_batch(("r1", "a.txt", 1, "k1"))], ("inspect",))
     assert Cache(tmp_path, fingerprint="rules-v1").has("k1", ("inspect",))
     assert not Cache(tmp_path, fingerprint="rules-v2").has("k1", ("inspect",))
 
 
 def test_a_chunk_without_its_index_is_invisible(tmp_path):
     store = Cache(tmp_path, fingerprint="f1")
-    store.put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    store.put_frames([_batch(("r1", "a.txt", 1, "k1"))], ("inspect",))
     for index in (store.dir / "index").glob("*.json"):
         index.unlink()  # as if the run died between writing the data and the index
     assert not Cache(tmp_path, fingerprint="f1").has("k1", ("inspect",))
@@ -83,9 +90,18 @@ def test_a_chunk_without_its_index_is_invisible(tmp_path):
 
 def test_a_corrupt_index_is_skipped_with_a_warning(tmp_path, caplog):
     store = Cache(tmp_path, fingerprint="f1")
-    store.put_many([("k1", ("inspect",), _frames("r1", "a.txt", 1))])
+    store.put_frames([_batch(("r1", "a.txt", 1, "k1"))], ("inspect",))
     (store.dir / "index" / "0-broken.json").write_text("{not json", encoding="utf-8")
     with caplog.at_level("WARNING", logger="gdtools"):
         again = Cache(tmp_path, fingerprint="f1")
     assert again.has("k1", ("inspect",))
     assert "unreadable cache index" in caplog.text
+
+
+def test_only_the_listed_keys_of_a_batch_are_stored(tmp_path):
+    frames, _ = _batch(("r1", "a.txt", 2, "k1"), ("r2", "b.txt", 2, "k2"))
+    store = Cache(tmp_path, fingerprint="f1")
+    store.put_frames([(frames, ["k2"])], ("inspect",))  # k1 hit a bug: not cached
+    fresh = Cache(tmp_path, fingerprint="f1")
+    assert not fresh.has("k1", ("inspect",)) and fresh.has("k2", ("inspect",))
+    assert fresh.get_many([("k2", "b.txt")], ["tables"])["tables"]["report_id"].tolist() == ["r2", "r2"]

@@ -185,12 +185,14 @@ def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
     found = rd.inline_readings(toks, n)
     if found is None:
         return None
-    if found:
+    if found and not (1 < len(toks) < n and all(d is not rd.NOT_A_VALUE for d in direct)):
         return found
+    # separate, well-formed numbers but fewer than the columns: blank cells may have been
+    # dropped as well as digits glued, so both kinds of reading stay in play
     short = rd.all_splits(toks, n)
     if short is None:
         return None
-    out = []
+    out = list(found)
     for values in short:
         out.extend(rd.placements(values, n, last_is_total))
     return list(dict.fromkeys(out))
@@ -274,9 +276,11 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             else:
                 out.rows[a.code] = filter_rows(cands, _r2(False))
     line_codes = set(lossy)
-    trusted = line_codes and set(literal) == line_codes and all(_r2(True)(r) for r in literal.values())
+    # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
+    # way puts values beside a blank total (then blanks were dropped, not kept)
+    trusted = all(_r2(True)(r) for r in literal.values())
     for code in line_codes:
-        if trusted:
+        if trusted and code in literal:
             out.rows[code] = [literal[code]]
         else:
             out.rows[code] = filter_rows(lossy[code], _r2(True))

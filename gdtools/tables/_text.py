@@ -108,16 +108,20 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
     """Split what follows a label into tokens, keeping the layout evidence."""
     if anchor_in_grid:
         line = region.split("\n", 1)[0]
-        cells = line.split("|")
+        # the first piece is the rest of the label cell (a number glued to a label inside
+        # its own cell is not a cell of the grid)
+        cells = line.split("|")[1:]
         if cells and not cells[-1].strip():
             cells = cells[:-1]
-        if cells and not cells[0].strip():
-            # the remainder of the label cell itself
-            cells = cells[1:]
-        elif cells:
-            cells = cells[1:] if not _is_value_cell(cells[0]) else cells
-        tokens = [Token(c.strip(), 0) for c in cells]
-        return RowText("cells", tokens, raw=line.strip())
+        return RowText("cells", [Token(c.strip(), 0) for c in cells], raw=line.strip())
+    first_line = region.split("\n", 1)[0]
+    if first_line.count("\t") >= 2:
+        # tab-separated cells on the label's line keep their empty cells
+        fields = first_line.split("\t")[1:]
+        while fields and not fields[-1].strip():
+            fields.pop()
+        if fields and all(_is_value_cell(f) for f in fields):
+            return RowText("cells", [Token(f.strip(), 0) for f in fields], raw=first_line.strip())
     prefix = value_prefix(region)
     if "|" in prefix:
         # values only in a grid row without its label: position not trustworthy

@@ -232,7 +232,6 @@ class _Cell:
     value: float | None
     status: str
     candidates: tuple[float | None, ...]
-    raw: str
 
 
 def _number(value: Any) -> float | None:
@@ -302,23 +301,24 @@ class _Cells:
         self._rows: set[tuple[str, str]] = set()
         if frame is None or frame.empty:
             return
-        cols = frame.columns
-        for rec in frame.itertuples(index=False):
-            table, row, col = str(rec.table), str(rec.row_code), str(rec.col_code)
-            key = (table, row, col)
+        n = len(frame)
+
+        def column(name: str) -> list:
+            return frame[name].tolist() if name in frame.columns else [None] * n
+
+        for table, row, col, raw_value, status, raw_cands in zip(
+                column("table"), column("row_code"), column("col_code"), column("value"), column("status"),
+                column("candidates")):
+            key = (str(table), str(row), str(col))
             if key in self._cells:
                 continue
-            value = _number(getattr(rec, "value", None))
-            status = str(getattr(rec, "status", "") or "")
-            if status not in (BLANK, UNCERTAIN, MISSING):
-                status = "ok" if value is not None else BLANK
-            cands = _parse_candidates(getattr(rec, "candidates", None)) if "candidates" in cols else ()
-            raw = getattr(rec, "raw", "") if "raw" in cols else ""
-            self._cells[key] = _Cell(value if status != BLANK else None, status, cands,
-                                     "" if raw is None or (isinstance(raw, float) and math.isnan(raw)) else str(raw))
+            value = _number(raw_value)
+            status = status if isinstance(status, str) and status in (BLANK, UNCERTAIN, MISSING) else ("ok" if value is not None else BLANK)
+            cands = _parse_candidates(raw_cands) if status == UNCERTAIN else ()
+            self._cells[key] = _Cell(value if status != BLANK else None, status, cands)
             if status != MISSING:
-                self.tables.add(table)
-                self._rows.add((table, row))
+                self.tables.add(key[0])
+                self._rows.add(key[:2])
 
     def has_row(self, table: str, row: str) -> bool:
         return (table, row) in self._rows
@@ -805,6 +805,14 @@ def validate_report(report: Report, tables: pd.DataFrame | None) -> pd.DataFrame
     return _to_frame(rows)
 
 
+def _name(rec: dict) -> str:
+    """A report as a reader finds it: the file name, else the report id."""
+    source = rec.get("source")
+    if isinstance(source, str) and source:
+        return re.split(r"[\\/]", source)[-1]
+    return str(rec["report_id"])
+
+
 def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t: str | None,
                 cur_row: dict, prev_row: dict) -> list[dict]:
     p = rule.params
@@ -818,7 +826,7 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
         if prev_t in STANDARD_TEMPLATES:
             return []  # the table's rows/columns changed between template versions: nothing comparable
         return [_finding(rid, source, rule, table, "", "", "not_assessable",
-                         f"{years}：上一年度报告（{prev_row['report_id']}）不是同一模板格式的报告，"
+                         f"{years}：上一年度报告（{_name(prev_row)}）不是2019年起的统一格式（旧格式或未识别），"
                          f"无法核对「{rule.description}」")]
     for which, cells in (("上一年度", prev), ("本年度", cur)):
         if table not in cells.tables:
@@ -839,7 +847,7 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")
     for row in rows:
         if row["severity"] == "ok":
-            row["message"] = f"{years}（对照上一年度报告{prev_row['report_id']}）" + row["message"]
+            row["message"] = f"{years}（对照上一年度报告{_name(prev_row)}）" + row["message"]
     return rows
 
 
@@ -935,7 +943,8 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
                              {k: rec.get(k) for k in ("source", "agency", "year", "template", "status")})
     for frame in (tables, findings):
         if frame is not None and not frame.empty:
-            for rid, src in zip(frame["report_id"].astype(str), frame["source"]):
+            firsts = frame[["report_id", "source"]].drop_duplicates("report_id")
+            for rid, src in zip(firsts["report_id"].astype(str), firsts["source"]):
                 order.setdefault(rid, {"source": src})
     counts = pd.DataFrame()
     if findings is not None and not findings.empty:

@@ -52,7 +52,7 @@ TABLE_TITLES = {"table2": "主动公开政府信息情况", "table3": "收到和
                 "table4": "政府信息公开行政复议、行政诉讼情况"}
 STANDARD_TEMPLATES = ("v2019", "v2021")
 # Above this many combinations of candidate readings a rule is reported not assessable.
-MAX_READINGS = 512
+MAX_READINGS = 4096
 _REQUIRED = ("id", "kind", "description", "source", "severity", "tolerance")
 
 
@@ -738,8 +738,8 @@ def _run_cells_certain(rule: Rule, cells: _Cells, template: str | None, report_i
         for (t, r, c), cell in cells.items():
             if t == table and cell.status == UNCERTAIN:
                 cands = "/".join(_fmt(v) for v in cell.candidates) or "无"
-                uncertain.append(f"{layout.short.get(r, r)}·{layout.col_labels.get(c, c)}"
-                                 f"（取{_fmt(cell.value)}，候选{cands}）")
+                chosen = "" if cell.value is None else f"取{_fmt(cell.value)}，"
+                uncertain.append(f"{layout.short.get(r, r)}·{layout.col_labels.get(c, c)}（{chosen}候选{cands}）")
         if uncertain:
             rows.append(_finding(report_id, source, rule, table, "", "", rule.severity,
                                  f"{TABLE_NAMES[table]}有{len(uncertain)}个单元格读数不确定，需人工核对原文："
@@ -931,7 +931,8 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
     """One row per report: counts of errors, warnings, not_assessable and ok findings, uncertain cells.
 
     ``light`` is ``red`` (any error), ``amber`` (warnings or anything not assessable or
-    uncertain), ``green``, or ``grey`` for files that could not be read (``status`` not ok). Reports that appear only in ``tables`` or ``reports`` are
+    uncertain), ``green`` (checks ran and passed), or ``grey`` when nothing was checked: files
+    that could not be read (``status`` not ok) and legacy reports without the standard tables. Reports that appear only in ``tables`` or ``reports`` are
     listed too (with zero findings).
     """
     if reports is not None and not isinstance(reports, pd.DataFrame):
@@ -959,7 +960,7 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
             return int(counts.at[rid, sev]) if sev in counts.columns and rid in counts.index else 0
         errors, warnings, na, ok = n("error"), n("warning"), n("not_assessable"), n("ok")
         cu = int(uncertain.get(rid, 0))
-        light = "red" if errors else ("amber" if warnings or na or cu else "green")
+        light = "red" if errors else ("amber" if warnings or na or cu else ("green" if ok else "grey"))
         status = info.get("status")
         if isinstance(status, str) and status not in ("ok", ""):
             light = "grey"  # the file could not be read: nothing was checked

@@ -449,3 +449,10 @@ def test_candidates_blank_reading_and_undecidable_marker():
     assert "商业企业" not in set(r1.col_label)          # blank or 0: R1 holds either way
     r3 = findings[(findings.rule == "R3") & (findings.col_label == "科研机构")]
     assert list(r3.severity) == ["not_assessable"] and "无候选读法" in r3.iloc[0].message
+
+
+def test_summary_is_grey_when_nothing_was_checked():
+    legacy = report("old", template="older", year=2016)
+    findings = validate([legacy], frame([]))
+    summary = summarize_findings(findings, frame([]), [legacy])
+    assert findings.empty and list(summary.light) == ["grey"] and summary.iloc[0].errors == 0

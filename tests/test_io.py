@@ -338,3 +338,51 @@ def test_encrypted_pdf_names_the_fix(tmp_path):
     path.write_bytes(buffer.getvalue())
     with pytest.raises(ReadError, match="encrypted"):
         load_report(path)
+
+
+def _pdf_with_table(rows_per_page: int) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Table, TableStyle
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    style = ParagraphStyle("zh", fontName="STSong-Light", fontSize=11, leading=16)
+    header = [["（本列数据的勾稽关系）", "", "申请人情况", ""], ["", "", "自然人", "总计"]]
+    body = [[f"第{i}行", "", str(i), str(i)] for i in range(1, rows_per_page)]
+    table = Table(header + body, colWidths=[120, 60, 80, 80])
+    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "STSong-Light", 10),
+                               ("GRID", (0, 0), (-1, -1), 0.5, "black"),
+                               ("SPAN", (0, 0), (1, 1)), ("SPAN", (2, 0), (3, 0))]))
+    story = [Paragraph(line, style) for line in BODY.split("\n")[:6] if line] + [table]
+    story += [Paragraph(line, style) for line in BODY.split("\n")[6:] if line]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer, pagesize=A4).build(story)
+    return buffer.getvalue()
+
+
+def test_pdf_table_grid_with_spans(tmp_path):
+    path = tmp_path / "t.pdf"
+    path.write_bytes(_pdf_with_table(5))
+    report = load_report(path)
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 1
+    rows = tables[0].rows
+    corner = rows[0][0]
+    assert corner.text == "（本列数据的勾稽关系）" and (corner.rowspan, corner.colspan) == (2, 2)
+    assert (rows[0][1].text, rows[0][1].colspan) == ("申请人情况", 2)
+    assert [c.text for c in rows[1]] == ["自然人", "总计"]
+    assert [c.text for c in rows[-1]] == ["第4行", "", "4", "4"]
+    assert report.text[tables[0].start:tables[0].end] == tables[0].text
+
+
+def test_pdf_table_running_over_a_page_is_one_grid(tmp_path):
+    path = tmp_path / "long.pdf"
+    path.write_bytes(_pdf_with_table(60))
+    report = load_report(path)
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 1 and len(tables[0].rows) == 61
+    # provenance: the page where the continuation starts is recorded inside the table
+    inside = [number for start, number in report.pages if tables[0].start < start < tables[0].end]
+    assert inside == [2]

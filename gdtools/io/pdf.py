@@ -129,19 +129,30 @@ def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, in
     furniture = _furniture(page_lines)
     right = _right_margin([p["x1"] for _, items in per_page for _, kind, p in items if kind == "line"])
     blocks: list[Block] = []
+    continued: dict[int, list[tuple[int, int]]] = {}  # merged table -> (first row, page) of each part
     open_paragraph = False
     for number, items in per_page:
         lines = [item for item in items if item[1] == "line"]
         edge_ids = {id(item) for item in lines[:2] + lines[-2:]}
+        page_started = False
         for item in items:
             _, kind, payload = item
             if kind == "table":
-                blocks.append(Block("table", "", rows=payload, page=number))
+                last = blocks[-1] if blocks else None
+                if (not page_started and last is not None and last.kind == "table" and last.page == number - 1
+                        and _width(last.rows) == _width(payload)):
+                    # A table that runs on from the previous page: one grid, as printed.
+                    continued.setdefault(id(last), []).append((len(last.rows), number))
+                    last.rows = last.rows + payload
+                else:
+                    blocks.append(Block("table", "", rows=payload, page=number))
                 open_paragraph = False
+                page_started = True
                 continue
             text = payload["text"].strip()
             if id(item) in edge_ids and (_PAGE_NUMBER.match(text) or text in furniture):
                 continue
+            page_started = True
             if open_paragraph and blocks and blocks[-1].kind == "paragraph" and not _NEW_ITEM.match(text):
                 blocks[-1].text += text
             else:
@@ -156,7 +167,14 @@ def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, in
     for block in blocks:
         if block.page is not None and (not pages or pages[-1][1] != block.page):
             pages.append((block.start, block.page))
+        for row_index, number in continued.get(id(block), []):
+            offset = block.start + sum(len(line) + 1 for line in block.text.split("\n")[:row_index])
+            pages.append((offset, number))
     return text, blocks, pages
+
+
+def _width(rows: list[list[Cell]]) -> int:
+    return max(sum(cell.colspan for cell in row) for row in rows)
 
 
 def _right_margin(x1s: list[float]) -> float:

@@ -23,11 +23,10 @@ import time
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from functools import cache
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
-
-from jupyter_client.manager import KernelManager
 
 from . import __version__
 from .errors import NotebookError
@@ -40,18 +39,78 @@ _TRANSIENT_ERRORS = ("Address already in use", "Kernel died before replying", "K
                      "ZMQError", "DeadKernelError", "TimeoutError")
 
 
-class VenvKernelManager(KernelManager):
-    """Start the ``python3`` ipykernel with this process's interpreter.
+@cache
+def venv_kernel_manager() -> type:
+    """A KernelManager class that starts the ``python3`` ipykernel with this process's interpreter.
 
     A kernelspec naming a bare ``python`` — or a user-level spec shadowing the venv's —
     would otherwise run whichever Python comes first on PATH, without gdtools installed.
     """
+    from jupyter_client.manager import KernelManager
 
-    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
-        cmd = super().format_kernel_cmd(extra_arguments)
-        if "ipykernel_launcher" in cmd or "ipykernel" in cmd:
-            cmd[0] = sys.executable
-        return cmd
+    class VenvKernelManager(KernelManager):
+        def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+            cmd = super().format_kernel_cmd(extra_arguments)
+            if "ipykernel_launcher" in cmd or "ipykernel" in cmd:
+                cmd[0] = sys.executable
+            return cmd
+
+    return VenvKernelManager
+
+
+# ---------------------------------------------------------------- records inside notebooks
+
+SCRAP_MIME = "application/scrapbook.scrap.json+json"
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with numpy/pandas scalars as Python values and NA/NaN as None (JSON-ready)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_plain(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            value = value.item()
+        except (ValueError, AttributeError):
+            return str(value)
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return None if value != value else value
+    try:
+        import pandas as pd
+
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return str(value)
+
+
+def glue(name: str, value: Any) -> None:
+    """Record ``value`` (JSON-like) in the executed notebook under ``name``.
+
+    Writes the scrapbook JSON scrap format (``scrapbook.read_notebook(path).scraps``
+    reads it) without importing scrapbook in the kernel: its import pulls jsonschema's
+    format checkers, seconds per kernel start.
+    """
+    from IPython.display import display
+
+    payload = {"name": name, "data": _plain(value), "encoder": "json", "version": 1}
+    display({SCRAP_MIME: payload}, metadata={"scrapbook": {"name": name, "data": True, "display": False}}, raw=True)
+
+
+def read_records(notebook) -> dict[str, Any]:
+    """The values recorded with :func:`glue` (or ``scrapbook.glue`` as JSON) in an executed notebook."""
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
+    found = {}
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(SCRAP_MIME)
+            if isinstance(payload, dict) and "name" in payload:
+                found[payload["name"]] = payload.get("data")
+    return found
 
 
 def file_checksum(path: Path) -> str:
@@ -109,7 +168,7 @@ def _execute(notebook: Path, output: Path, parameters: dict[str, Any], kernel_na
     papermill.execute_notebook(
         str(notebook), str(output), parameters=parameters, kernel_name=kernel_name, cwd=cwd,
         progress_bar=False, log_output=False, request_save_on_cell_execute=True,
-        execution_timeout=timeout, shutdown_kernel="immediate", kernel_manager_class=VenvKernelManager,
+        execution_timeout=timeout, shutdown_kernel="immediate", kernel_manager_class=venv_kernel_manager(),
         # the kernel's start-up warning about unencrypted local TCP is noise in every batch
         extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
@@ -232,11 +291,15 @@ def run_notebooks(notebooks, parameters: dict[str, Any] | None = None, corpus=No
                   jobs: int = 2, *, cwd=None) -> list[dict[str, Any]]:
     """Run several notebooks (``jobs`` at a time in worker processes); one record each, in input order.
 
-    A failing notebook does not stop the others; its record has ``status == "error"``.
-    ``reports/index.html`` is refreshed once at the end.
+    Each item of ``notebooks`` is a path or a ``(path, parameters)`` pair whose parameters
+    are laid over the shared ``parameters``. A failing notebook does not stop the others;
+    its record has ``status == "error"``. ``reports/index.html`` is refreshed once at the end.
     """
-    tasks = [(str(nb), dict(parameters or {}), None if corpus is None else str(corpus), str(out),
-              None if cwd is None else str(cwd)) for nb in notebooks]
+    tasks = []
+    for item in notebooks:
+        path, own = item if isinstance(item, tuple) else (item, {})
+        tasks.append((str(path), {**(parameters or {}), **own}, None if corpus is None else str(corpus), str(out),
+                      None if cwd is None else str(cwd)))
     if jobs <= 1 or len(tasks) <= 1:
         results = [_worker(task) for task in tasks]
     else:

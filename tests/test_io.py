@@ -386,3 +386,23 @@ def test_pdf_table_running_over_a_page_is_one_grid(tmp_path):
     # provenance: the page where the continuation starts is recorded inside the table
     inside = [number for start, number in report.pages if tables[0].start < start < tables[0].end]
     assert inside == [2]
+
+
+def test_doc_is_converted_with_soffice_when_installed(tmp_path, monkeypatch):
+    # A stand-in for LibreOffice: writes a prepared .docx where soffice would put its output.
+    converted = tmp_path / "prepared.docx"
+    converted.write_bytes(_docx_bytes())
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    fake = bindir / "soffice"
+    fake.write_text('#!/bin/sh\nwhile [ "$1" != "--outdir" ]; do shift; done\n'
+                    f'mkdir -p "$2" && cp "{converted}" "$2/input.docx"\n', encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}:/usr/bin:/bin")
+    path = tmp_path / "old.doc"
+    original = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
+    path.write_bytes(original)
+    report = load_report(path)
+    assert report.format == "doc"
+    assert report.meta("agency") == "示例区民政局"
+    assert path.read_bytes() == original

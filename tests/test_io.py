@@ -406,3 +406,18 @@ def test_doc_is_converted_with_soffice_when_installed(tmp_path, monkeypatch):
     assert report.format == "doc"
     assert report.meta("agency") == "示例区民政局"
     assert path.read_bytes() == original
+
+
+def test_html_layout_table_page(tmp_path):
+    # Old portals: the whole page is a table, the report sits in one cell next to a menu cell.
+    article = HTML_PAGE.split('<div class="article">')[1].split("</div></div>")[0]
+    menu = "".join(f"<a href='/m{i}'>栏目{i}</a><br>" for i in range(30))
+    page = (f"<html><body><table><tr><td>{menu}</td><td>{article}</td></tr>"
+            "<tr><td colspan='2'>版权所有 示例市人民政府</td></tr></table></body></html>")
+    path = tmp_path / "layout.html"
+    path.write_text(page, encoding="utf-8")
+    report = load_report(path)
+    assert "栏目3" not in report.text and "版权所有" not in report.text
+    tables = [b for b in report.blocks if b.kind == "table"]
+    assert len(tables) == 2 and tables[1].rows[0][0].rowspan == 2
+    assert "".join(s.code for s in report.sections) == "一二三四五六"

@@ -11,8 +11,9 @@ from .text import decode_text
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select",
          "button", "template", "svg", "object", "embed", "head")
-_BLOCK_TAGS = {"p", "div", "section", "article", "main", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-               "blockquote", "pre", "center", "dl", "dt", "dd", "tr", "body", "html", "font-block"}
+_BLOCK_TAGS = {"p", "div", "table", "td", "th", "tbody", "section", "article", "main", "li", "ul", "ol",
+               "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "center", "dl", "dt", "dd", "tr",
+               "body", "html"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -71,14 +72,30 @@ def _article(body):
         if marks >= 3:
             # Follow the numbered headings: the child holding (nearly) all of them.
             by_marks = max(children, key=_markers)
-            if _markers(by_marks) >= 0.9 * marks and _tag(by_marks) not in ("table", "p"):
+            if _markers(by_marks) >= 0.9 * marks and not _is_leaf(by_marks):
                 node = by_marks
                 continue
             if _markers(best) < 0.9 * marks:
                 return node
-        if _tag(best) in ("table", "p") or _text_len(best) < 0.7 * own:
+        if _is_leaf(best) or _text_len(best) < 0.7 * own:
             return node
         node = best
+
+
+def _is_leaf(el) -> bool:
+    """A paragraph or a data table: the article is never inside one."""
+    tag = _tag(el)
+    return tag == "p" or (tag == "table" and not is_layout_table(el))
+
+
+def is_layout_table(table) -> bool:
+    """Old portals lay out whole pages with tables: nested tables or long prose cells give them away.
+
+    Data tables of these reports have short cells (the longest official label is under 40 characters).
+    """
+    if any(inner is not table for inner in table.iter("table")):
+        return True
+    return any(len(re.sub(r"\s+", "", cell.text_content())) > 200 for cell in table.iter("td", "th"))
 
 
 def _title_outside(doc, article) -> str | None:
@@ -128,7 +145,7 @@ def _blocks(root) -> list[Block]:
 
     def walk(el) -> None:
         tag = _tag(el)
-        if tag == "table":
+        if tag == "table" and not is_layout_table(el):
             flush()
             rows = table_grid(el)
             if rows:

@@ -58,7 +58,8 @@ def _section1(doc: ReportDoc, rng: random.Random, ctx: dict) -> list[str]:
         doc.text_figures.append({"where": "table3/本年新收/总计", "text_value": quoted})
         if "{k}" in sentence:
             doc.text_figures.append({"where": "table3/予以公开/总计", "text_value": opened})
-    for sentence in rng.sample(ph["overview_more"], k=rng.randint(1, 3)):
+    more = rng.sample(range(len(ph["overview_more"])), k=rng.randint(1, 3))
+    for sentence in (ph["overview_more"][i] for i in sorted(more)):
         paras.append(sentence.format(k=rng.randint(2, 30), **ctx))
     return paras
 

@@ -22,7 +22,7 @@ log = logging.getLogger("gdtools")
 
 FORMATS = ("txt", "md", "html", "docx", "pdf")
 FIRST_YEAR, LAST_YEAR = 2015, 2025
-ERROR_RATE = 0.10  # share of standard-template reports printed with an arithmetic slip
+ERROR_RATE = 0.10  # share of standard-template reports printed with an arithmetic slip (exact)
 
 # Text layouts: table modes for 二/三/四 and whether newlines are lost (crawler text).
 TEXT_PROFILES = {
@@ -37,7 +37,7 @@ TEXT_PROFILES = {
 }
 _PROFILE_WEIGHTS = {"tab_rows": 2, "cells_kept": 2, "cells_dropped": 1.2, "pdf_text": 1, "glued_rows": 1,
                     "crawler_glued": 1.5, "crawler_mixed": 1, "label_glued": 1}
-_FORMAT_WEIGHTS = {"txt": 4, "md": 1, "html": 2.5, "docx": 1.5, "pdf": 2}
+_FORMAT_WEIGHTS = {"txt": 5, "md": 1, "html": 2.5, "docx": 1.5, "pdf": 2}
 _GRID = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
 
 
@@ -75,12 +75,21 @@ def _agency_pool() -> list[Agency]:
     return pool
 
 
-def _habits(rng: random.Random, formats: list[str]) -> dict:
+def _deck(weights: dict[str, float], rng: random.Random) -> list[str]:
+    """Every item once (shuffled), then the items again in proportion to their weights: dealt
+    round-robin to agencies so that even a small corpus shows every format and layout."""
+    first = list(weights)
+    rng.shuffle(first)
+    extra = [item for item, weight in weights.items() for _ in range(max(0, round(weight * 2) - 1))]
+    rng.shuffle(extra)
+    return first + extra
+
+
+def _habits(rng: random.Random, slot: int, fmt: str, profile: str) -> dict:
     themes = sorted(phrases()["problems"])
-    profile = rng.choices(list(_PROFILE_WEIGHTS), weights=list(_PROFILE_WEIGHTS.values()))[0]
     copy_kind = rng.choice(["fresh", "fresh", "verbatim", "near", "mixed"])
     return {
-        "format": rng.choices(formats, weights=[_FORMAT_WEIGHTS[f] for f in formats])[0],
+        "format": fmt,
         "text_profile": profile,
         "gb18030": rng.random() < 0.15,
         "zeros_blank": rng.random() < (0.5 if profile in ("cells_dropped", "pdf_text") else 0.1),
@@ -96,8 +105,8 @@ def _habits(rng: random.Random, formats: list[str]) -> dict:
         "boilerplate": rng.choice([0.1, 0.4, 0.8]),
         "copy_verbatim": {"fresh": 0.0, "verbatim": 0.6, "near": 0.1, "mixed": 0.3}[copy_kind],
         "copy_near": {"fresh": 0.05, "verbatim": 0.1, "near": 0.6, "mixed": 0.3}[copy_kind],
-        "x4_slip": rng.random() < 0.15,
-        "old_other_row": rng.random() < 0.1,
+        "x4_slip": slot % 6 == 2,
+        "old_other_row": slot % 7 == 4,
     }
 
 
@@ -107,13 +116,14 @@ def _plan(n: int, rng: random.Random) -> list[tuple[Agency, list[int]]]:
     if n > len(pool) * n_years:
         raise GdtoolsError(f"at most {len(pool) * n_years} synthetic reports can be generated (asked for {n})")
     n_agencies = min(len(pool), max(1, math.ceil(n / 5.5)))
-    level_weight = {"province": 1.0, "city": 1.2, "county": 1.2, "township": 2.0}
+    shares = {"province": 0.2, "city": 0.3, "county": 0.35, "township": 0.15}
     chosen: list[Agency] = []
-    candidates = list(pool)
-    while len(chosen) < n_agencies:
-        pick = rng.choices(candidates, weights=[level_weight[a.level] for a in candidates])[0]
-        candidates.remove(pick)
-        chosen.append(pick)
+    for level, share in shares.items():
+        members = [a for a in pool if a.level == level]
+        chosen += rng.sample(members, k=min(len(members), round(share * n_agencies)))
+    rest = [a for a in pool if a not in chosen]
+    rng.shuffle(rest)
+    chosen = (chosen + rest)[:n_agencies]
     lengths = [rng.choice([3, 4, 5, 5, 6, 7, 7]) for _ in chosen]
     while sum(lengths) > n:
         i = rng.choice([i for i, length in enumerate(lengths) if length > 1] or [0])
@@ -128,8 +138,10 @@ def _plan(n: int, rng: random.Random) -> list[tuple[Agency, list[int]]]:
     plan = []
     for agency, length in zip(chosen, lengths):
         latest = LAST_YEAR - length + 1
-        earliest = FIRST_YEAR if rng.random() < 0.25 else min(2019, latest)
-        start = rng.randint(min(earliest, latest), latest)
+        if rng.random() < 0.25:  # a run reaching back into the free-form (legacy) years
+            start = rng.randint(FIRST_YEAR, min(2017, latest))
+        else:
+            start = rng.randint(min(2019, latest), latest)
         plan.append((agency, list(range(start, start + length))))
     plan.sort(key=lambda item: (item[0].level != "province", item[0].level != "city", item[0].slug))
     return plan
@@ -178,9 +190,11 @@ def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, 
         from .render_docx import render_docx
 
         return render_docx(doc), _GRID, plain, plain_source, ["merged_cells"]
-    from .render_pdf import render_pdf
+    from .render_pdf import render_pdf, table3_pages
 
-    return render_pdf(doc), _GRID, plain, plain_source, ["page_numbers", "table_split_across_pages"]
+    data = render_pdf(doc)
+    noise = ["page_numbers"] + ["table_split_across_pages"] * (len(table3_pages(data)) > 1)
+    return data, _GRID, plain, plain_source, noise
 
 
 def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "docx", "pdf")) -> list[Path]:
@@ -202,10 +216,16 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
         (out / sub).mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     plan = _plan(n, rng)
-    manifest, paths, index = [], [], 0
-    for agency, years in plan:
+    format_deck = _deck({f: _FORMAT_WEIGHTS[f] for f in formats}, rng)
+    profile_deck = _deck(_PROFILE_WEIGHTS, rng)
+    standard = [(a.slug, y) for a, years in plan for y in years if y >= 2019]
+    with_error = set(rng.sample(standard, k=round(ERROR_RATE * len(standard))))
+    manifest, paths, index, n_text = [], [], 0, 0
+    for slot, (agency, years) in enumerate(plan):
         arng = random.Random(f"{seed}:{agency.slug}")
-        agency.habits = _habits(arng, formats)
+        fmt = format_deck[slot % len(format_deck)]
+        agency.habits = _habits(arng, slot, fmt, profile_deck[n_text % len(profile_deck)])
+        n_text += fmt == "txt"
         history = AgencyHistory(agency, arng)
         previous: tuple[str, ReportDoc] | None = None
         for year in years:
@@ -215,10 +235,13 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
             glued = fmt == "txt" and TEXT_PROFILES[agency.habits["text_profile"]][0]["table3"] == "glued"
             if template != "legacy":
                 blank_out(figures, agency.habits, arng, tables_may_blank=not glued)
-                if arng.random() < ERROR_RATE:
+                if (agency.slug, year) in with_error:
                     figures = inject_error(figures, arng)
             doc = compose(agency, figures, arng, previous[1] if previous else None)
             data, modes, text, text_source, noise = _render(doc, fmt)
+            if fmt == "html" and agency.habits["html_wu"]:
+                # a cell printed 无 is read as blank (gdtools.tables), so the truth records it blank
+                doc.table2_values = {k: None if v == 0 else v for k, v in doc.table2_values.items()}
             stem = f"{index:03d}_{agency.slug}-{year}"
             file = f"{stem}.{fmt}"
             index += 1
@@ -231,7 +254,7 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
                     if block.kind == "table":
                         uncertain += uncertain_cells(doc, block.rows or [], MODE_KIND[modes[block.table]])
                 notes = (f"Synthetic report (gdtools synth, seed {seed}). Format {fmt}; layout: {', '.join(noise)}. "
-                         "Values as printed; null = printed blank; '—' and '/' print blanks, '无' prints 0.")
+                         "Values as printed; null = printed blank; '—', '/' and '无' are blank cells.")
                 _write_json(out / "expected" / f"{stem}.json", expected_json(doc, file, uncertain, notes))
             prev_in_set = previous if previous and previous[1].figures.year == year - 1 else None
             _write_json(out / "narrative" / f"{stem}.json", narrative_json(doc, file, text, text_source, prev_in_set))
@@ -279,7 +302,10 @@ def _readme(rows: list[dict], n: int, seed: int, formats: list[str]) -> str:
     by_template = Counter(r["template"] for r in rows)
     with_errors = sum(1 for r in rows if r["injected_errors"])
     agencies = len({r["agency"] for r in rows})
+    by_layout = Counter(r["noise"].split(";")[0] for r in rows)
     fmt_list = ", ".join(f"{k} {v}" for k, v in sorted(by_format.items()))
+    layout_list = ", ".join(f"{k} {v}" for k, v in sorted(by_layout.items()))
+    n_uncertain = sum(int(r["uncertain_cells"]) for r in rows)
     tpl_list = ", ".join(f"{k} {v}" for k, v in sorted(by_template.items()))
     fmt_arg = "" if formats == ["txt", "html", "docx", "pdf"] else f" --formats {','.join(formats)}"
     cmd = f"gdtools synth -n {n} --seed {seed}{fmt_arg} -o DIR"
@@ -293,11 +319,15 @@ Regenerate (byte-identical; DIR is this folder, e.g. `data/sample`): `{cmd}`
 
 Contents: {len(rows)} reports from {agencies} agencies (province, city, county and township
 governments and departments), years {min(r['year'] for r in rows)}–{max(r['year'] for r in rows)}.
-- formats: {fmt_list}
-- templates: {tpl_list} (`older` = free-form 2015–2018 reports without standard tables;
-  `v2021-other1` = v2021 reports printing the single v2019 （六）其他处理 row)
+- formats: {fmt_list} (`.md` files are the markdown share of the text format)
+- templates: {tpl_list}
+  (`older` = free-form 2015–2018 reports without standard tables; `v2021-other1` = v2021
+  reports printing the single v2019 （六）其他处理 row)
+- layouts (first `noise` tag): {layout_list}
 - reports with an injected error (printed arithmetic slip or a section 一 figure that
-  contradicts table 三): {with_errors}
+  contradicts table 三): {with_errors}; table cells the text does not determine: {n_uncertain}
+
+Use it like the real data: `python -m gdtools.eval tables DIR`, or as the notebooks' corpus.
 
 Layout (same as `../shared/realdata`):
 - `reports/<stem>.<ext>` — the reports, with the damage real files show: one cell per line

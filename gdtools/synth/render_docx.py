@@ -13,20 +13,24 @@ _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
 def _fill_table(table, rows: list[list[SCell]]) -> None:
+    # cells are collected once: table.cell() re-walks the whole table on every call
+    grid = [list(row.cells) for row in table.rows]
+    merges = []
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
             while (r, c) in taken:
                 c += 1
-            target = table.cell(r, c)
+            grid[r][c].text = cell.text
             if cell.rowspan > 1 or cell.colspan > 1:
-                target = target.merge(table.cell(r + cell.rowspan - 1, c + cell.colspan - 1))
-            target.text = cell.text
+                merges.append((grid[r][c], grid[r + cell.rowspan - 1][c + cell.colspan - 1]))
             for dr in range(cell.rowspan):
                 for dc in range(cell.colspan):
                     taken.add((r + dr, c + dc))
             c += cell.colspan
+    for first, last in merges:
+        first.merge(last)
 
 
 def render_docx(doc: ReportDoc) -> bytes:

@@ -95,3 +95,15 @@ def render_pdf(doc: ReportDoc) -> bytes:
                                  creator="gdtools synth", producer="gdtools synth")
     template.build(flow, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
+
+
+def table3_pages(data: bytes) -> list[int]:
+    """1-based pages on which table 三 (first to last row label) is printed."""
+    from pypdf import PdfReader
+
+    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
+    first = next((i for i, text in enumerate(pages) if "本年新收" in text), None)
+    last = next((i for i, text in enumerate(pages) if "结转下年度" in text), None)
+    if first is None or last is None:
+        return []
+    return list(range(first + 1, last + 2))

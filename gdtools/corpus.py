@@ -55,7 +55,7 @@ JOURNAL = ".gdtools-journal.jsonl"
 def _stage_inspect(report, context) -> pd.DataFrame:
     from .io import report_record
 
-    return pd.DataFrame([report_record(report)])
+    return pd.DataFrame({k: [v] for k, v in report_record(report).items()})
 
 
 def _stage_tables(report, context) -> pd.DataFrame:
@@ -605,11 +605,13 @@ class _Batch:
             write_health_pages(findings, summary, reports, self.out / "health")
 
     def _finish_narrative(self, reports: pd.DataFrame) -> None:
+        """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
         from .narrative import keywords, repeats
 
-        statements = read_frame_part(self._part("statements"))
-        write_frame(repeats(statements, reports), self.out / "repeats.csv")
-        write_frame(keywords(statements), self.out / "keywords.csv")
+        section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
+                            lambda batch: pc.equal(batch["section"], "五"), categorical=False)
+        write_frame(repeats(section5, reports), self.out / "repeats.csv")
+        write_frame(keywords(section5, by="report_id", reports=reports), self.out / "keywords.csv")
 
 
 # Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).
@@ -655,17 +657,17 @@ def _cross_year_findings(reports: pd.DataFrame, tables_csv: Path, max_reports: i
             group, size = [], 0
 
 
-def scan_csv(path: Path, columns: list[str], keep: Callable | None = None) -> pd.DataFrame:
+def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categorical: bool = True) -> pd.DataFrame:
     """Stream a large output CSV, keeping ``columns`` of the rows where ``keep(batch)`` is true.
 
-    Text columns come back as categoricals (a national tables frame repeats the same few
-    codes millions of times); known numeric columns get their output dtypes.
+    Text columns come back as categoricals when ``categorical`` (a national tables frame
+    repeats the same few codes millions of times); known numeric columns get their dtypes.
     """
     from pyarrow import csv as pacsv
 
     header = pd.read_csv(path, nrows=0).columns
     columns = [c for c in columns if c in header]
-    types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}
+    types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}  # "" is NA, not 0
     reader = pacsv.open_csv(
         path, read_options=pacsv.ReadOptions(block_size=16 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
@@ -677,7 +679,7 @@ def scan_csv(path: Path, columns: list[str], keep: Callable | None = None) -> pd
         if batch.num_rows:
             batches.append(batch)
     table = pa.Table.from_batches(batches, schema=reader.schema)
-    frame = table.to_pandas(strings_to_categorical=True)
+    frame = table.to_pandas(strings_to_categorical=categorical)
     for col in frame.columns:
         if col in INT_COLUMNS:
             frame[col] = pd.to_numeric(frame[col].astype(object), errors="coerce").astype("Int64")

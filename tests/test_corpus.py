@@ -302,3 +302,27 @@ def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_
         return sorted(map(tuple, frame[["report_id", "rule", "col_label", "severity"]].astype(str).values))
 
     assert key(grouped) == key(whole)
+
+
+@pytest.mark.realdata
+def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_path):
+    from gdtools.model import FINDING_COLUMNS, STATEMENT_COLUMNS
+
+    paths = sorted(p for p in (realdata / "reports").iterdir() if p.suffix in (".txt", ".md", ".html"))
+    first = corpus.process(paths, out=tmp_path / "a", cache_dir=tmp_path / "cache", jobs=2)
+    assert first["n_ok"] + first["n_error"] == len(paths) and first["n_ok"] >= len(paths) - 1
+    frames = corpus.load_outputs(tmp_path / "a")
+    assert set(frames) == {"reports", "tables", "findings", "summary", "statements", "repeats", "keywords"}
+    assert list(frames["tables"].columns) == TABLE_COLUMNS
+    assert list(frames["findings"].columns) == FINDING_COLUMNS
+    assert list(frames["statements"].columns) == STATEMENT_COLUMNS
+    assert frames["reports"]["year"].dtype == "Int64" and frames["tables"]["value"].dtype == "float64"
+    assert set(frames["tables"]["source"]) <= {str(p) for p in paths}
+    # the corpus holds consecutive years of the same agencies: cross-year rules were checked
+    assert frames["findings"]["rule"].str.startswith("X").any()
+    assert len(frames["summary"]) == first["n_ok"]
+    again = corpus.process(paths, out=tmp_path / "b", cache_dir=tmp_path / "cache", jobs=2)
+    assert again["n_cached"] == first["n_ok"]
+    for name in ("reports.csv", "tables.csv", "findings.csv", "statements.csv", "summary.csv", "repeats.csv",
+                 "keywords.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

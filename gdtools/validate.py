@@ -428,15 +428,18 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
     outcomes = []
     for combo in itertools.product(*options):
         outcomes.append(_judge(lhs, rhs, combo[:len(lhs)], combo[len(lhs):], tol))
-    first = outcomes[0]
     if not uncertain:
-        return first
+        return outcomes[0]
+    # shown: the reading closest to satisfying the rule (the first candidates may be absurd splits)
+    first = min(outcomes, key=lambda o: math.inf if o.diff is None else abs(o.diff))
     desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)
     if len({o.verdict for o in outcomes}) == 1:
+        verdict = "所有候选读法组合均成立" if first.verdict == "ok" else "所有候选读法组合结论相同"
         return _Outcome(first.verdict, first.expected, first.actual,
-                        f"{first.detail}；其中读数不确定的单元格{desc}，各种读法结论相同", first.blanks, first.all_blank)
+                        f"读数不确定的单元格{desc}，{verdict}（最接近成立的一种：{first.detail}）",
+                        first.blanks, first.all_blank)
     return _Outcome("not_assessable", first.expected, first.actual,
-                    f"读数不确定的单元格{desc}，不同读法结论不同（按首选读法：{first.detail}），需人工核对原文",
+                    f"读数不确定的单元格{desc}，不同读法结论不同（例如：{first.detail}），需人工核对原文",
                     first.blanks)
 
 

@@ -213,7 +213,7 @@ def test_uncertain_cell_keeps_the_verdict_when_all_readings_agree():
     f = _with_uncertain(f, "received", "natural", 10, [10, 11])
     r1 = validate_report(report(), f)
     r1 = r1[(r1.rule == "R1") & (r1.col_label == "自然人")]
-    assert list(r1.severity) == ["error"] and "各种读法结论相同" in r1.iloc[0].message
+    assert list(r1.severity) == ["error"] and "所有候选读法组合结论相同" in r1.iloc[0].message
 
 
 def test_v2021_report_printing_the_single_v2019_other_row_is_checked_as_printed():

@@ -51,6 +51,7 @@ class _Cues:
     generic_deficit: re.Pattern
     measure_verb: re.Pattern
     intro_min_themes: int
+    closing: re.Pattern
     tail: re.Pattern
     noise: re.Pattern
     year_will: re.Pattern = field(default_factory=lambda: re.compile(r"^(\d{4})\s*年[^，。；]{0,3}[，,]?[^，。；]{0,12}(?:将|计划|拟)"))
@@ -73,6 +74,7 @@ def load_cues() -> _Cues:
         generic_deficit=re.compile(raw["generic_deficit"]),
         measure_verb=re.compile(raw["measure_verb"]),
         intro_min_themes=int(raw["intro_min_themes"]),
+        closing=re.compile(raw["closing"]),
         tail=re.compile(raw["section_tail"]),
         noise=re.compile(raw["noise"]),
     )
@@ -304,16 +306,22 @@ def classify(text: str, units: list[Unit], year: int | None = None,
                 mode, mode_cue = MEASURE, transition or "以下措施"
             out.append((OTHER, "lead-in"))
             continue
+        if cues.closing.search(body):
+            out.append((OTHER, "closing"))
+            continue
+        named = len(themes(body, lexicon, fallback=None))
         if transition:
             mode, mode_cue = MEASURE, transition
-            if (not unit.item and _followed_by_list(units, i, lead)
-                    and len(themes(body, lexicon, fallback=None)) < cues.intro_min_themes):
+            if not unit.item and _followed_by_list(units, i, lead) and named < cues.intro_min_themes:
                 out.append((OTHER, f"intro:{transition}"))
+            elif not unit.item and not named:
+                out.append((OTHER, f"generic:{transition}"))
             else:
                 out.append((MEASURE, transition))
             continue
         if mode == MEASURE:
-            out.append((MEASURE, f"after:{mode_cue}"))
+            # a sentence after the measures that names nothing to do ("持续改进工作") is a closing
+            out.append((MEASURE, f"after:{mode_cue}") if unit.item or named else (OTHER, "generic"))
             continue
         specific = cues.problem.search(cues.generic_deficit.sub("", body))
         if specific:

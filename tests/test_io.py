@@ -421,3 +421,11 @@ def test_html_layout_table_page(tmp_path):
     tables = [b for b in report.blocks if b.kind == "table"]
     assert len(tables) == 2 and tables[1].rows[0][0].rowspan == 2
     assert "".join(s.code for s in report.sections) == "一二三四五六"
+
+
+def test_iter_report_paths_reads_each_file_once(tmp_path):
+    report = tmp_path / "r.txt"
+    report.write_text(BODY, encoding="utf-8")
+    (tmp_path / "link.txt").symlink_to(report)
+    assert [p.name for p in iter_report_paths([tmp_path, report])] == ["link.txt"]
+    assert [p.name for p in iter_report_paths([report, report])] == ["r.txt"]

@@ -133,12 +133,15 @@ def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     seen_dirs: set[tuple[int, int]] = set()
+    seen_files: set[Path] = set()
     for item in paths:
         path = Path(item)
-        if path.is_dir():
-            yield from _walk(path, seen_dirs)
-        else:
-            yield path
+        found = _walk(path, seen_dirs) if path.is_dir() else [path]
+        for file in found:
+            key = file.resolve() if file.exists() else file
+            if key not in seen_files:  # the same file named twice (or via a symlink) is read once
+                seen_files.add(key)
+                yield file
 
 
 def _walk(folder: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[Path]:

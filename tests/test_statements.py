@@ -183,3 +183,11 @@ def test_real_sections_five_have_problems_and_measures(realdata):
         assert {"problem", "measure"} <= set(sec.kind)
         for row in sec.itertuples():
             assert report.text[row.start:row.end] == row.text
+
+
+def test_closing_and_generic_sentences_after_measures_are_other():
+    body = ("网站栏目更新不够及时。下一步，我局将建立栏目巡查制度。"
+            "我们将以此为契机，持续改进工作。总之，我局将进一步提高认识、压实责任。")
+    sec = five(statements(make_report(body)))
+    assert sec.kind.tolist() == ["problem", "measure", "other", "other"]
+    assert sec.cue.tolist()[2:] == ["generic:我们将", "closing"]

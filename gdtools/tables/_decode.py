@@ -95,6 +95,15 @@ def _search(text, pats, start, end, taken=()):
     return best
 
 
+def read_region(region: str, in_grid: bool) -> RowText:
+    """Tokens of a region; one-per-line layout only when every line holds one plain value."""
+    rt = tokenize(region, in_grid)
+    if rt.mode == "lines" and any(rd.parse_value(t.text) is rd.NOT_A_VALUE for t in rt.tokens):
+        # glued digits on their own line: the line breaks are not cell borders
+        return RowText("inline", [Token(t.text, 0) for t in rt.tokens], raw=rt.raw)
+    return rt
+
+
 def _complete_row(rt: RowText, n: int) -> bool:
     return len(rt.tokens) == n and all(rd.parse_value(t.text) is not rd.NOT_A_VALUE for t in rt.tokens)
 
@@ -106,7 +115,7 @@ def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool, n: 
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
-        rt = tokenize(region, in_grid)
+        rt = read_region(region, in_grid)
         if grid_region and not in_grid and not _complete_row(rt, n):
             # text beside a grid is a fragment of a broken grid: values found there
             # belong to no row for sure (PDF-to-markdown output moves them around)
@@ -269,12 +278,14 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
                 literal[a.code] = lit
             lossy[a.code] = _lines_lossy(rt, N3, True)
         else:
-            cands = _inline(rt, N3, True)
+            # inline text with dropped blanks (PDF text layers): the row total may be blank
+            # too, but a blank total beside a non-zero count is not a reading
+            cands = _inline(rt, N3, False)
             if cands is None:
                 out.status[a.code] = "undecidable"
                 out.rows[a.code] = []
             else:
-                out.rows[a.code] = filter_rows(cands, _r2(False))
+                out.rows[a.code] = filter_rows(cands, _r2(True))
     line_codes = set(lossy)
     # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
     # way puts values beside a blank total (then blanks were dropped, not kept)
@@ -349,7 +360,7 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         cands, _complete = _cells(rt, N4)
         out.raw[code] = rt.raw
     else:
-        rt = tokenize(region, False)
+        rt = read_region(region, False)
         out.raw[code] = rt.raw
         if not rt.tokens:
             return None
@@ -434,7 +445,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
-        regions[a.code] = (tokenize(_split_signs(region), in_grid), in_grid)
+        regions[a.code] = (read_region(_split_signs(region), in_grid), in_grid)
         out.texts.append((regions[a.code][0], ncols[a.code]))
     gaps = estimate_gaps(out.texts)
     for a in anchors:

@@ -68,7 +68,7 @@ def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
 def _chunk_parts(token: str):
     """``(sign, digits, unit)`` of an inline chunk, or None when it is not a digit run."""
     t = token.replace(",", "")
-    if t[:1] in "增减":
+    if t and t[0] in "增减":
         t = ("-" if t[0] == "减" else "+") + t[1:]
     m = _CHUNK.match(t)
     if not m:

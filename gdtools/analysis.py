@@ -586,7 +586,7 @@ def theme_frequencies(statements: pd.DataFrame, reports: pd.DataFrame, by: Seque
     merged = _statements_with_meta(statements[statements["kind"].eq(kind)], reports)
     if merged.empty:
         return pd.DataFrame(columns=cols)
-    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme")
+    merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme")
     base = merged.groupby(by, dropna=False)["report_id"].nunique().rename("group_reports")
     themed = merged.dropna(subset=["theme"])
     if themed.empty:
@@ -609,7 +609,7 @@ def problems_vs_measures(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.
     merged = _statements_with_meta(statements[statements["kind"].isin(["problem", "measure"])], reports)
     if merged.empty:
         return pd.DataFrame(columns=cols)
-    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme").dropna(subset=["theme"])
+    merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme").dropna(subset=["theme"])
     if merged.empty:
         return pd.DataFrame(columns=cols)
     sets = merged.groupby(["theme", "kind"])["report_id"].agg(set).unstack("kind")
@@ -661,20 +661,20 @@ def copy_rates(statements: pd.DataFrame, reports: pd.DataFrame, *, threshold: fl
     merged = merged[merged["agency_key"].ne("")]
     if merged.empty:
         return pd.DataFrame(columns=cols)
-    merged = merged.assign(shingles=merged["text"].map(lambda t: _shingles(normalize_statement(t))))
     rows = []
     for agency_key, group in merged.groupby("agency_key"):
-        by_year = {int(y): g for y, g in group.groupby("year")}
+        by_year = {int(y): [_shingles(normalize_statement(t)) for t in g["text"].astype(object)]
+                   for y, g in group.groupby("year")}
         for year, current in sorted(by_year.items()):
             previous = by_year.get(year - 1)
             if previous is None:
                 continue
-            prev_sets = [s for s in previous["shingles"] if s]
-            repeated = sum(1 for s in current["shingles"]
+            prev_sets = [p for p in previous if p]
+            repeated = sum(1 for s in current
                            if s and any(len(s & p) / len(s | p) >= threshold for p in prev_sets))
-            rows.append({"agency": current["agency"].iloc[0], "agency_key": agency_key, "year": year,
+            rows.append({"agency": group["agency"].iloc[0], "agency_key": agency_key, "year": year,
                          "statements": len(current), "repeated": repeated,
-                         "copy_rate": repeated / len(current) if len(current) else None})
+                         "copy_rate": repeated / len(current) if current else None})
     return pd.DataFrame(rows, columns=cols).sort_values(["agency_key", "year"], ignore_index=True)
 
 
@@ -689,7 +689,7 @@ def boilerplate_clusters(statements: pd.DataFrame, reports: pd.DataFrame, *, min
     merged = _statements_with_meta(statements, reports)
     if merged.empty:
         return pd.DataFrame(columns=cols)
-    merged = merged.assign(key=merged["text"].map(normalize_statement))
+    merged = merged.assign(key=merged["text"].astype(object).map(normalize_statement))
     merged = merged[merged["key"].str.len() >= min_chars]
     merged = merged[merged["agency_key"].ne("")]
     if merged.empty:
@@ -715,7 +715,7 @@ def promise_tracking(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.Data
     merged = merged[merged["agency_key"].ne("")]
     if merged.empty:
         return pd.DataFrame(columns=cols)
-    merged = merged.assign(theme=merged["themes"].map(theme_list)).explode("theme").dropna(subset=["theme"])
+    merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme").dropna(subset=["theme"])
     rows = []
     for agency_key, group in merged.groupby("agency_key"):
         themes = {(int(y), k): set(g["theme"]) for (y, k), g in group.groupby(["year", "kind"])}

@@ -28,8 +28,28 @@ def _statements(rows):
     return pd.DataFrame([{**dict.fromkeys(STATEMENT_COLUMNS), **r} for r in rows])[STATEMENT_COLUMNS]
 
 
-@pytest.fixture
-def frames():
+def _as_read_back(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as pandas' ``string`` dtype, as frames read back from batch outputs have them."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object and column not in ("themes", "value"):
+            if out[column].map(lambda v: v is None or isinstance(v, str)).all():
+                out[column] = out[column].astype("string")
+    if "themes" in out:
+        out["themes"] = out["themes"].map(lambda v: v if isinstance(v, str) or v is None else str(list(v)))
+        out["themes"] = out["themes"].str.replace("'", '"').astype("string")
+    return out
+
+
+@pytest.fixture(params=["built", "read_back"])
+def frames(request):
+    built = _built_frames()
+    if request.param == "built":
+        return built
+    return {name: _as_read_back(frame) for name, frame in built.items()}
+
+
+def _built_frames():
     reports = _reports([
         {"report_id": "a19", "agency": "甲省乙市科技局", "year": 2019},
         {"report_id": "a20", "agency": "甲省乙市科技局", "year": 2020},

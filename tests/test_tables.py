@@ -275,3 +275,35 @@ def test_absent_tables_give_no_rows_and_wide_shape():
     assert wide.shape == (25, 7)
     assert wide.loc["（一）予以公开", "总计"] == 3
     assert list(wide.columns)[-1] == "总计"
+
+
+def test_pdf_text_rows_with_dropped_blanks():
+    # space-separated values, blank cells left out: a lone 0 may sit in any column, total too
+    lines = [T3_HEAD, "一、本年新收政府信息公开申请数量 2 2", "二、上年结转政府信息公开申请数量 0",
+             "三、本年度办理结果 （一）予以公开 2 2", "（七）总计 2 2", "四、结转下年度继续办理 0", T4_HEAD,
+             "0 0 0", "五、存在的主要问题及改进情况"]
+    frame = extract_tables(report("\n".join(lines)))
+    assert cells(frame, "table3", "received").loc["total", "value"] == 2
+    carried = cells(frame, "table3", "carried_in").loc["total"]
+    assert carried["status"] == "uncertain" and set(carried["candidates"].split("|")) == {"0", "blank"}
+    assert (frame[frame["table"] == "table4"]["status"] != "ok").all()
+
+
+def test_glued_digits_on_their_own_line_and_tab_cells():
+    values = consistent_rows(V21, {"open": 1})
+    rows = "".join(label(r) + "\t" + "\t".join("" if c == 0 and i in (2, 3) else str(c)
+                                               for i, c in enumerate(values[r["row_code"]])) + "\n"
+                   for r in V21)
+    text = T3_HEAD + "\n" + rows + T4_HEAD + "\n000000000000000\n五、存在的主要问题及改进情况"
+    frame = extract_tables(report(text))
+    opened = cells(frame, "table3", "open")
+    assert opened.loc["natural", "value"] == 1 and opened.loc["research", "status"] == "blank"
+    assert (cells(frame, "table4", "review")["value"] == 0).all()
+
+
+@pytest.mark.parametrize("noise", ["增", "减", "-", "| |", "\t\t"])
+def test_stray_marks_do_not_crash(noise):
+    values = consistent_rows(V21, {"open": 1})
+    text = glued_text(V21, values).replace("（一）予以公开", "（一）予以公开" + noise)
+    frame = extract_tables(report(text))
+    assert set(frame["status"]) <= {"ok", "blank", "uncertain", "missing"}

@@ -15,6 +15,11 @@ Severities:
   that a rule (e.g. X1 across two years) was evaluated and passed. A sum with blank
   inputs that holds when the blanks count as nothing is ``ok``; the message says so.
 
+``expected`` and ``actual`` of a finding: for sums, the sum of the parts and the printed
+total (``diff`` = actual − expected); for cross-year rules, what last year's report implies
+and what this year's report prints; for X4, the table's figure and the figure quoted in the
+text.
+
 ``validate_report`` applies the in-report rules (R1–R4, X4, X5, completeness C1–C4);
 ``validate_corpus`` the cross-year rules (X1–X3) from frames alone, so a batch runner
 can apply them after a parallel pass over the reports.
@@ -783,11 +788,16 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def validate_report(report: Report, tables: pd.DataFrame | None) -> pd.DataFrame:
+def validate_report(report: Report, tables: pd.DataFrame | None = None) -> pd.DataFrame:
     """In-report findings (R1–R4, X4, X5, C1–C4) of ``report`` given its tables frame.
 
-    ``tables`` may hold many reports; only the rows of ``report.report_id`` are used.
+    ``tables`` may hold many reports; only the rows of ``report.report_id`` are used. When
+    None, the tables are extracted here with :func:`gdtools.tables.extract_tables`.
     """
+    if tables is None:
+        from .tables import extract_tables
+
+        tables = extract_tables(report)
     frame = _frame_of(tables, report.report_id)
     cells = _Cells(frame)
     template = template_key(report.template) or _frame_template(frame)

@@ -126,3 +126,14 @@ def test_x1_result_is_shown_for_every_consecutive_year_pair(pipeline, manifest):
     assert expected
     shown = set(findings[findings.rule == "X1"].report_id)
     assert expected <= shown
+
+
+def test_validate_report_extracts_the_tables_itself_when_none_are_given(pipeline):
+    from gdtools.validate import validate_report
+
+    reports, tables, findings = pipeline
+    rep = next(r for r in reports if r.source.endswith("005_shanghai-gov-office-2019.html"))
+    alone = validate_report(rep)
+    mine = findings[(findings.report_id == rep.report_id) & ~findings.rule.str.startswith("X1")]
+    mine = mine[~mine.rule.isin(["X2", "X3"])].drop(columns="stem").reset_index(drop=True)
+    pd.testing.assert_frame_equal(alone.reset_index(drop=True), mine)

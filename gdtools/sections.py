@@ -56,10 +56,14 @@ def chinese_number(text: str) -> int | None:
     return NUMERALS.index(text) + 1 if len(text) == 1 else None
 
 
+@cache
+def _terminals() -> re.Pattern:
+    return re.compile(_spec()["terminals"])
+
+
 def _heading_end(text: str, start: int, match_end: int, limit: int) -> int:
     """End of a heading: the first terminal word (情况/事项/…) shortly after the keyword, else the keyword."""
-    terminals = re.compile(_spec()["terminals"])
-    m = terminals.search(text, match_end - 2 if match_end - 2 > start else start, min(limit, match_end + 26))
+    m = _terminals().search(text, match_end - 2 if match_end - 2 > start else start, min(limit, match_end + 26))
     return m.end() if m else match_end
 
 
@@ -68,15 +72,20 @@ def _window(text: str, start: int) -> int:
     return m.start() if m else min(len(text), start + 60)
 
 
+@cache
+def _standard_patterns() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
+    return tuple((e["code"], re.compile(e["full"]), re.compile(e["loose"])) for e in _spec()["standard"])
+
+
 def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int] | None:
     """(code, quality, keyword end) of the standard section a heading at ``start`` names."""
     best = None
-    for entry in _spec()["standard"]:
-        for quality, key in ((1.0, "full"), (0.0, "loose")):
-            m = re.compile(entry[key]).search(text, start, limit)
+    for code, full, loose in _standard_patterns():
+        for quality, pattern in ((1.0, full), (0.0, loose)):
+            m = pattern.search(text, start, limit)
             if m and m.start() - start <= _MAX_PREFIX:
                 if best is None or quality > best[1] or (quality == best[1] and m.start() < best[3]):
-                    best = (entry["code"], quality, m.end(), m.start())
+                    best = (code, quality, m.end(), m.start())
                 break
     return None if best is None else best[:3]
 

@@ -549,6 +549,7 @@ _OTHER_PERIOD = re.compile(r"上年|去年|上一年|同比|同期|累计|历年
 # A figure about one kind of applicant is not the table's 总计.
 _APPLICANT_KIND = re.compile(r"自然人|企业|法人|组织|机构|个人|公民|律师")
 _FILLER = r"[的共有计为是了达\s]*"
+_SOFT_BREAK = re.compile(r"(?<![。；;！？!?：:\n])[ \t\u3000]*\n[ \t\u3000]*(?!\n)")
 _UNIT = r"(件|条|个|份|宗|起|次|项)"
 _APPLICANT_COLS = ("natural", "business", "research", "public_interest", "legal_services", "other_org")
 _TABLE4_PARTS = ("upheld", "corrected", "other", "pending")
@@ -569,7 +570,8 @@ def _narrative_text(report: Report, section_codes: Sequence[str]) -> str:
             pieces.append(report.text[pos:max(pos, t_start)])
             pos = max(pos, t_end)
         pieces.append(report.text[pos:end])
-    return "\n".join(pieces)
+    # PDF and crawled text break lines inside sentences ("申请 34\n件"): rejoin them
+    return _SOFT_BREAK.sub("", "\n".join(pieces))
 
 
 def _row_values(cells: _Cells, table: str, row: str) -> tuple[set[float], bool, bool]:
@@ -613,7 +615,7 @@ def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str |
     taken: list[tuple[int, int]] = []
     rows, agreed, seen = [], [], set()
     for fig in rule.params["figures"]:
-        pattern = re.compile(f"(?:{fig['cue']}){_FILLER}({NUMBER_PATTERN}){_UNIT}")
+        pattern = re.compile(f"(?:{fig['cue']}){_FILLER}({NUMBER_PATTERN})\\s*{_UNIT}")
         for m in pattern.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue

@@ -456,3 +456,9 @@ def test_summary_is_grey_when_nothing_was_checked():
     findings = validate([legacy], frame([]))
     summary = summarize_findings(findings, frame([]), [legacy])
     assert findings.empty and list(summary.light) == ["grey"] and summary.iloc[0].errors == 0
+
+
+def test_x4_reads_figures_across_soft_line_breaks_and_spaces_as_pdf_text_has_them():
+    x4 = _x4("全年收到政府信息公开申请 12\n件，予以公开及部分公开\n9 件。")
+    assert list(x4[x4.severity == "warning"].row_label) == ["予以公开及部分公开"]
+    assert "收到申请12" in x4[x4.severity == "ok"].iloc[0].message

@@ -26,6 +26,7 @@ _NUMBERED = re.compile(r"(?<![一二三四五六七八九十第（(〔\[【])([�
 _WINDOW_END = re.compile(r"[\n。；;：:！？]|\u3000|\s{2,}|\|")
 _MAX_PREFIX = 16
 _MAX_LINE = 40
+_MAX_LINE_PREFIX = 8
 _MAX_CANDIDATES = 600
 
 
@@ -77,8 +78,8 @@ def _standard_patterns() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
     return tuple((e["code"], re.compile(e["full"]), re.compile(e["loose"])) for e in _spec()["standard"])
 
 
-def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int] | None:
-    """(code, quality, keyword end) of the standard section a heading at ``start`` names."""
+def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int, int] | None:
+    """(code, quality, keyword end, keyword start) of the standard section a heading at ``start`` names."""
     best = None
     for code, full, loose in _standard_patterns():
         for quality, pattern in ((1.0, full), (0.0, loose)):
@@ -87,7 +88,7 @@ def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int]
                 if best is None or quality > best[1] or (quality == best[1] and m.start() < best[3]):
                     best = (code, quality, m.end(), m.start())
                 break
-    return None if best is None else best[:3]
+    return best
 
 
 def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
@@ -107,7 +108,7 @@ def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
             continue
         found = _standard_match(text, head, limit)
         if found:
-            code, quality, kw_end = found
+            code, quality, kw_end, _ = found
             score = 2.0 + quality + (1.0 if number == CODES.index(code) + 1 else 0.0)
             standard.append(_Candidate(m.start(), _heading_end(text, head, kw_end, limit), code, number,
                                        score, ""))
@@ -129,10 +130,13 @@ def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
         if fallback.match(body):
             standard.append(_Candidate(start, start + len(body), "五", None, 1.0, ""))
             continue
-        if body[0] in "（(0123456789":
+        # Wrapped intro lines ("报告全文包括总体情况、主动公开…") are sentences, not headings.
+        if body[0] in "（(0123456789" or any(ch in body for ch in "，。；：,;:"):
             continue
         found = _standard_match(body, 0, len(body))
-        if found and found[1] == 1.0:
+        # …and the heading must fill the line ("主动公开政府信息情况", not a list of section names).
+        if (found and found[1] == 1.0 and found[3] <= _MAX_LINE_PREFIX
+                and len(body) - _heading_end(body, 0, found[2], len(body)) <= 2):
             standard.append(_Candidate(start, start + len(body), found[0], None, 2.0, ""))
     standard.sort(key=lambda c: c.start)
     # The chain search is quadratic; real reports have a few dozen candidates, so a text with

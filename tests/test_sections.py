@@ -119,3 +119,10 @@ def test_five_variants():
         sections = split_sections(_report(base.format(heading)))
         assert [s.code for s in sections] == list("一二五六"), heading
         assert sections[2].heading == "五、" + heading
+
+
+def test_wrapped_intro_lines_are_not_headings():
+    text = ("报告全文包括总体情况、主动公开政府信息情况、收到和\n处理政府信息公开申请情况等六部分。\n"
+            "二、主动公开政府信息情况\n正文。\n三、收到和处理政府信息公开申请情况\n正文。")
+    sections = split_sections(_report(text))
+    assert [s.heading for s in sections] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -555,6 +554,21 @@ def cell_status_summary(tables: pd.DataFrame, reports: pd.DataFrame, by: Sequenc
 
 # ---------------------------------------------------------------- narrative: themes, copying, promises
 
+# Chinese names of the theme codes of gdtools/spec/themes.yaml, for tables and charts.
+THEME_LABELS = {
+    "staffing": "人员力量", "training_skills": "培训与业务能力", "awareness": "公开意识", "timeliness": "及时性",
+    "completeness": "完整性", "content_quality": "内容质量与深度", "format_channels": "形式与渠道",
+    "interpretation": "政策解读", "responsiveness": "回应关切", "platform": "平台与栏目",
+    "request_handling": "依申请办理", "procedures_mechanisms": "制度与机制", "supervision_assessment": "监督考核",
+    "funding": "经费保障", "other": "其他",
+}
+
+
+def theme_label(code: str) -> str:
+    """The Chinese name of a theme code (the code itself when unknown, e.g. from a user lexicon)."""
+    return THEME_LABELS.get(code, code)
+
+
 def theme_list(value) -> list[str]:
     """Themes of one statement as a list, whether stored as list, JSON text or ``;``-separated text."""
     if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):
@@ -587,6 +601,7 @@ def theme_frequencies(statements: pd.DataFrame, reports: pd.DataFrame, by: Seque
     if merged.empty:
         return pd.DataFrame(columns=cols)
     merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme")
+    merged["theme"] = merged["theme"].map(theme_label, na_action="ignore")
     base = merged.groupby(by, dropna=False)["report_id"].nunique().rename("group_reports")
     themed = merged.dropna(subset=["theme"])
     if themed.empty:
@@ -612,6 +627,7 @@ def problems_vs_measures(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.
     merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme").dropna(subset=["theme"])
     if merged.empty:
         return pd.DataFrame(columns=cols)
+    merged["theme"] = merged["theme"].map(theme_label)
     sets = merged.groupby(["theme", "kind"])["report_id"].agg(set).unstack("kind")
     rows = []
     for theme, row in sets.iterrows():
@@ -622,116 +638,6 @@ def problems_vs_measures(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.
                      "both": both, "answered_share": both / len(problems) if problems else None})
     return pd.DataFrame(rows, columns=cols).sort_values(["problem_reports", "theme"], ascending=[False, True],
                                                         ignore_index=True)
-
-
-_SELF = re.compile(r"(我|本)(局|委|厅|办|院|署|部|府|中心|单位|机关|区|县|市|镇|街道)")
-
-
-def normalize_statement(text: str) -> str:
-    """A comparison key for a statement: NFKC, self-references unified, digits, punctuation and spaces dropped."""
-    text = unicodedata.normalize("NFKC", str(text or ""))
-    text = _SELF.sub("本机关", text)
-    text = re.sub(r"\d+", "", text)
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-def _shingles(text: str, k: int = 3) -> set[str]:
-    return {text[i:i + k] for i in range(max(1, len(text) - k + 1))} if text else set()
-
-
-def similarity(a: str, b: str) -> float:
-    """Jaccard similarity of character 3-grams of two normalised statements (0–1)."""
-    sa, sb = _shingles(normalize_statement(a)), _shingles(normalize_statement(b))
-    if not sa or not sb:
-        return 0.0
-    return len(sa & sb) / len(sa | sb)
-
-
-def copy_rates(statements: pd.DataFrame, reports: pd.DataFrame, *, threshold: float = 0.8,
-               kinds: Sequence[str] = ("problem", "measure")) -> pd.DataFrame:
-    """Per agency and year t with a report for t−1: share of t's statements repeated from t−1.
-
-    A statement counts as repeated when its 3-gram similarity to some statement of the
-    same agency's previous-year report reaches ``threshold`` (0.8: wording kept, a few
-    words or numbers changed).
-    """
-    cols = ["agency", "agency_key", "year", "statements", "repeated", "copy_rate"]
-    merged = _statements_with_meta(statements[statements["kind"].isin(list(kinds))], reports)
-    merged = merged.dropna(subset=["year"])
-    merged = merged[merged["agency_key"].ne("")]
-    if merged.empty:
-        return pd.DataFrame(columns=cols)
-    rows = []
-    for agency_key, group in merged.groupby("agency_key"):
-        by_year = {int(y): [_shingles(normalize_statement(t)) for t in g["text"].astype(object)]
-                   for y, g in group.groupby("year")}
-        for year, current in sorted(by_year.items()):
-            previous = by_year.get(year - 1)
-            if previous is None:
-                continue
-            prev_sets = [p for p in previous if p]
-            repeated = sum(1 for s in current
-                           if s and any(len(s & p) / len(s | p) >= threshold for p in prev_sets))
-            rows.append({"agency": group["agency"].iloc[0], "agency_key": agency_key, "year": year,
-                         "statements": len(current), "repeated": repeated,
-                         "copy_rate": repeated / len(current) if current else None})
-    return pd.DataFrame(rows, columns=cols).sort_values(["agency_key", "year"], ignore_index=True)
-
-
-def boilerplate_clusters(statements: pd.DataFrame, reports: pd.DataFrame, *, min_agencies: int = 2,
-                         min_chars: int = 8) -> pd.DataFrame:
-    """Statements worded identically (after normalisation) by at least ``min_agencies`` agencies.
-
-    Normalisation unifies self-references (我局/本委… → 本机关) and drops digits and
-    punctuation, so the clusters are text shared across agencies, not within one.
-    """
-    cols = ["key", "kind", "agencies", "reports", "years", "example"]
-    merged = _statements_with_meta(statements, reports)
-    if merged.empty:
-        return pd.DataFrame(columns=cols)
-    merged = merged.assign(key=merged["text"].astype(object).map(normalize_statement))
-    merged = merged[merged["key"].str.len() >= min_chars]
-    merged = merged[merged["agency_key"].ne("")]
-    if merged.empty:
-        return pd.DataFrame(columns=cols)
-    out = merged.groupby("key").agg(
-        kind=("kind", lambda s: s.mode().iloc[0] if not s.mode().empty else ""),
-        agencies=("agency_key", "nunique"), reports=("report_id", "nunique"),
-        years=("year", lambda s: "、".join(str(int(y)) for y in sorted(set(s.dropna())))),
-        example=("text", "first")).reset_index()
-    out = out[out["agencies"] >= min_agencies]
-    return out.sort_values(["agencies", "reports", "key"], ascending=[False, False, True], ignore_index=True)[cols]
-
-
-def promise_tracking(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    """Per agency and year t: themes promised as measures in t, and whether they recur as problems in t+1.
-
-    ``recurring`` lists promised themes the next report again names as problems — a
-    promise that by the agency's own account did not solve the problem.
-    """
-    cols = ["agency", "agency_key", "year", "promised", "next_problems", "recurring", "recurring_share"]
-    merged = _statements_with_meta(statements[statements["kind"].isin(["problem", "measure"])], reports)
-    merged = merged.dropna(subset=["year"])
-    merged = merged[merged["agency_key"].ne("")]
-    if merged.empty:
-        return pd.DataFrame(columns=cols)
-    merged = merged.assign(theme=merged["themes"].astype(object).map(theme_list)).explode("theme").dropna(subset=["theme"])
-    rows = []
-    for agency_key, group in merged.groupby("agency_key"):
-        themes = {(int(y), k): set(g["theme"]) for (y, k), g in group.groupby(["year", "kind"])}
-        years = sorted({y for y, _ in themes})
-        for year in years:
-            if year + 1 not in years:
-                continue
-            promised = themes.get((year, "measure"), set())
-            if not promised:
-                continue
-            next_problems = themes.get((year + 1, "problem"), set())
-            recurring = promised & next_problems
-            rows.append({"agency": group["agency"].iloc[0], "agency_key": agency_key, "year": year,
-                         "promised": "、".join(sorted(promised)), "next_problems": "、".join(sorted(next_problems)),
-                         "recurring": "、".join(sorted(recurring)), "recurring_share": len(recurring) / len(promised)})
-    return pd.DataFrame(rows, columns=cols)
 
 
 # ---------------------------------------------------------------- agencies side by side
@@ -748,7 +654,8 @@ def agencies_with_most_years(reports: pd.DataFrame, n: int = 3) -> list[str]:
 
 
 def agency_panel(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """One row per agency and year: requests, 公开率, 复议/诉讼, errors found, problems and measures stated, copy rate."""
+    """One row per agency and year: requests, 公开率, 复议/诉讼, errors found, problems and measures stated,
+    and the share of statements repeated from the previous year (:func:`gdtools.narrative.copy_rates`)."""
     reports = with_agency_columns(frames["reports"])
     measures = report_measures(frames["tables"], reports)
     findings = frames["findings"]
@@ -759,9 +666,11 @@ def agency_panel(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     for kind, label in (("problem", "problems"), ("measure", "measures")):
         counts = statements[statements["kind"].eq(kind)].groupby("report_id").size()
         panel[label] = panel["report_id"].map(counts).fillna(0).astype(int)
-    copies = copy_rates(statements, reports).set_index(["agency_key", "year"])["copy_rate"]
-    keys = pd.MultiIndex.from_arrays([panel["agency_key"], panel["year"]])
-    panel["copy_rate"] = copies.reindex(keys).to_numpy() if not copies.empty else None
+    from .narrative import copy_rates
+
+    copies = copy_rates(statements, reports) if not statements.empty else None
+    rates = copies.set_index("report_id")["copy_rate"] if copies is not None and not copies.empty else {}
+    panel["copy_rate"] = panel["report_id"].map(rates).astype("Float64")
     cols = ["agency", "agency_key", "year", "received", "open_rate", "disclosed_rate", "review", "litigation",
             "errors", "problems", "measures", "copy_rate", "report_id"]
     return panel.sort_values(["agency_key", "year"], ignore_index=True)[cols]

@@ -287,14 +287,49 @@ def _worker(args: tuple) -> dict[str, Any]:
                 "run_id": None, "run_dir": None, "error": str(exc)}
 
 
+def prepare_corpus(corpus, cwd=None, limit: int | None = None) -> dict[str, Any] | None:
+    """Process ``corpus`` once into the cache the notebooks read (``<cwd>/.gdtools-cache``).
+
+    Without it, two corpus notebooks starting together would both extract every report.
+    Returns the batch summary, or None when the corpus holds no report files.
+    """
+    import tempfile
+
+    import gdtools
+
+    from .analysis import report_folder
+
+    paths = sorted(gdtools.iter_report_paths([report_folder(corpus)]))
+    if limit:
+        paths = paths[:limit]
+    if not paths:
+        return None
+    with tempfile.TemporaryDirectory(prefix="gdtools-prepare-") as tmp:
+        return gdtools.process(paths, out=tmp, cache_dir=Path(cwd or ".") / ".gdtools-cache", progress=False)
+
+
 def run_notebooks(notebooks, parameters: dict[str, Any] | None = None, corpus=None, out="reports",
-                  jobs: int = 2, *, cwd=None) -> list[dict[str, Any]]:
+                  jobs: int = 2, *, cwd=None, prepare: bool = True) -> list[dict[str, Any]]:
     """Run several notebooks (``jobs`` at a time in worker processes); one record each, in input order.
 
     Each item of ``notebooks`` is a path or a ``(path, parameters)`` pair whose parameters
-    are laid over the shared ``parameters``. A failing notebook does not stop the others;
-    its record has ``status == "error"``. ``reports/index.html`` is refreshed once at the end.
+    are laid over the shared ``parameters``. With a ``corpus`` folder and several
+    notebooks, the corpus is first processed once into the cache (``prepare``; honours a
+    shared ``limit`` parameter). A failing notebook does not stop the others; its record
+    has ``status == "error"``. ``reports/index.html`` is refreshed once at the end.
     """
+    items = list(notebooks)
+    if prepare and corpus is not None and Path(corpus).is_dir() and len(items) > 1:
+        t0 = time.perf_counter()
+        try:
+            summary = prepare_corpus(corpus, cwd, (parameters or {}).get("limit") or None)
+        except Exception as exc:  # the notebooks will report the same problem in context
+            log.warning("could not process %s ahead of the notebooks: %s", corpus, exc)
+        else:
+            if summary:
+                log.info("corpus prepared: %d reports (%d from cache) in %.1f s", summary["n_reports"],
+                         summary["n_cached"], time.perf_counter() - t0)
+    notebooks = items
     tasks = []
     for item in notebooks:
         path, own = item if isinstance(item, tuple) else (item, {})

@@ -98,10 +98,12 @@ def heatmap(frame: pd.DataFrame, index: str, columns: str, values: str, *, title
     ax.set_xticks(range(grid.shape[1]), [str(c) for c in grid.columns])
     ax.set_yticks(range(grid.shape[0]), [str(r) for r in grid.index])
     cells = grid.to_numpy()
+    dark = image.norm(cells) > 0.6
     for i in range(cells.shape[0]):
         for j in range(cells.shape[1]):
             if cells[i, j] == cells[i, j]:  # NaN (no figure) stays unlabelled
-                ax.text(j, i, f"{cells[i, j]:.0f}", ha="center", va="center", fontsize="x-small")
+                ax.text(j, i, f"{cells[i, j]:.0f}", ha="center", va="center", fontsize="x-small",
+                        color="white" if dark[i, j] else "black")
     fig.colorbar(image, ax=ax, label="%" if percent else "")
     ax.set_title(title)
     return fig

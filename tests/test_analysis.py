@@ -25,7 +25,8 @@ def _cells(report_id, table, values, status="ok"):
 
 
 def _statements(rows):
-    return pd.DataFrame([{**dict.fromkeys(STATEMENT_COLUMNS), **r} for r in rows])[STATEMENT_COLUMNS]
+    return pd.DataFrame([{**dict.fromkeys(STATEMENT_COLUMNS), "section": "五", "idx": i, **r}
+                         for i, r in enumerate(rows)])[STATEMENT_COLUMNS]
 
 
 def _as_read_back(frame: pd.DataFrame) -> pd.DataFrame:
@@ -210,6 +211,11 @@ def test_quality_summaries(frames):
     assert math.isclose(status.loc[2019, ["ok", "blank", "uncertain", "missing"]].sum(), 1.0)
 
 
+def test_theme_labels():
+    assert an.theme_label("staffing") == "人员力量"
+    assert an.theme_label("my_own_theme") == "my_own_theme"
+
+
 def test_theme_list_formats():
     assert an.theme_list(["b", "a", "a"]) == ["a", "b"]
     assert an.theme_list('["人员", "培训"]') == ["人员", "培训"]
@@ -227,27 +233,6 @@ def test_theme_frequencies_and_problems_vs_measures(frames):
     assert pvm.loc["人员", "problem_reports"] == 3 and pvm.loc["人员", "both"] == 0
     assert pvm.loc["培训", "both"] == 0 and pvm.loc["培训", "measure_reports"] == 1
     assert pd.isna(pvm.loc["形式", "answered_share"])
-
-
-def test_copy_rates_and_boilerplate(frames):
-    sel = an.select(frames)
-    assert an.normalize_statement("我局2019年共3人。") == an.normalize_statement("本局2020年共12人")
-    assert an.similarity("加强业务培训，提升能力", "加强业务培训，提升能力。") == 1.0
-    assert an.similarity("加强业务培训", "拓展公开渠道") < 0.2
-    copies = an.copy_rates(sel["statements"], sel["reports"])
-    assert list(copies["year"]) == [2020]
-    assert copies.iloc[0]["repeated"] == 1 and copies.iloc[0]["copy_rate"] == pytest.approx(0.5)
-    clusters = an.boilerplate_clusters(sel["statements"], sel["reports"])
-    assert len(clusters) == 1 and clusters.iloc[0]["agencies"] == 2 and clusters.iloc[0]["reports"] == 3
-
-
-def test_promise_tracking(frames):
-    sel = an.select(frames)
-    track = an.promise_tracking(sel["statements"], sel["reports"])
-    assert len(track) == 1
-    row = track.iloc[0]
-    assert row["year"] == 2019 and row["promised"] == "培训" and row["recurring"] == "培训"
-    assert row["recurring_share"] == 1.0
 
 
 def test_agency_panel_and_picking(frames):

@@ -285,6 +285,7 @@ class _Stats:
     n_computed: int = 0
     bytes: int = 0
     worker_maxrss_kib: int = 0
+    corpus_step_errors: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, name: str, seconds: float) -> None:
@@ -342,7 +343,7 @@ class _Journal:
 
 class _Batch:
     def __init__(self, paths, out, stages, fmt, jobs, html, progress, cache_dir, executor,
-                 chunk_size, batch_size):
+                 chunk_size, batch_size, corpus_group_size=500):
         unknown = [s for s in stages if s not in STAGES]
         if unknown:
             raise GdtoolsError(f"unknown stage(s) {unknown}; known: {', '.join(STAGES)}")
@@ -361,6 +362,7 @@ class _Batch:
         self.executor = executor
         self.chunk_size = chunk_size
         self.batch_size = batch_size
+        self.corpus_group_size = corpus_group_size
         self.columns = _kind_columns(self.stages)
         self.stats = _Stats()
 
@@ -424,12 +426,20 @@ class _Batch:
             todo = items
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
+        self._own_pool = self.executor is None
+        self._executor = self.executor or self._new_pool()
         try:
-            self._per_report(todo, len(items) - len(todo), len(items), writers, journal)
+            try:
+                self._per_report(todo, len(items) - len(todo), len(items), writers, journal)
+            finally:
+                for w in writers.values():
+                    w.close()
+            self._finish(journal.offsets or {})
         finally:
-            for w in writers.values():
-                w.close()
-        self._finish(journal.offsets or {})
+            if self._own_pool:
+                self._executor.shutdown(wait=True, cancel_futures=True)
+                children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+                self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, children)
         journal.append({"complete": {"inputs": inputs, "n_ok": self.stats.n_ok, "n_error": self.stats.n_error}})
         return self._summary(len(items), t_start, up_to_date=False)
 
@@ -439,7 +449,7 @@ class _Batch:
         return {"n_reports": n, "n_ok": s.n_ok, "n_error": s.n_error, "n_cached": s.n_cached,
                 "n_computed": s.n_computed, "bytes": s.bytes, "up_to_date": up_to_date, "out": str(self.out),
                 "stages": list(self.stages), "seconds": dict(s.seconds),
-                "worker_maxrss_mib": s.worker_maxrss_kib / 1024,
+                "corpus_step_errors": s.corpus_step_errors, "worker_maxrss_mib": s.worker_maxrss_kib / 1024,
                 "main_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
     def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
@@ -451,8 +461,6 @@ class _Batch:
 
             self._bar = tqdm(total=n_total, initial=n_done, unit="report", file=sys.stderr, dynamic_ncols=True,
                              desc="gdtools")
-        self._own_pool = self.executor is None
-        self._executor = self.executor or self._new_pool()
         batch_size = self.batch_size or max(1, min(16, len(todo) // (self.jobs * 8) or 1))
         max_inflight = 2 * self.jobs + 2
         self._units: deque[_Unit] = deque()
@@ -479,10 +487,6 @@ class _Batch:
             if self._chunk.n:
                 self._flush()
         finally:
-            if self._own_pool:
-                self._executor.shutdown(wait=True, cancel_futures=True)
-                children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-                self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, children)
             if self._bar is not None:
                 self._bar.set_postfix(ok=self.stats.n_ok, errors=self.stats.n_error, cached=self.stats.n_cached)
                 self._bar.close()
@@ -588,8 +592,8 @@ class _Batch:
         # the part may hold corpus findings from an interrupted finish: cut back to the journal
         writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
         try:
-            for frame in _cross_year_findings(reports, self._part("tables")):
-                writer.append(normalize_frame(frame, FINDING_COLUMNS))
+            for frame in self._cross_year_findings(reports):
+                writer.append(frame)
             writer.offset()
         finally:
             writer.close()
@@ -610,8 +614,57 @@ class _Batch:
 
         section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
                             lambda batch: pc.equal(batch["section"], "五"), categorical=False)
-        write_frame(repeats(section5, reports), self.out / "repeats.csv")
+        # repeats compare an agency's report with its report of the year before: agency groups in parallel
+        known = reports[reports["year"].notna() & reports["agency"].notna()]
+        groups = _agency_groups(known, self.corpus_group_size)
+        found = list(self._map(_repeats_task, ((part, group) for part, group in
+                                               zip(_partition(section5, groups), groups)), "repeats"))
+        write_frame(pd.concat(found, ignore_index=True) if found else repeats(section5.iloc[:0], reports.iloc[:0]),
+                    self.out / "repeats.csv")
         write_frame(keywords(section5, by="report_id", reports=reports), self.out / "keywords.csv")
+
+    def _cross_year_findings(self, reports: pd.DataFrame):
+        """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
+
+        Only reports with a same-agency neighbour year need their tables in memory, and
+        only the columns the rules read.
+        """
+        ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()]
+        groups = _agency_groups(ok, self.corpus_group_size)
+        if not groups:
+            return
+        wanted = pa.array(sorted({str(r) for g in groups for r in g["report_id"]}))
+        tables = scan_csv(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
+                          lambda batch: pc.is_in(batch["report_id"], wanted))
+        yield from self._map(_cross_year_task, zip(_partition(tables, groups), groups), "cross-year validation")
+
+    def _map(self, fn: Callable, args, what: str):
+        """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight.
+
+        A failing group is logged with the agencies it held and skipped, so one bad group
+        does not cost the whole corpus its outputs; the count is in the batch summary.
+        """
+        window: deque[tuple[Future, pd.DataFrame]] = deque()
+
+        def result(future: Future, group: pd.DataFrame):
+            try:
+                return future.result()
+            except Exception as exc:  # reported, counted, and the other groups go on
+                agencies = ", ".join(sorted(map(str, group["agency"].unique()))[:5])
+                log.error("%s failed for agencies %s…: %s: %s", what, agencies, type(exc).__name__, exc)
+                self.stats.corpus_step_errors += 1
+                return None
+
+        for a in args:
+            window.append((self._executor.submit(fn, *a), a[-1]))
+            if len(window) > 2 * self.jobs:
+                found = result(*window.popleft())
+                if found is not None and len(found):
+                    yield found
+        while window:
+            found = result(*window.popleft())
+            if found is not None and len(found):
+                yield found
 
 
 # Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).
@@ -619,42 +672,53 @@ CROSS_YEAR_TABLE_COLUMNS = ["report_id", "source", "template", "table", "row_cod
                             "candidates"]
 
 
-def _cross_year_findings(reports: pd.DataFrame, tables_csv: Path, max_reports: int = 2000):
-    """Cross-year findings, agency by agency so memory stays bounded at national scale.
+def _agency_groups(reports: pd.DataFrame, max_reports: int) -> list[pd.DataFrame]:
+    """Reports with a report of the same agency one year before or after, in groups of whole agencies.
 
-    Cross-year rules compare an agency's report with its report of the year before, so
-    only reports with such a neighbour need their tables in memory, and agencies can be
-    checked in groups of about ``max_reports`` reports.
+    Cross-year rules and repeated statements only ever compare an agency with itself
+    (agencies keyed by :func:`gdtools.agency.normalize_agency`, as those steps do), so
+    groups of about ``max_reports`` reports can be checked independently.
     """
     from .agency import normalize_agency
+
+    if reports.empty:
+        return []
+    frame = reports.assign(_agency=reports["agency"].map(normalize_agency),
+                           _year=pd.to_numeric(reports["year"], errors="coerce"))
+    frame = frame[frame["_agency"].ne("") & frame["_year"].notna()]
+    years = set(zip(frame["_agency"], frame["_year"].astype(int)))
+    frame = frame[[(a, y - 1) in years or (a, y + 1) in years
+                   for a, y in zip(frame["_agency"], frame["_year"].astype(int))]]
+    groups, current, size = [], [], 0
+    for _, agency in frame.groupby("_agency", sort=True):
+        current.append(agency)
+        size += len(agency)
+        if size >= max_reports:
+            groups.append(pd.concat(current, ignore_index=True).drop(columns=["_agency", "_year"]))
+            current, size = [], 0
+    if current:
+        groups.append(pd.concat(current, ignore_index=True).drop(columns=["_agency", "_year"]))
+    return groups
+
+
+def _partition(frame: pd.DataFrame, groups: list[pd.DataFrame]):
+    """The rows of ``frame`` belonging to each group's reports (by ``report_id``), group by group."""
+    rows_of = frame.groupby(frame["report_id"].astype(str), sort=False, observed=True).indices
+    for group in groups:
+        picks = [rows_of[r] for r in group["report_id"].astype(str).unique() if r in rows_of]
+        yield frame.iloc[np.concatenate(picks)] if picks else frame.iloc[:0]
+
+
+def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     from .validate import validate_corpus
 
-    ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()].copy()
-    if ok.empty:
-        return
-    ok["_agency"] = ok["agency"].map(normalize_agency)
-    years = set(zip(ok["_agency"], ok["year"].astype(int)))
-    has_neighbour = [(a, y - 1) in years or (a, y + 1) in years for a, y in zip(ok["_agency"], ok["year"].astype(int))]
-    ok = ok[has_neighbour]
-    if ok.empty:
-        return
-    wanted = pa.array(sorted(set(ok["report_id"].astype(str))))
-    tables = scan_csv(tables_csv, CROSS_YEAR_TABLE_COLUMNS, lambda batch: pc.is_in(batch["report_id"], wanted))
-    rows_of = tables.groupby(tables["report_id"].astype(str), sort=False, observed=True).indices
-    group: list[pd.DataFrame] = []
-    size = 0
-    agencies = list(ok.groupby("_agency", sort=True))
-    for i, (_, frame) in enumerate(agencies):
-        group.append(frame)
-        size += len(frame)
-        if size >= max_reports or i == len(agencies) - 1:
-            batch_reports = pd.concat(group, ignore_index=True).drop(columns="_agency")
-            picks = [rows_of[r] for r in batch_reports["report_id"].astype(str).unique() if r in rows_of]
-            batch_tables = tables.iloc[np.concatenate(picks)] if picks else tables.iloc[:0]
-            found = validate_corpus(batch_tables, batch_reports)
-            if found is not None and len(found):
-                yield found
-            group, size = [], 0
+    return normalize_frame(validate_corpus(tables, reports), FINDING_COLUMNS)
+
+
+def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    from .narrative import repeats
+
+    return repeats(statements, reports)
 
 
 def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categorical: bool = True) -> pd.DataFrame:

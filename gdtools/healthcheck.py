@@ -211,7 +211,8 @@ def write_health_pages(findings: pd.DataFrame, summary: pd.DataFrame, reports_fr
         written.append(path)
         years = sorted(((_year(y), light) for y, light in zip(group.year, group.light)),
                        key=lambda t: (t[0] is None, t[0] or 0))
-        cells = " ".join(f"{_dot(light)}{y if y is not None else '?'}" for y, light in years)
+        cells = "；".join(f"{y if y is not None else '年份不明'}{'年' if y is not None else ''} {_dot(light)}"
+                         for y, light in years)
         index_rows.append(f"<tr><td><a href='{_e(path.name)}'>{_e(name)}</a></td><td>{len(group)}</td>"
                           f"<td>{int(group.errors.sum())}</td><td>{int(group.warnings.sum())}</td>"
                           f"<td>{cells}</td></tr>")

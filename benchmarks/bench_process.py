@@ -103,7 +103,8 @@ def machine() -> dict:
     import gdtools
 
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cpu_count": os.cpu_count(), "memory": mem, "gdtools": gdtools.__version__, "commit": commit}
+            "cpu_count": os.cpu_count(), "memory": mem, "gdtools": gdtools.__version__, "commit": commit,
+            "loadavg_at_start": os.getloadavg()}
 
 
 def corpus_paths(args) -> tuple[list[str], float | None]:
@@ -115,14 +116,21 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
     folder = RESULTS / f"corpus-n{args.n}-seed{args.seed}-{'-'.join(formats)}"
     seconds = None
     if not (folder / ".complete").exists():
+        from concurrent.futures import ProcessPoolExecutor
+
         from gdtools.synth import generate_corpus
 
         shutil.rmtree(folder, ignore_errors=True)
         t = time.perf_counter()
-        generate_corpus(folder, n=args.n, seed=args.seed, formats=formats)
+        # generated in parts (one seed each) on all cores: a 10,000-report corpus is slow to write
+        parts = max(1, min(args.n // 500, 4 * (os.cpu_count() or 1)))
+        sizes = [args.n // parts + (i < args.n % parts) for i in range(parts)]
+        with ProcessPoolExecutor(args.jobs) as pool:
+            list(pool.map(generate_corpus, [folder / f"part{i:02d}" for i in range(parts)], sizes,
+                          [args.seed * 1000 + i for i in range(parts)], [formats] * parts))
         seconds = time.perf_counter() - t
         (folder / ".complete").write_text("ok\n")
-    return [str(p) for p in iter_report_paths([folder])], seconds
+    return [str(p) for p in iter_report_paths(sorted(folder.glob("part*/reports")))], seconds
 
 
 def run_json(code: str, *argv: str) -> tuple[dict, float]:

@@ -89,7 +89,12 @@ def _run(args: argparse.Namespace) -> int:
             html=getattr(args, "html", False), progress=not args.no_progress,
             cache_dir=None if getattr(args, "no_cache", True) else (args.cache_dir or Path(".gdtools-cache")),
         )
-        print(f"{result['n_ok']} read, {result['n_error']} failed → {args.out}", file=sys.stderr)
+        note = " (up to date, nothing to do)" if result.get("up_to_date") else \
+            f" ({result['n_cached']} from the cache)" if result.get("n_cached") else ""
+        print(f"{result['n_ok']} read, {result['n_error']} failed → {args.out}{note}", file=sys.stderr)
+        if result.get("corpus_step_errors"):
+            print(f"gdtools: warning: {result['corpus_step_errors']} corpus-level step(s) failed and were "
+                  "skipped (see the messages above); re-run with --debug and report it", file=sys.stderr)
         return 1 if (args.strict and result["n_error"]) else 0
     if args.command == "synth":
         from .synth import generate_corpus

@@ -128,56 +128,83 @@ def repeats(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, threshold:
     _need(statements, ["report_id", "section", "idx", "text"], "statements frame")
     meta = _meta(reports_frame)
     frame = statements if sections is None else statements[statements["section"].isin(list(sections))]
-    by_report = {rid: grp.sort_values(["section", "idx"]) for rid, grp in frame.groupby("report_id", sort=False)}
+    by_report = _records(frame)
     years = dict(zip(meta["report_id"], meta["year"]))
     agencies = dict(zip(meta["report_id"], meta["agency"]))
+    prepared: dict = {}
+
+    def prepare(rid):
+        if rid not in prepared:
+            prepared[rid] = _prepare(by_report[rid], window)
+        return prepared[rid]
+
     rows = []
     for rid, prev in _previous_pairs(meta):
         if rid not in by_report or prev not in by_report:
             continue
-        rows.extend(_repeats_between(by_report[rid], by_report[prev], (threshold, window_threshold),
-                                     min_chars, window, agencies[rid], years[rid], years[prev]))
+        rows.extend(_repeats_between(prepare(rid), prepare(prev), (threshold, window_threshold), min_chars,
+                                     agencies[rid], years[rid], years[prev]))
     return pd.DataFrame(rows, columns=REPEAT_COLUMNS)
 
 
-def _repeats_between(current: pd.DataFrame, previous: pd.DataFrame, thresholds: tuple[float, float],
-                     min_chars: int, window: int, agency, year, previous_year) -> list[dict]:
+def _records(frame: pd.DataFrame) -> dict[str, list[dict]]:
+    """Statements per report as plain dicts in (section, idx) order (pandas rows are slow)."""
+    columns = [c for c in ("report_id", "source", "section", "idx", "kind", "text") if c in frame.columns]
+    ordered = frame.sort_values(["report_id", "section", "idx"], kind="stable")
+    out: dict[str, list[dict]] = defaultdict(list)
+    for values in zip(*(ordered[c].tolist() for c in columns)):
+        rec = dict(zip(columns, values))
+        out[rec["report_id"]].append(rec)
+    return out
+
+
+def _gramset(text: str) -> frozenset:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def _prepare(records: list[dict], window: int) -> tuple[list[dict], list[str], list[frozenset], list[tuple]]:
+    texts = [comparable(r["text"]) for r in records]
+    grams = [_gramset(t) for t in texts]
+    runs = []  # runs of 2…window consecutive statements of one section
+    for i in range(len(records)):
+        for j in range(i + 1, min(i + window, len(records))):
+            if records[j]["section"] != records[i]["section"]:
+                break
+            joined = "".join(texts[i:j + 1])
+            runs.append((i, j, joined, _gramset(joined)))
+    return records, texts, grams, runs
+
+
+def _repeats_between(current, previous, thresholds: tuple[float, float], min_chars: int,
+                     agency, year, previous_year) -> list[dict]:
     threshold, window_threshold = thresholds
-    prev_rows = list(previous.itertuples(index=False))
-    prev_text = [comparable(r.text) for r in prev_rows]
-    prev_grams = [_bigrams(t) for t in prev_text]
+    prev_rows, prev_text, prev_grams, runs = previous
     out = []
-    for row in current.itertuples(index=False):
-        text = comparable(row.text)
+    for row, text, grams in zip(current[0], current[1], current[2]):
         if len(text) < min_chars:
             continue
-        grams = _bigrams(text)
         # candidates: one previous statement covering most of the shorter text, or a run of
         # consecutive ones covering most of this one; the candidate aligning most characters wins
         best = None  # (aligned, -statements, containment, similarity, i, j)
         for i, other in enumerate(prev_text):
             if len(other) < min_chars:
                 continue
-            # a cheap bigram test skips pairs that share little before the aligned comparison
-            if _overlap(grams, prev_grams[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
+            # a cheap test on shared bigrams skips pairs that share little before aligning them
+            if len(grams & prev_grams[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
                 continue
             common = _aligned(text, other)
             containment = common / min(len(text), len(other))
             candidate = (common, 0, containment, 2 * common / (len(text) + len(other)), i, i)
             if containment >= threshold and (best is None or candidate[:2] > best[:2]):
                 best = candidate
-        for i in range(len(prev_rows)):
-            for j in range(i + 1, min(i + window, len(prev_rows))):
-                if prev_rows[j].section != prev_rows[i].section:
-                    break
-                joined = "".join(prev_text[i:j + 1])
-                if _overlap(grams, _bigrams(joined)) < 0.5 * window_threshold * (len(text) - 1):
-                    continue
-                common = _aligned(text, joined)
-                containment = common / len(text)
-                candidate = (common, i - j, containment, 2 * common / (len(text) + len(joined)), i, j)
-                if containment >= window_threshold and (best is None or candidate[:2] > best[:2]):
-                    best = candidate
+        for i, j, joined, joined_grams in runs:
+            if len(grams & joined_grams) < 0.5 * window_threshold * (len(text) - 1):
+                continue
+            common = _aligned(text, joined)
+            containment = common / len(text)
+            candidate = (common, i - j, containment, 2 * common / (len(text) + len(joined)), i, j)
+            if containment >= window_threshold and (best is None or candidate[:2] > best[:2]):
+                best = candidate
         if best is None:
             continue
         _, _, containment, similarity, i, j = best
@@ -185,11 +212,11 @@ def _repeats_between(current: pd.DataFrame, previous: pd.DataFrame, thresholds: 
         match = ("verbatim" if joined == text else
                  "near_verbatim" if similarity >= 0.8 or containment >= 0.9 else "partial")
         out.append({
-            "report_id": row.report_id, "source": getattr(row, "source", None), "agency": agency, "year": year,
-            "section": row.section, "idx": row.idx, "kind": getattr(row, "kind", None), "text": row.text,
-            "previous_report_id": prev_rows[i].report_id, "previous_year": previous_year,
-            "previous_idx": ";".join(str(prev_rows[k].idx) for k in range(i, j + 1)),
-            "previous_text": "".join(str(prev_rows[k].text) for k in range(i, j + 1)),
+            "report_id": row["report_id"], "source": row.get("source"), "agency": agency, "year": year,
+            "section": row["section"], "idx": row["idx"], "kind": row.get("kind"), "text": row["text"],
+            "previous_report_id": prev_rows[i]["report_id"], "previous_year": previous_year,
+            "previous_idx": ";".join(str(prev_rows[k]["idx"]) for k in range(i, j + 1)),
+            "previous_text": "".join(str(prev_rows[k]["text"]) for k in range(i, j + 1)),
             "similarity": round(similarity, 3), "containment": round(containment, 3), "match": match,
         })
     return out
@@ -206,12 +233,12 @@ def copy_rates(statements: pd.DataFrame, reports_frame: pd.DataFrame, repeated: 
     hits = {(r.report_id, r.section, r.idx) for r in repeated.itertuples(index=False)}
     years = dict(zip(meta["report_id"], meta["year"]))
     agencies = dict(zip(meta["report_id"], meta["agency"]))
-    present = set(frame["report_id"])
+    groups = {rid: grp for rid, grp in frame.groupby("report_id", sort=False)}
     rows = []
     for rid, prev in _previous_pairs(meta):
-        if rid not in present or prev not in present:
+        if rid not in groups or prev not in groups:
             continue
-        grp = frame[frame["report_id"] == rid]
+        grp = groups[rid]
         flags = [(r.report_id, r.section, r.idx) in hits for r in grp.itertuples(index=False)]
         lengths = grp["text"].astype(str).map(lambda t: len(comparable(t))).tolist()
         chars = sum(lengths)
@@ -240,7 +267,11 @@ def boilerplate(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, min_ag
     meta = _meta(reports_frame)
     merged = statements.merge(meta, on="report_id", how="inner").reset_index(drop=True)
     texts = [comparable(t) for t in merged["text"].astype(str)]
-    shingles = [{t[i:i + 3] for i in range(len(t) - 2)} if len(t) >= min_chars else set() for t in texts]
+    # identical texts share one node; near-identical ones are joined through MinHash buckets
+    unique: dict[str, int] = {}
+    node = [unique.setdefault(t, len(unique)) if len(t) >= min_chars else -1 for t in texts]
+    uniq_texts = list(unique)
+    shingles = [{t[i:i + 3] for i in range(len(t) - 2)} for t in uniq_texts]
     seeds = range(1, bands * rows + 1)
     buckets = defaultdict(list)
     for n, sh in enumerate(shingles):
@@ -249,7 +280,7 @@ def boilerplate(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, min_ag
         sig = _minhash(sh, seeds)
         for b in range(bands):
             buckets[(b, tuple(sig[b * rows:(b + 1) * rows]))].append(n)
-    parent = list(range(len(texts)))
+    parent = list(range(len(uniq_texts)))
 
     def find(x):
         while parent[x] != x:
@@ -257,20 +288,20 @@ def boilerplate(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, min_ag
             x = parent[x]
         return x
 
-    checked = set()
+    # compare each bucket member with the bucket's first member only: linear in bucket size
+    # (a national corpus puts thousands of variants of one stock sentence in one bucket)
     for members in buckets.values():
-        for a_pos, a in enumerate(members):
-            for b in members[a_pos + 1:]:
-                if (a, b) in checked:
-                    continue
-                checked.add((a, b))
-                inter = len(shingles[a] & shingles[b])
-                if inter / len(shingles[a] | shingles[b]) >= threshold:
-                    parent[find(a)] = find(b)
+        head = members[0]
+        for other in members[1:]:
+            if find(other) == find(head):
+                continue
+            inter = len(shingles[head] & shingles[other])
+            if inter / len(shingles[head] | shingles[other]) >= threshold:
+                parent[find(other)] = find(head)
     groups = defaultdict(list)
-    for n in range(len(texts)):
-        if shingles[n]:
-            groups[find(n)].append(n)
+    for n, u in enumerate(node):
+        if u >= 0:
+            groups[find(u)].append(n)
     out = []
     keys = merged["agency_key"].tolist()
     clusters = [m for m in groups.values() if len({keys[n] for n in m}) >= min_agencies]
@@ -297,27 +328,26 @@ def promises(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, ignore: I
     meta = _meta(reports_frame)
     ignore = set(ignore)
     frame = statements[statements["kind"].isin(["problem", "measure"])]
-    by_report = {rid: grp for rid, grp in frame.groupby("report_id", sort=False)}
+    by_report: dict[str, dict[str, list]] = defaultdict(lambda: {"measure": [], "problem": []})
+    for rid, idx, kind, text, labels in zip(frame["report_id"], frame["idx"], frame["kind"], frame["text"],
+                                            frame["themes"]):
+        grams = _bigrams(comparable(text))
+        by_report[rid][kind].append((idx, text, set(theme_list(labels)) - ignore, grams, sum(grams.values())))
     years = dict(zip(meta["report_id"], meta["year"]))
     agencies = dict(zip(meta["report_id"], meta["agency"]))
     rows = []
     for later, earlier in _previous_pairs(meta):
         if later not in by_report or earlier not in by_report:
             continue
-        measures = by_report[earlier][by_report[earlier]["kind"] == "measure"]
-        problems = by_report[later][by_report[later]["kind"] == "problem"]
-        for m in measures.itertuples(index=False):
-            m_themes = set(theme_list(m.themes)) - ignore
-            m_grams = _bigrams(comparable(m.text))
-            for p in problems.itertuples(index=False):
-                shared = m_themes & set(theme_list(p.themes))
+        for m_idx, m_text, m_themes, m_grams, m_total in by_report[earlier]["measure"]:
+            for p_idx, p_text, p_themes, p_grams, p_total in by_report[later]["problem"]:
+                shared = m_themes & p_themes
                 if not shared:
                     continue
-                p_grams = _bigrams(comparable(p.text))
-                total = sum(m_grams.values()) + sum(p_grams.values())
+                total = m_total + p_total
                 rows.append({"agency": agencies[earlier], "year": years[earlier], "report_id": earlier,
-                             "idx": m.idx, "measure": m.text, "next_year": years[later], "next_report_id": later,
-                             "next_idx": p.idx, "problem": p.text, "shared_themes": ";".join(sorted(shared)),
+                             "idx": m_idx, "measure": m_text, "next_year": years[later], "next_report_id": later,
+                             "next_idx": p_idx, "problem": p_text, "shared_themes": ";".join(sorted(shared)),
                              "similarity": round(2 * _overlap(m_grams, p_grams) / total, 3) if total else 0.0})
     return pd.DataFrame(rows, columns=PROMISE_COLUMNS)
 

@@ -548,6 +548,7 @@ _COMPARISON = re.compile(r"(?:相比|比较|对比|同比|相较)\s*[，,]\s*$")
 _OTHER_PERIOD = re.compile(r"上年|去年|上一年|同比|同期|累计|历年|以来|较")
 # A figure about one kind of applicant is not the table's 总计.
 _APPLICANT_KIND = re.compile(r"自然人|企业|法人|组织|机构|个人|公民|律师")
+_ALL_APPLICANTS = re.compile(r"(?:公民|自然人)、?法人(?:和|或|及|、)其他组织")
 _FILLER = r"[的共有计为是了达\s]*"
 _SOFT_BREAK = re.compile(r"(?<![。；;！？!?：:\n])[ \t\u3000]*\n[ \t\u3000]*(?!\n)")
 _UNIT = r"(件|条|个|份|宗|起|次|项)"
@@ -623,7 +624,8 @@ def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str |
             clause_start = max((c.end() for c in _CLAUSE_END.finditer(text, 0, m.start())), default=0)
             clause = text[clause_start:m.start()]
             compared = _COMPARISON.search(text[max(0, clause_start - 20):clause_start])
-            if compared or _OTHER_PERIOD.search(clause) or _APPLICANT_KIND.search(clause + m.group(0)):
+            about_one_kind = _APPLICANT_KIND.search(_ALL_APPLICANTS.sub("", clause + m.group(0)))
+            if compared or _OTHER_PERIOD.search(clause) or about_one_kind:
                 continue
             quoted = parse_zh_number(m.group(1))
             if quoted is None or (fig["name"], quoted) in seen:

@@ -462,3 +462,9 @@ def test_x4_reads_figures_across_soft_line_breaks_and_spaces_as_pdf_text_has_the
     x4 = _x4("全年收到政府信息公开申请 12\n件，予以公开及部分公开\n9 件。")
     assert list(x4[x4.severity == "warning"].row_label) == ["予以公开及部分公开"]
     assert "收到申请12" in x4[x4.severity == "ok"].iloc[0].message
+
+
+def test_x4_takes_all_applicants_named_together_as_the_total():
+    x4 = _x4("全年收到公民、法人和其他组织提交的政府信息公开申请14件。")
+    assert list(x4[x4.severity == "warning"].actual) == [14]
+    assert _x4("全年收到法人提交的政府信息公开申请14件。").empty

@@ -395,8 +395,10 @@ def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
     """The statements of ``report`` as a DataFrame with ``STATEMENT_COLUMNS``.
 
     ``section`` is the section code; ``idx`` counts statements within the section from 0;
-    ``kind``/``cue`` are set in section 五 only (None elsewhere); ``themes`` is a list of
-    theme names (section 五 only); ``start``/``end`` are offsets into ``report.text``.
+    ``kind``/``cue`` are set in section 五 only (None elsewhere); ``themes`` holds the theme
+    names joined with ``;`` as in ``statements.csv`` (empty for ``other``, None outside 五;
+    :func:`gdtools.narrative.theme_list` splits it); ``start``/``end`` are offsets into
+    ``report.text``.
     """
     rows = []
     year = _year(report)
@@ -416,7 +418,10 @@ def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
                 continue
             text = report.text[unit.start:unit.end]
             kind, cue = kinds[k] if kinds else (None, None)
-            labels = themes(text, lexicon) if kind in (PROBLEM, MEASURE) else []
+            if code != NARRATIVE:
+                labels = None  # not assessed outside section 五
+            else:
+                labels = ";".join(themes(text, lexicon)) if kind in (PROBLEM, MEASURE) else ""
             rows.append({"report_id": report.report_id, "source": report.source, "section": code, "idx": idx,
                          "kind": kind, "text": text, "themes": labels, "cue": cue,
                          "specificity": specificity(text), "start": unit.start, "end": unit.end})

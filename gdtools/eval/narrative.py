@@ -103,7 +103,7 @@ def _f1(tp: int, fp: int, fn: int) -> float:
 def evaluate(folder, out=None) -> bool:
     """Print the scores for ``folder`` to ``out`` (stdout by default); True when every bar is met."""
     from ..io import load_report
-    from ..narrative import repeats
+    from ..narrative import repeats, theme_list
     from ..statements import statements
 
     out = out or sys.stdout
@@ -143,7 +143,7 @@ def evaluate(folder, out=None) -> bool:
             kinds_ok += kind == item["kind"]
             if item["kind"] in counts:
                 counts[item["kind"]]["tp" if kind == item["kind"] else "fn"] += 1
-            got = set() if k is None or kind not in ("problem", "measure") else set(pred.iloc[k]["themes"])
+            got = set() if k is None or kind not in ("problem", "measure") else set(theme_list(pred.iloc[k]["themes"]))
             want = set(item["themes"])
             theme["tp"] += len(got & want)
             theme["fp"] += len(got - want)

@@ -549,7 +549,7 @@ _OTHER_PERIOD = re.compile(r"上年|去年|上一年|同比|同期|累计|历年
 # A figure about one kind of applicant is not the table's 总计.
 _APPLICANT_KIND = re.compile(r"自然人|企业|法人|组织|机构|个人|公民|律师")
 _ALL_APPLICANTS = re.compile(r"(?:公民|自然人)、?法人(?:和|或|及|、)其他组织")
-_FILLER = r"[的共有计为是了达\s]*"
+_FILLER = r"(?:答复|决定|[的共有计为是了达\s])*"
 _SOFT_BREAK = re.compile(r"(?<![。；;！？!?：:\n])[ \t\u3000]*\n[ \t\u3000]*(?!\n)")
 _UNIT = r"(件|条|个|份|宗|起|次|项)"
 _APPLICANT_COLS = ("natural", "business", "research", "public_interest", "legal_services", "other_org")

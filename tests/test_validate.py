@@ -468,3 +468,10 @@ def test_x4_takes_all_applicants_named_together_as_the_total():
     x4 = _x4("全年收到公民、法人和其他组织提交的政府信息公开申请14件。")
     assert list(x4[x4.severity == "warning"].actual) == [14]
     assert _x4("全年收到法人提交的政府信息公开申请14件。").empty
+
+
+def test_x4_reads_carried_over_and_other_processing_and_synonyms():
+    x4 = _x4("同意公开答复6件，其他处理0件，上年结转申请1件，结转至2023年2件。")
+    warn = x4[x4.severity == "warning"]
+    assert list(warn.row_label) == ["结转下年度"] and list(warn.actual) == [2] and list(warn.expected) == [1]
+    assert "予以公开6" in x4[x4.severity == "ok"].iloc[0].message and "上年结转1" in x4.iloc[-1].message

@@ -62,7 +62,7 @@ def agency_level(name: str | None) -> str:
     places = _PLACE.findall(text[:20])
     if not places:
         return "未知"
-    province = next((p for p in PROVINCES if text.startswith(p)), None)
+    province = _province(text)
     rest = places
     if province and places[0].startswith(province):
         rest = places[1:]
@@ -82,10 +82,18 @@ def agency_level(name: str | None) -> str:
     return "未知"
 
 
+def _province(text: str) -> str | None:
+    known = next((p for p in PROVINCES if text.startswith(p)), None)
+    if known:
+        return known
+    # A province the list does not know (fictional sample agencies): a leading "X省" / "X自治区".
+    match = re.match(r"^(.{2,4}?)(?:省|自治区)", text)
+    return match.group(1) if match else None
+
+
 def agency_region(name: str | None) -> str:
     """The province (省级行政区, short form) an agency name starts with, or ``未识别``."""
-    text = normalize_agency(name)
-    return next((p for p in PROVINCES if text.startswith(p)), "未识别")
+    return _province(normalize_agency(name)) or "未识别"
 
 
 # ---------------------------------------------------------------- corpus loading and selection

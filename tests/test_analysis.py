@@ -94,7 +94,7 @@ def _built_frames():
 @pytest.mark.parametrize("name, level", [
     ("国务院办公厅", "国家级"), ("教育部", "国家级"), ("山西省教育厅", "省级"), ("上海市科学技术委员会", "省级"),
     ("上海市徐汇区人民政府", "县级"), ("河北省石家庄市科技局", "市级"), ("朔州市科技局", "市级"),
-    ("某某县民政局", "县级"), ("某某街道办事处", "乡镇级"), ("广西壮族自治区民政厅", "省级"), ("某某综合实验区管委会", "其他"), ("", "未知"),
+    ("某某县民政局", "县级"), ("某某街道办事处", "乡镇级"), ("广西壮族自治区民政厅", "省级"), ("甲乙省农业农村厅", "省级"), ("甲乙省丙丁市教育局", "市级"), ("某某综合实验区管委会", "其他"), ("", "未知"),
 ])
 def test_agency_level(name, level):
     assert an.agency_level(name) == level
@@ -104,6 +104,7 @@ def test_agency_region():
     assert an.agency_region("河北省科学技术厅") == "河北"
     assert an.agency_region("内蒙古自治区财政厅") == "内蒙古"
     assert an.agency_region("朔州市科技局") == "未识别"
+    assert an.agency_region("甲乙省农业农村厅") == "甲乙"
 
 
 def test_manifest_levels_override_the_name_guess(tmp_path):

@@ -671,7 +671,9 @@ def _run_requires_mention(rule: Rule, report: Report, cells: _Cells, template: s
     table, row, col = p["table"], p["when"]["row"], p["when"]["col"]
     if table not in cells.tables or row not in _layout(table, template).rows:
         return []
-    values, blank, _ = _row_values(cells, table, row) if col == "total" else (set(), True, False)
+    if col != "total":
+        raise ValidationError(f"rule {rule.id}: 'when' must name a row's total column (col: total)")
+    values, blank, _ = _row_values(cells, table, row)
     if blank or max(values) <= 0:
         return []
     layout = _layout(table, template)
@@ -694,15 +696,13 @@ def _run_requires_mention(rule: Rule, report: Report, cells: _Cells, template: s
 # Completeness (C1–C4)
 
 
-def _run_present(rule: Rule, report: Report | None, cells: _Cells, template: str | None,
+def _run_present(rule: Rule, report: Report, cells: _Cells, template: str | None,
                  report_id: str, source: str) -> list[dict]:
     p = rule.params
     if template not in p.get("templates", STANDARD_TEMPLATES):
         return []
     what = p["what"]
     if what == "sections":
-        if report is None:
-            return []
         found = {s.code for s in report.sections}
         absent = [c for c in p["items"] if c not in found]
         if absent:

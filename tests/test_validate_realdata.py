@@ -137,3 +137,18 @@ def test_validate_report_extracts_the_tables_itself_when_none_are_given(pipeline
     mine = findings[(findings.report_id == rep.report_id) & ~findings.rule.str.startswith("X1")]
     mine = mine[~mine.rule.isin(["X2", "X3"])].drop(columns="stem").reset_index(drop=True)
     pd.testing.assert_frame_equal(alone.reset_index(drop=True), mine)
+
+
+def test_blank_carried_forward_total_makes_r1_not_a_silent_pass(pipeline):
+    _, _, findings = pipeline
+    r1 = findings[(findings.stem == "001_shanghai-stcsm-2024") & (findings.rule == "R1")
+                  & (findings.col_label == "总计")]
+    assert list(r1.severity) in (["not_assessable"], ["error"])
+    assert "结转下年度" in r1.iloc[0].message
+
+
+def test_no_arithmetic_error_outside_the_reports_recorded_as_inconsistent(pipeline):
+    _, _, findings = pipeline
+    errors = findings[findings.rule.isin(ARITHMETIC) & (findings.severity == "error")]
+    assert set(errors.stem) <= {"006_pingtan-zone-2020", "013_hebei-sci-tech-dept-2022",
+                                "047_hongze-district-gov-2023"}

@@ -92,3 +92,23 @@ def test_cli_entry_point_runs_as_a_module(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "reports.csv").exists()
+
+
+@pytest.mark.parametrize("argv, outputs", [
+    (["inspect"], {"reports.csv"}),
+    (["extract", "--format", "parquet"], {"reports.csv", "tables.parquet"}),
+    (["validate"], {"reports.csv", "tables.csv", "findings.csv", "summary.csv"}),
+    (["narrative"], {"reports.csv", "statements.csv", "repeats.csv", "keywords.csv"}),
+    (["process", "--no-cache"], {"reports.csv", "tables.csv", "findings.csv", "summary.csv", "statements.csv",
+                                 "repeats.csv", "keywords.csv"}),
+])
+def test_each_batch_command_writes_its_outputs(tmp_path, argv, outputs):
+    for year in (2021, 2022):
+        _report(tmp_path / "in", f"agency-{year}.txt", "示例县财政局", year)
+    out = tmp_path / "out"
+    assert cli.main([argv[0], str(tmp_path / "in"), "-o", str(out), "--no-progress", "-j", "1", *argv[1:]]) == 0
+    assert {p.name for p in out.iterdir() if not p.name.startswith(".")} == outputs
+    frames = corpus.load_outputs(out)
+    assert len(frames["reports"]) == 2 and (frames["reports"]["status"] == "ok").all()
+    if argv[0] == "extract":
+        assert {"n_ok", "n_blank", "n_uncertain", "n_missing"} <= set(frames["reports"].columns)

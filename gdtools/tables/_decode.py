@@ -130,6 +130,9 @@ class Gaps:
 
     cell: int = 0
     row: int = 1
+    # empty lines beyond the regular spacing exist: blank cells were kept as empty lines
+    # (at least partly). Without them, rows with fewer values than columns lost their blanks.
+    kept: bool = False
 
 
 def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
@@ -147,6 +150,9 @@ def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
     if cells:
         gaps.cell = cells.most_common(1)[0][0]
     gaps.row = rows.most_common(1)[0][0] if rows else gaps.cell + 1
+    gaps.kept = any(t.empties > gaps.cell for rt, _ in rowtexts if rt.mode == "lines"
+                    for t in rt.tokens if not t.glued) or \
+        any(rt.tail is not None and rt.tail > gaps.row for rt, _ in rowtexts)
     return gaps
 
 
@@ -207,8 +213,8 @@ def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
     return list(dict.fromkeys(out))
 
 
-def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, bool]:
-    """Readings of explicit grid cells; (readings, complete)."""
+def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:
+    """Readings of explicit grid cells and how many cells the row printed."""
     toks = list(rt.tokens)
     # label cells spanning two grid columns leave an empty cell before the values
     while len(toks) > n and not toks[0].text.strip():
@@ -221,11 +227,11 @@ def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, bool]:
         if parsed is rd.NOT_A_VALUE:
             # a cell holding several numbers: read the row as inline chunks
             chunks = [Token(c, 0) for t2 in toks for c in (t2.text.split() or ["-"])]
-            return _inline(RowText("inline", chunks), n, True), True
+            return _inline(RowText("inline", chunks), n, False), n
         values.append(parsed[0])
-    complete = len(values) >= n
+    printed = len(values)
     values = (values + [None] * n)[:n]
-    return [tuple(values)], complete
+    return [tuple(values)], printed
 
 
 def t3_rows(version: str) -> list[dict]:
@@ -258,7 +264,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     out.texts = [(rt, N3) for rt in rts.values()]
     gaps = estimate_gaps(out.texts)
     literal: dict[str, tuple] = {}
-    lossy: dict[str, list[tuple]] = {}
+    lossy: dict[str, RowText] = {}
     for a in anchors:
         rt = rts[a.code]
         out.raw[a.code] = rt.raw
@@ -268,15 +274,15 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             out.rows[a.code] = [(None,) * N3]
             continue
         if rt.mode == "cells":
-            cands, complete = _cells(rt, N3)
+            cands, printed = _cells(rt, N3)
             out.rows[a.code] = cands if cands is not None else []
-            if not complete:
-                out.status[a.code] = "partial"
+            if printed < N3:
+                out.status[a.code] = f"partial:{printed}"
         elif rt.mode == "lines":
             lit = _lines_literal(rt, N3, gaps, gaps.cell)
             if lit is not None:
                 literal[a.code] = lit
-            lossy[a.code] = _lines_lossy(rt, N3, True)
+            lossy[a.code] = rt
         else:
             # inline text with dropped blanks (PDF text layers): the row total may be blank
             # too, but a blank total beside a non-zero count is not a reading
@@ -291,10 +297,13 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     # way puts values beside a blank total (then blanks were dropped, not kept)
     trusted = all(_r2(True)(r) for r in literal.values())
     for code in line_codes:
-        if trusted and code in literal:
+        if trusted and code in literal and gaps.kept:
             out.rows[code] = [literal[code]]
         else:
-            out.rows[code] = filter_rows(lossy[code], _r2(True))
+            # blanks dropped. Where empty lines were kept but misplaced (values packed to
+            # the left, as in the seed dump) the last printed value is the row total; where
+            # cells were simply left out, the total may be missing as well.
+            out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, gaps.kept), _r2(True))
     solvable = {c: v for c, v in out.rows.items() if v}
     solved, out.consistent = solve_jointly(solvable, _t3_rules(version, list(solvable)))
     out.rows.update(solved)
@@ -357,7 +366,9 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         if not lines:
             return None
         rt = tokenize("| " + lines[0].strip().lstrip("|"), True)
-        cands, _complete = _cells(rt, N4)
+        cands, printed = _cells(rt, N4)
+        if printed < N4:
+            out.status[code] = f"partial:{printed}"
         out.raw[code] = rt.raw
     else:
         rt = read_region(region, False)
@@ -374,7 +385,8 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
                 for p, v in zip(pos, values, strict=True):
                     cells[p] = v
                 lit = tuple(cells)
-            if lit is not None and _r4(True)(lit):
+            kept = gaps.kept or (pos is not None and toks[0].empties > gaps.row)
+            if lit is not None and kept and _r4(True)(lit):
                 cands = [lit]
             else:
                 cands = [r for r in _lines_lossy(rt, N4, False)]
@@ -459,7 +471,9 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             out.rows[a.code] = [(None,) * n]
             continue
         if rt.mode == "cells":
-            cands, complete = _cells(rt, n)
+            cands, printed = _cells(rt, n)
+            if printed < n:
+                out.status[a.code] = f"partial:{printed}"
         elif rt.mode == "lines":
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)

@@ -117,7 +117,11 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
     first_line = region.split("\n", 1)[0]
     if first_line.count("\t") >= 2:
         # tab-separated cells on the label's line keep their empty cells
-        fields = first_line.split("\t")[1:]
+        fields = first_line.split("\t")
+        # the first field is the rest of the label: a number there is the first cell,
+        # glued to the label when the separator was lost
+        if not fields[0].strip() or not _is_value_cell(fields[0]):
+            fields = fields[1:]
         while fields and not fields[-1].strip():
             fields.pop()
         if fields and all(_is_value_cell(f) for f in fields):
@@ -137,7 +141,10 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
         after_last = prefix.split("\n")[toks[-1].line + 1:]
         tail = max(0, len(after_last) - 1) if after_last else None
         return RowText("lines", toks, raw=" ".join(prefix.split()), tail=tail)
-    return RowText("inline", _chunks(prefix), raw=" ".join(prefix.split()))
+    chunks = _chunks(prefix)
+    # a row printing nothing: how many empty lines stand for its blank cells
+    tail = max(0, prefix.count("\n") - 1) if not chunks else None
+    return RowText("inline", chunks, raw=" ".join(prefix.split()), tail=tail)
 
 
 def _is_value_cell(text: str) -> bool:

@@ -52,6 +52,7 @@ class _Cues:
     measure_verb: re.Pattern
     intro_min_themes: int
     closing: re.Pattern
+    action: re.Pattern
     tail: re.Pattern
     noise: re.Pattern
     year_will: re.Pattern = field(default_factory=lambda: re.compile(r"^(\d{4})\s*年[^，。；]{0,3}[，,]?[^，。；]{0,12}(?:将|计划|拟)"))
@@ -75,6 +76,7 @@ def load_cues() -> _Cues:
         measure_verb=re.compile(raw["measure_verb"]),
         intro_min_themes=int(raw["intro_min_themes"]),
         closing=re.compile(raw["closing"]),
+        action=re.compile(raw["action"]),
         tail=re.compile(raw["section_tail"]),
         noise=re.compile(raw["noise"]),
     )
@@ -278,11 +280,13 @@ def _title_end(body: str, pos: int, limit: int) -> int | None:
     return None
 
 
-def _followed_by_list(units: list[Unit], i: int, lead: list[bool]) -> bool:
+def _followed_by_list(units: list[Unit], i: int, lead: list[bool], norms: list[str], cues: _Cues) -> bool:
+    """Is unit ``i`` followed (after lead-ins) by an enumerated item that is not a problem?"""
     for j in range(i + 1, len(units)):
         if units[j].subheading or lead[j]:
             continue
-        return units[j].item
+        body = norms[j][len(normalize(units[j].marker)):]
+        return units[j].item and not cues.problem.search(cues.generic_deficit.sub("", body))
     return False
 
 
@@ -312,18 +316,22 @@ def classify(text: str, units: list[Unit], year: int | None = None,
         named = len(themes(body, lexicon, fallback=None))
         if transition:
             mode, mode_cue = MEASURE, transition
-            if not unit.item and _followed_by_list(units, i, lead) and named < cues.intro_min_themes:
+            if not unit.item and _followed_by_list(units, i, lead, norms, cues) and named < cues.intro_min_themes:
                 out.append((OTHER, f"intro:{transition}"))
             elif not unit.item and not named:
                 out.append((OTHER, f"generic:{transition}"))
             else:
                 out.append((MEASURE, transition))
             continue
+        specific = cues.problem.search(cues.generic_deficit.sub("", body))
         if mode == MEASURE:
+            if specific and not cues.measure_verb.search(body) and not cues.action.search(body):
+                # problems and measures alternate in some reports ("一是…不够。下一步将…。二是…滞后")
+                out.append((PROBLEM, specific.group(0)))
+                continue
             # a sentence after the measures that names nothing to do ("持续改进工作") is a closing
             out.append((MEASURE, f"after:{mode_cue}") if unit.item or named else (OTHER, "generic"))
             continue
-        specific = cues.problem.search(cues.generic_deficit.sub("", body))
         if specific:
             out.append((PROBLEM, specific.group(0)))
             continue

@@ -191,3 +191,11 @@ def test_closing_and_generic_sentences_after_measures_are_other():
     sec = five(statements(make_report(body)))
     assert sec.kind.tolist() == ["problem", "measure", "other", "other"]
     assert sec.cue.tolist()[2:] == ["generic:我们将", "closing"]
+
+
+def test_alternating_problems_and_measures():
+    body = ("一是业务培训不足。下一步将每季度组织专题培训。"
+            "二是网站栏目更新不够及时。下一步将建立栏目巡查制度。"
+            "三是对栏目内容不规范的情况开展专项检查。")
+    sec = five(statements(make_report(body)))
+    assert sec.kind.tolist() == ["problem", "measure", "problem", "measure", "measure"]

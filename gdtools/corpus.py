@@ -597,8 +597,9 @@ class _Batch:
             writer.offset()
         finally:
             writer.close()
-        findings = read_frame_part(part)
-        # the summary reads tables only for uncertain cells per report; every report is in `reports`
+        # the summary counts findings by severity and uncertain cells per report (every report is in
+        # `reports`), so only those columns and rows are read back: the messages stay on disk
+        findings = scan_csv(part, ["report_id", "source", "severity"])
         uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
                              lambda batch: pc.equal(batch["status"], "uncertain"))
         summary = summarize_findings(findings, tables=uncertain, reports=reports)
@@ -606,7 +607,7 @@ class _Batch:
         if self.html:
             from .healthcheck import write_health_pages
 
-            write_health_pages(findings, summary, reports, self.out / "health")
+            write_health_pages(read_frame_part(part), summary, reports, self.out / "health")
 
     def _finish_narrative(self, reports: pd.DataFrame) -> None:
         """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""

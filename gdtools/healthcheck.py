@@ -177,7 +177,8 @@ def _agency_page(name: str, reports: pd.DataFrame, findings: pd.DataFrame) -> st
     for r in ordered.itertuples():
         year = f"{_year(r.year_int)}年度" if _year(r.year_int) else "年份不明"
         parts.append(f"<h2 id='r-{_e(r.report_id)}'>{year} {_dot(r.light)}</h2>")
-        template = {"v2019": "2019年版格式", "v2021": "2021年版格式"}.get(str(r.template), str(r.template or "未识别"))
+        raw = "" if r.template is None or (isinstance(r.template, float) and pd.isna(r.template)) else str(r.template)
+        template = {"v2019": "2019年版格式", "v2021": "2021年版格式"}.get(raw, raw or "未识别")
         parts.append(f'<p class="small">文件：{_e(r.source)}（编号 {_e(r.report_id)}）；格式：{_e(template)}</p>')
         if isinstance(r.status, str) and r.status not in ("ok", ""):
             parts.append(f"<p class='sev-error'>文件未能读取：{_e(r.error)}</p>")
@@ -199,7 +200,10 @@ def write_health_pages(findings: pd.DataFrame, summary: pd.DataFrame, reports_fr
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    findings = findings if findings is not None else pd.DataFrame(columns=["report_id", "rule", "severity"])
+    if findings is None:
+        findings = pd.DataFrame(columns=["report_id", "rule", "severity", "table", "row_label", "message"])
+    # findings read back from CSV carry NaN for empty text
+    findings = findings.fillna({c: "" for c in ("table", "row_label", "col_label", "message") if c in findings})
     reports = _reports(summary, reports_frame)
     reports["_key"] = [normalize_agency(a) if isinstance(a, str) and a.strip() else "" for a in reports.agency]
     written, index_rows = [], []

@@ -59,3 +59,12 @@ def test_names_are_escaped_and_unreadable_files_are_grey(tmp_path):
     unreadable = next(t for t in texts if "文件已损坏" in t)
     assert "灰色" in unreadable and "未能读取" in unreadable
     assert len(re.findall("<h1>", unreadable)) == 1
+
+
+def test_pages_from_findings_read_back_from_csv(tmp_path):
+    findings, summary, reports_frame = _corpus()
+    findings.to_csv(tmp_path / "findings.csv", index=False)
+    summary.to_csv(tmp_path / "summary.csv", index=False)
+    back = pd.read_csv(tmp_path / "findings.csv")
+    paths = write_health_pages(back, pd.read_csv(tmp_path / "summary.csv"), reports_frame, tmp_path / "health")
+    assert len(paths) == 4 and all("nan" not in p.read_text(encoding="utf-8") for p in paths)

@@ -314,10 +314,12 @@ class _Journal:
     def _read(self) -> None:
         if not self.path.exists():
             return
-        try:
-            lines = [json.loads(line) for line in self.path.read_text(encoding="utf-8").splitlines() if line]
-        except ValueError:
-            lines = []  # a torn last line: start again rather than trust it
+        lines = []
+        for text in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                lines.append(json.loads(text))
+            except ValueError:
+                break  # a line torn by a crash: everything before it was flushed first, so it stands
         if not lines or lines[0] != {"header": self.header}:
             return
         for line in lines[1:]:
@@ -403,7 +405,7 @@ class _Batch:
         self.stats.bytes = sum(it.size for it in items)
 
         header = {"gdtools": __version__, "fingerprint": code_fingerprint(), "stages": list(self.stages),
-                  "fmt": self.fmt}
+                  "fmt": self.fmt, "html": self.html}
         journal = _Journal(self.out, header)
         inputs = _inputs_digest(items)
         if (journal.complete and journal.complete.get("inputs") == inputs

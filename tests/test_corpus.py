@@ -149,6 +149,8 @@ def test_interrupted_run_resumes_without_redoing_or_duplicating(tmp_path, fake_t
         corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
                          progress=False, chunk_size=2)
     assert not (tmp_path / "out" / "reports.csv").exists()  # outputs appear only when complete
+    with open(tmp_path / "out" / corpus.JOURNAL, "a", encoding="utf-8") as fh:
+        fh.write('{"chunk": {"torn')  # a crash in the middle of a journal line
     fake_tables(_fake_tables)
     resumed = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
                                progress=False, chunk_size=2)

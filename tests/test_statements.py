@@ -199,3 +199,23 @@ def test_alternating_problems_and_measures():
             "三是对栏目内容不规范的情况开展专项检查。")
     sec = five(statements(make_report(body)))
     assert sec.kind.tolist() == ["problem", "measure", "problem", "measure", "measure"]
+
+
+PIECES = ["一是", "二是", "（一）", "（二）", "1、", "2、", "首先，", "其次，", "。", "；", "：", "\n", " ",
+          "政策解读不够", "下一步，我局将", "加强培训", "存在的主要问题", "改进措施", "2021年", "以下措施"]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_units_are_ordered_disjoint_and_inside_the_span(seed):
+    import random
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(PIECES) for _ in range(rng.randint(0, 40)))
+    start = min(len(text), rng.randint(0, 5))
+    units = split_units(text, start)
+    previous_end = start
+    for unit in units:
+        assert previous_end <= unit.start < unit.end <= len(text)
+        assert text[unit.start:unit.end] == text[unit.start:unit.end].strip()
+        previous_end = unit.end
+    assert len(classify(text, units, 2020)) == len(units)

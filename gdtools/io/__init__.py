@@ -47,7 +47,7 @@ def _parse(fmt: str, data: bytes, path: Path, limits: Limits):
     source = str(path)
     if fmt in ("txt", "md"):
         from .text import load_text
-        text, encoding, blocks = load_text(data, source)
+        text, encoding, blocks = load_text(data, source, limits)
         return text, encoding, blocks, []
     if fmt == "html":
         from .html import load_html
@@ -85,9 +85,14 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
     if not data.strip():
         raise NotAReport("文件为空 (empty file)", source)
     fmt = sniff_format(path, data)
+    declared = REPORT_EXTENSIONS.get(path.suffix.lower())
     try:
         report = _build(fmt, data, path, limits)
-    except GdtoolsError:
+    except GdtoolsError as exc:
+        if declared in ("pdf", "docx", "doc") and fmt != declared:
+            # say what the file really is: a .pdf that is a saved web page is the crawler's error page
+            raise type(exc)(f"扩展名 {path.suffix} 与内容不符, 实为 {_FORMAT_NAMES.get(fmt, fmt)} "
+                            f"(the file is not a real {path.suffix}); {exc.reason}", source) from exc
         raise
     except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
             UnicodeError, AssertionError, EOFError, LookupError) as exc:
@@ -99,9 +104,13 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
     return report
 
 
+_FORMAT_NAMES = {"html": "HTML 网页", "txt": "纯文本", "pdf": "PDF", "docx": "Word .docx", "doc": "Word .doc"}
+
+
 def _build(fmt: str, data: bytes, path: Path, limits: Limits) -> Report:
     source = str(path)
     text, encoding, blocks, pages = _parse(fmt, data, path, limits)
+    limits.check_text(len(text), source)
     if not text.strip():
         raise NotAReport("文件中没有可读文字 (no readable text found; a scanned PDF needs OCR first)", source)
     report = Report(report_id=hashlib.sha1(data).hexdigest()[:12], source=source, format=fmt, text=text,
@@ -124,7 +133,8 @@ def _mark_headings(report: Report) -> None:
 
 
 def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) -> Iterator[Path]:
-    """Report files under ``paths`` (files as given; folders walked recursively, sorted, symlink loops safe).
+    """Report files under ``paths`` (files as given; folders walked recursively, sorted, symlink loops safe;
+    symlinks leading outside the walked folder are skipped).
 
     Inside folders, files with a report extension are yielded; files with other extensions
     only when their content is a PDF, a Word document, HTML, or text that mentions 公开
@@ -136,7 +146,7 @@ def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
     seen_files: set[Path] = set()
     for item in paths:
         path = Path(item)
-        found = _walk(path, seen_dirs) if path.is_dir() else [path]
+        found = _walk(path, seen_dirs, path.resolve()) if path.is_dir() else [path]
         for file in found:
             key = file.resolve() if file.exists() else file
             if key not in seen_files:  # the same file named twice (or via a symlink) is read once
@@ -144,7 +154,7 @@ def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
                 yield file
 
 
-def _walk(folder: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[Path]:
+def _walk(folder: Path, seen_dirs: set[tuple[int, int]], root: Path) -> Iterator[Path]:
     try:
         st = folder.stat()
     except OSError:
@@ -159,12 +169,26 @@ def _walk(folder: Path, seen_dirs: set[tuple[int, int]]) -> Iterator[Path]:
         log.warning("%s: cannot list folder (%s)", folder, exc)
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name.startswith(".") or entry.is_symlink() and not _link_inside(entry, root):
             continue
         if entry.is_dir():
-            yield from _walk(entry, seen_dirs)
+            yield from _walk(entry, seen_dirs, root)
         elif entry.is_file() and (entry.suffix.lower() in REPORT_EXTENSIONS or sniff_path(entry)):
             yield entry
+
+
+def _link_inside(link: Path, root: Path) -> bool:
+    """True when the symlink ``link`` leads to a file or folder inside ``root`` (a walk never leaves the
+    folder it was given: a link in a downloaded corpus must not make gdtools read /etc or a home folder)."""
+    try:
+        target = link.resolve(strict=True)
+    except (OSError, RuntimeError):
+        log.warning("%s: broken or looping symlink; skipped", link)
+        return False
+    if target.is_relative_to(root):
+        return True
+    log.warning("%s: symlink leads outside %s; skipped (pass its target explicitly to read it)", link, root)
+    return False
 
 
 def report_record(report: Report) -> dict:

@@ -22,16 +22,26 @@ _MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
 
 
+_LATIN = ("ascii", "us-ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252")
+
+
 def _decode(data: bytes, source: str) -> tuple[str, str]:
-    m = _CHARSET.search(data[:4096])
-    if m:
-        declared = m.group(1).decode("ascii", "replace").lower()
+    """Markup text and its encoding. Valid UTF-8 wins over the declared charset (sites often declare
+    gb2312 for UTF-8 pages and vice versa); a declared Western charset is never trusted for Chinese text."""
+    if not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-8").replace("\r\n", "\n"), "utf-8"
+        except UnicodeDecodeError:
+            pass
+        m = _CHARSET.search(data[:4096])
+        declared = m.group(1).decode("ascii", "replace").lower() if m else ""
         if declared in ("gb2312", "gbk"):
             declared = "gb18030"
-        try:
-            return data.decode(declared).replace("\r\n", "\n"), declared
-        except (LookupError, UnicodeDecodeError):
-            pass
+        if declared and declared not in _LATIN and not declared.startswith("utf"):
+            try:
+                return data.decode(declared).replace("\r\n", "\n"), declared
+            except (LookupError, UnicodeDecodeError):
+                pass
     return decode_text(data, source)
 
 
@@ -185,6 +195,11 @@ def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
         doc = html.document_fromstring(markup, parser=parser)
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"HTML 无法解析 ({exc}); save the page again or as .txt", source) from exc
+    fatal = [e.message for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
+    if fatal:
+        # libxml2 stops at a fatal error (e.g. nesting deeper than 255 elements): the rest would be lost
+        raise ReadError(f"HTML 结构异常, 解析在中途停止 ({fatal[0][:120]}); "
+                        "the page is not a normal report page: save its text as .txt", source)
     head_title = doc.find(".//title")
     page_title = clean_cell(head_title.text_content()) if head_title is not None else ""
     for el in list(doc.iter(*_DROP)):

@@ -33,11 +33,23 @@ def sniff_content(data: bytes) -> str:
 
 
 def sniff_format(path: Path, data: bytes) -> str:
-    """Format of ``path``: its extension when known, else sniffed from ``data``."""
+    """Format of ``path``: its extension when the content agrees, else what the content is.
+
+    Crawled corpora hold web pages saved as .doc/.docx/.pdf (a Word export, or the site's
+    error page) and .doc files that are really .docx: they are read as what they are.
+    Binary content that matches no format keeps the extension, so its loader names the damage.
+    """
     fmt = REPORT_EXTENSIONS.get(path.suffix.lower())
-    if fmt == "txt" and sniff_content(data) == "html":
-        return "html"  # a saved web page named .txt
-    return fmt if fmt else sniff_content(data)
+    content = sniff_content(data)
+    if fmt is None:
+        return content
+    if fmt in ("txt", "md"):
+        return "html" if content == "html" else fmt  # a saved web page named .txt
+    if content == fmt or content == "zip" and fmt == "docx":
+        return fmt
+    if content in ("pdf", "docx", "doc", "html"):
+        return content
+    return fmt if looks_binary(data) else "txt"
 
 
 def sniff_path(path: Path) -> str | None:

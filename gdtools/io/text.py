@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
+from .limits import Limits
 
 # utf-8-sig then gb18030 decoded every real sample correctly; statistical detectors
 # guessed Korean for short Chinese texts, so no guessing here.
 _ENCODINGS = ("utf-8-sig", "gb18030")
+# ``Report.encoding`` of a file whose lines mix UTF-8 and GB18030.
+MIXED_ENCODING = "utf-8+gb18030"
+log = logging.getLogger("gdtools")
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
 
@@ -30,6 +35,11 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates: tuple[str, ...] = ("utf-16",)
     else:
+        nuls = data.count(b"\x00")
+        if nuls and nuls <= max(16, len(data) // 100):
+            # a few stray NUL bytes (crawler padding, a cut download) in otherwise plain text
+            log.warning("%s: %d NUL bytes dropped from the text", source, nuls)
+            data = data.replace(b"\x00", b"")
         if looks_binary(data):
             raise NotAReport("二进制文件，不是文本报告 (binary content); "
                              "save the report as .txt, .html, .docx or .pdf", source)
@@ -42,7 +52,27 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8"
         return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
-    raise ReadError("无法识别文本编码 (not UTF-8 or GB18030); re-save the file as UTF-8", source)
+    mixed = _decode_lines(data) if candidates == _ENCODINGS else None
+    if mixed is not None:
+        log.warning("%s: lines in both UTF-8 and GB18030 (pasted from two sources); each line decoded alone",
+                    source)
+        return mixed.replace("\r\n", "\n").replace("\r", "\n"), MIXED_ENCODING
+    raise ReadError("无法识别文本编码 (neither UTF-8 nor GB18030, not even line by line); "
+                    "re-save the file as UTF-8", source)
+
+
+def _decode_lines(data: bytes) -> str | None:
+    """Text of a file whose lines are each valid UTF-8 or GB18030 (None when a line is neither)."""
+    lines = []
+    for raw in data.split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(raw.decode("gb18030"))
+            except UnicodeDecodeError:
+                return None
+    return "\n".join(lines).removeprefix("\ufeff")
 
 
 def split_pipe_row(line: str) -> list[str]:
@@ -88,7 +118,8 @@ def text_blocks(text: str) -> list[Block]:
     return blocks
 
 
-def load_text(data: bytes, source: str) -> tuple[str, str, list[Block]]:
-    """``(text, encoding, blocks)`` of a .txt/.md file."""
+def load_text(data: bytes, source: str, limits: Limits) -> tuple[str, str, list[Block]]:
+    """``(text, encoding, blocks)`` of a .txt/.md file (the length limit checked before any block is made)."""
     text, encoding = decode_text(data, source)
+    limits.check_text(len(text), source)
     return text, encoding, text_blocks(text)

@@ -309,17 +309,20 @@ class _Journal:
         self.offsets: dict[str, int] | None = None
         self.complete: dict | None = None
         self.n_ok = self.n_error = 0
+        self.valid_bytes = 0
         self._read()
 
     def _read(self) -> None:
         if not self.path.exists():
             return
         lines = []
-        for text in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                lines.append(json.loads(text))
-            except ValueError:
-                break  # a line torn by a crash: everything before it was flushed first, so it stands
+        with open(self.path, "rb") as fh:
+            for raw in fh:
+                try:
+                    lines.append(json.loads(raw))
+                except ValueError:
+                    break  # a line torn by a crash: everything before it was flushed first, so it stands
+                self.valid_bytes += len(raw)
         if not lines or lines[0] != {"header": self.header}:
             return
         for line in lines[1:]:
@@ -330,6 +333,11 @@ class _Journal:
                 self.n_error += line["n_error"]
             elif "complete" in line:
                 self.complete = line["complete"]
+
+    def trim(self) -> None:
+        """Drop a torn last line so that new lines follow the last good one."""
+        with open(self.path, "r+b") as fh:
+            fh.truncate(self.valid_bytes)
 
     def start(self) -> None:
         self.done, self.offsets, self.complete = {}, None, None
@@ -422,6 +430,7 @@ class _Batch:
         if resumable:
             log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
             self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
+            journal.trim()
             todo = [it for it in items if journal.done.get(it.path) != it.digest]
         else:
             journal.start()

@@ -161,6 +161,8 @@ def test_interrupted_run_resumes_without_redoing_or_duplicating(tmp_path, fake_t
     for name in ("reports.csv", "tables.csv"):
         assert (tmp_path / "out" / name).read_text(encoding="utf-8") == \
             (tmp_path / "clean" / name).read_text(encoding="utf-8")
+    assert corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
+                            progress=False)["up_to_date"]
 
 
 def test_rerun_on_unchanged_inputs_is_up_to_date_and_a_change_redoes(tmp_path, fake_tables):

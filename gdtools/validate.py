@@ -242,6 +242,8 @@ class _Cell:
 def _number(value: Any) -> float | None:
     if value is None:
         return None
+    if type(value) is float:   # the common case, fast: a float cell or NaN
+        return None if value != value else value
     if isinstance(value, str):
         text = value.strip().replace(",", "")
         if not text:
@@ -786,10 +788,9 @@ def _empty_findings() -> pd.DataFrame:
 def _to_frame(rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return _empty_findings()
-    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
-    for c in ("expected", "actual", "diff"):
-        frame[c] = pd.to_numeric(frame[c], errors="coerce").astype("float64")
-    return frame
+    numeric = ("expected", "actual", "diff")
+    return pd.DataFrame({c: (pd.array([r[c] for r in rows], dtype="float64") if c in numeric
+                             else [r[c] for r in rows]) for c in FINDING_COLUMNS})
 
 
 def validate_report(report: Report, tables: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -475,3 +475,13 @@ def test_x4_reads_carried_over_and_other_processing_and_synonyms():
     warn = x4[x4.severity == "warning"]
     assert list(warn.row_label) == ["结转下年度"] and list(warn.actual) == [2] and list(warn.expected) == [1]
     assert "予以公开6" in x4[x4.severity == "ok"].iloc[0].message and "上年结转1" in x4.iloc[-1].message
+
+
+def test_docs_describe_every_rule_and_severity():
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "validation.md").read_text(encoding="utf-8")
+    for rule in load_rules():
+        assert f"| {rule.id} |" in doc
+    for severity in ("error", "warning", "not_assessable", "ok"):
+        assert f"`{severity}`" in doc

@@ -485,3 +485,15 @@ def test_docs_describe_every_rule_and_severity():
         assert f"| {rule.id} |" in doc
     for severity in ("error", "warning", "not_assessable", "ok"):
         assert f"`{severity}`" in doc
+
+
+def test_cross_year_rules_read_frames_as_written_to_csv(tmp_path):
+    last = dict(CONSISTENT, carried_forward=[2, 0, 0, 0, 0, 0], total=[9, 2, 0, 0, 0, 0])
+    tables, reps = _corpus(("a", 2021, "v2021", last, {}, "某局"), ("b", 2022, "v2021", CONSISTENT, {}, "某局"))
+    direct = validate_corpus(tables, reps)
+    tables.to_csv(tmp_path / "t.csv", index=False)
+    reps.to_csv(tmp_path / "r.csv", index=False)
+    back = pd.read_csv(tmp_path / "t.csv", dtype={"report_id": "category", "row_code": "category",
+                                                   "col_code": "category", "status": "category"})
+    again = validate_corpus(back, pd.read_csv(tmp_path / "r.csv", dtype={"report_id": str}))
+    pd.testing.assert_frame_equal(direct, again)

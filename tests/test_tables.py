@@ -307,3 +307,32 @@ def test_stray_marks_do_not_crash(noise):
     text = glued_text(V21, values).replace("（一）予以公开", "（一）予以公开" + noise)
     frame = extract_tables(report(text))
     assert set(frame["status"]) <= {"ok", "blank", "uncertain", "missing"}
+
+
+def test_dump_without_empty_lines_lost_its_blanks():
+    # one value per line and no empty line anywhere: short rows lost blank cells, the total too
+    lines = [T3_HEAD]
+    printed = {"received": ["3", "1", "4"], "carried_in": ["0", "0"], "open": ["3", "1", "4"],
+               "total": ["3", "1", "4"], "carried_forward": ["0"]}
+    for r in V21:
+        lines.append(label(r))
+        lines.extend(printed.get(r["row_code"], []))
+    lines += [T4_HEAD, "0", "0", "五、存在的主要问题及改进情况"]
+    frame = extract_tables(report("\n".join(lines)))
+    assert cells(frame, "table3", "received").loc["total", "value"] == 4
+    carried = cells(frame, "table3", "carried_in").loc["total"]
+    assert carried["status"] == "uncertain"
+    assert not (frame[frame["table"] == "table4"]["status"] == "ok").any()
+
+
+def test_local_extra_rows_of_table2_are_kept_and_flagged():
+    text = ("第二十条第（一）项\n信息内容 本年制发件数 本年废止件数 现行有效件数\n规章 0 0 0\n"
+            "行政规范性文件 2 1 9\n地方工作文件汇编 4 0 12\n第二十条第（五）项\n信息内容 本年处理决定数量\n"
+            "行政许可 5\n" + T3_HEAD)
+    frame = extract_tables(report(text))
+    extra = frame[frame["row_code"] == "extra:地方工作文件汇编"].set_index("col_code")
+    assert list(extra["value"]) == [4, 0, 12]
+    assert (extra["status"] == "ok").all() and (extra["item"] == "（一）").all()
+    assert extra.loc["in_force", "row_label"] == "地方工作文件汇编"
+    normative = frame[frame["row_code"] == "normative_docs"]
+    assert list(normative["value"]) == [2, 1, 9]

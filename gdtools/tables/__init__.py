@@ -137,6 +137,15 @@ def _table2_records(t2: Decoded, base: dict) -> list[dict]:
                 unit = t2.units.get(code, "")
             out.append(_record(base, t2.version, "table2", item, code, col[row_key], col["col_code"],
                                col[t2.version], cell, unit, t2.raw.get(code, "")))
+    for code, cols in t2.extra_cols.items():
+        readings = t2.rows.get(code, [])
+        status = t2.status.get(code, "")
+        specs = cols or [{"col_code": "value", t2.version: "", "unit": "", "kind": "count"}]
+        for i, col in enumerate(specs):
+            unit = col["unit"] or (t2.units.get(code, "") if col["kind"] == "amount" else "")
+            out.append(_record(base, t2.version, "table2", t2.items.get(code, ""), code, t2.labels[code],
+                               col["col_code"], col[t2.version], _cell(readings, i, status), unit,
+                               t2.raw.get(code, "")))
     return out
 
 

@@ -20,6 +20,7 @@ _T4_START = re.compile(r"行政复议|行政法复议|复议")
 _T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
 _T2_STOPS = re.compile(r"第二十条|信息内容")
+_T2_END = re.compile(r"[三3]\s*[、.．]\s*收到和处理|收到和处理政府信息公开申请|[四五六]\s*、")
 _T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发件数|废止件数|现行有效件数|项目数量|处理决定数量|收费金额|本年增")
 
 
@@ -43,6 +44,8 @@ class Decoded:
     labels: dict[str, str] = field(default_factory=dict)  # label as printed
     consistent: bool = True
     texts: list = field(default_factory=list)  # (RowText, number of columns) for gap estimation
+    items: dict[str, str] = field(default_factory=dict)  # item of each non-standard row
+    extra_cols: dict[str, list] = field(default_factory=dict)  # its columns (the item's)
 
 
 def _pattern(alias: str, number: str) -> re.Pattern:
@@ -442,15 +445,24 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     if start is None:
         return None
     end = min(end, start + 4000)
+    after = _T2_END.search(text, start, end)
+    end = after.start() if after else end
     version = t2_version(text[start:end], template)
     layout = t2_layout(version)
     rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
     anchors = find_anchors(text, start, end, rows)
+    ncols = {code: len(cols) for code, _, cols in layout}
+    items = {item: cols for _, item, cols in layout}
+    out = Decoded(version=version)
+    for extra, item in _extra_rows(text, start, end, anchors, version):
+        anchors.append(extra)
+        ncols[extra.code] = len(items.get(item, [])) or 1
+        out.items[extra.code] = item
+        out.extra_cols[extra.code] = items.get(item, [])
+    anchors.sort(key=lambda a: a.start)
     # headers and item titles also end a row's values
     stops = [a.start for a in anchors] + [h.start() for h in _T2_STOPS.finditer(text, start, end)]
-    out = Decoded(version=version)
     grid_region = "|" in text[start:end]
-    ncols = {code: len(cols) for code, _, cols in layout}
     regions = {}
     for a in anchors:
         stop = min([s for s in stops if s > a.start] + [end])
@@ -465,7 +477,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         n = ncols[a.code]
         out.raw[a.code] = rt.raw
         out.labels[a.code] = a.label
-        out.units[a.code] = _unit_of(rt)
+        out.units[a.code] = _unit_of(rt) or _header_unit(text, start, a.start)
         if grid_region and not in_grid and not _complete_row(rt, n):
             out.status[a.code] = "missing"
             out.rows[a.code] = [(None,) * n]
@@ -484,6 +496,39 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             cands = []
         out.rows[a.code] = cands
     return out
+
+
+_ITEM = re.compile(r"第二十条第?\s*([（(][一二三四五六七八九十]+[）)])")
+_EXTRA_LABEL = re.compile(r"[\u4e00-\u9fff（）()“”、]{3,40}(?=[ \t|]*[+\-增减]?\d)")
+# printed headers that can precede a local row's label in glued text
+_T2_HEADER_PREFIX = re.compile(r".*(?:信息内容|数量|件数|增/减|增减|金额|万元）|万元\)|[（(][一二三四五六七八九十]+[）)]项)")
+
+
+def _extra_rows(text: str, start: int, end: int, anchors: list[Anchor], version: str):
+    """Local rows of table 二 that are not in the template (e.g. 其他主动公开文件).
+
+    A run of words directly followed by numbers, not a known row or header, inside the
+    table. Kept as ``extra:<label>`` rows under the item printed before them.
+    """
+    aliases = {alias for names in _T2_ALIASES.values() for alias in names}
+    for m in _EXTRA_LABEL.finditer(text, start, end):
+        if any(a.start < m.end() and m.start() < a.end for a in anchors):
+            continue
+        label = _T2_HEADER_PREFIX.sub("", m.group(0)).strip("（）() 、")
+        if len(label) < 3 or label in aliases or re.search(r"第二十条|单位|情况|、", label):
+            continue
+        label_start = m.end() - len(label)
+        items = [i.group(1).replace("(", "（").replace(")", "）") for i in _ITEM.finditer(text, start, label_start)]
+        yield Anchor(f"extra:{label}", label_start, m.end(), label), (items[-1] if items else "")
+
+
+def _header_unit(text: str, start: int, pos: int) -> str:
+    """The money unit printed in the column headers of the item before ``pos``."""
+    items = list(_ITEM.finditer(text, start, pos))
+    header = text[items[-1].start() if items else start:pos]
+    if "万元" in header:
+        return "万元"
+    return "元" if re.search(r"[（(]\s*(?:单位[:：])?\s*元\s*[）)]", header) else ""
 
 
 def _split_signs(region: str) -> str:

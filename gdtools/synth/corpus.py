@@ -28,6 +28,7 @@ ERROR_RATE = 0.10  # share of standard-template reports printed with an arithmet
 TEXT_PROFILES = {
     "tab_rows": ({"table2": "tab", "table3": "tab", "table4": "tab"}, False),
     "cells_kept": ({"table2": "lines_kept", "table3": "lines_kept", "table4": "lines_kept"}, False),
+    "cells_padded": ({"table2": "lines_padded", "table3": "lines_padded", "table4": "lines_padded"}, False),
     "cells_dropped": ({"table2": "lines_dropped", "table3": "lines_dropped", "table4": "lines_dropped"}, False),
     "pdf_text": ({"table2": "space", "table3": "space", "table4": "space"}, False),
     "glued_rows": ({"table2": "glued", "table3": "glued", "table4": "glued"}, False),
@@ -35,7 +36,7 @@ TEXT_PROFILES = {
     "crawler_mixed": ({"table2": "space", "table3": "glued", "table4": "space"}, True),
     "label_glued": ({"table2": "label_glued", "table3": "label_glued", "table4": "tab"}, False),
 }
-_PROFILE_WEIGHTS = {"tab_rows": 2, "cells_kept": 2, "cells_dropped": 1.2, "pdf_text": 1, "glued_rows": 1,
+_PROFILE_WEIGHTS = {"tab_rows": 2, "cells_kept": 2, "cells_padded": 0.8, "cells_dropped": 1, "pdf_text": 1, "glued_rows": 1,
                     "crawler_glued": 1.5, "crawler_mixed": 1, "label_glued": 1}
 _FORMAT_WEIGHTS = {"txt": 5, "md": 1, "html": 2.5, "docx": 1.5, "pdf": 2}
 _GRID = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
@@ -92,7 +93,7 @@ def _habits(rng: random.Random, slot: int, fmt: str, profile: str) -> dict:
         "format": fmt,
         "text_profile": profile,
         "gb18030": rng.random() < 0.15,
-        "zeros_blank": rng.random() < (0.5 if profile in ("cells_dropped", "pdf_text") else 0.1),
+        "zeros_blank": rng.random() < (0.5 if profile in ("cells_dropped", "cells_padded", "pdf_text") else 0.1),
         "total_blank": rng.random() < 0.05,
         "table2_blank": rng.random() < 0.12,
         "change_style": rng.choice(["zeng", "plus", "plain"]),
@@ -241,7 +242,10 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
             data, modes, text, text_source, noise = _render(doc, fmt)
             if fmt == "html" and agency.habits["html_wu"]:
                 # a cell printed 无 is read as blank (gdtools.tables), so the truth records it blank
-                doc.table2_values = {k: None if v == 0 else v for k, v in doc.table2_values.items()}
+                for block in doc.blocks:
+                    for cell in (c for line in block.rows or [] for c in line if c.key and c.text == "0"):
+                        if cell.key[0] == "table2":
+                            doc.table2_values[cell.key[1:]] = None
             stem = f"{index:03d}_{agency.slug}-{year}"
             file = f"{stem}.{fmt}"
             index += 1

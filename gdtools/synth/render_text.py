@@ -3,8 +3,11 @@
 Table modes (per table) and what they do to a grid row:
 
 * ``tab`` — one row per line, cells separated by tabs (empty cells kept);
-* ``lines_kept`` — one cell per tab-indented line, an empty cell is a line holding only a
-  tab, a blank line after each row (a Word table dumped as text);
+* ``lines_kept`` — one cell per line followed by two empty lines, so an empty cell is three
+  empty lines and every cell keeps its slot (a crawler's dump of a web table);
+* ``lines_padded`` — one cell per tab-indented line, the row's values packed to the left and
+  padded with tab-only lines to the row width, a blank line after each row (a Word table
+  dumped as text: the padding looks like kept empty cells, but positions are lost);
 * ``lines_dropped`` — one cell per line, empty cells dropped (column positions lost);
 * ``space`` — one row per line, non-empty cells separated by a space (PDF text layers);
 * ``glued`` — everything run together (``（一）予以公开1000001``);
@@ -19,7 +22,8 @@ from __future__ import annotations
 from .document import ReportDoc, SBlock, SCell
 
 # How each table mode prints a row, for the truth: positional / dropped / glued.
-MODE_KIND = {"tab": "positional", "lines_kept": "positional", "lines_dropped": "dropped", "space": "dropped",
+MODE_KIND = {"tab": "positional", "lines_kept": "positional", "lines_padded": "dropped",
+             "lines_dropped": "dropped", "space": "dropped",
              "glued": "glued", "label_glued": "positional", "pipe": "positional"}
 
 
@@ -28,7 +32,12 @@ def _row_lines(row: list[SCell], mode: str) -> list[str]:
     if mode == "tab":
         return ["\t".join(texts)]
     if mode == "lines_kept":
-        return [f"\t{t}" for t in texts] + [""]
+        return [line for t in texts for line in (t, "", "")] + ["", ""]
+    if mode == "lines_padded":
+        labels = [f"\t{c.text}" for c in row if c.key is None]
+        values = [c.text for c in row if c.key is not None]
+        packed = [f"\t{t}" for t in values if t]
+        return labels + packed + ["\t"] * (len(values) - len(packed)) + [""]
     if mode == "lines_dropped":
         return [t for t in texts if t]
     if mode == "space":

@@ -90,6 +90,9 @@ def checks(doc: ReportDoc) -> dict:
     def num(v):
         return 0 if v is None else v
 
+    def note(values) -> str:  # worded as in the real files when a blank was counted as 0
+        return " (blank cell(s) read as 0)" if any(v is None for v in values) else ""
+
     for col in TABLE3_COLS:
         name = cols3[col]
         cells = [t3[r][col] for r in _OUTER]
@@ -97,7 +100,7 @@ def checks(doc: ReportDoc) -> dict:
             not_checkable.append(f"R1[{name}] all blank")
         elif num(cells[0]) + num(cells[1]) != num(cells[2]) + num(cells[3]):
             failures.append(f"R1[{name}]: 本年新收 {cells[0]} + 上年结转 {cells[1]} != 总计 {cells[2]} + "
-                            f"结转下年度 {cells[3]}")
+                            f"结转下年度 {cells[3]}{note(cells)}")
         else:
             passed += 1
         parts = [t3[r][col] for r in outcome]
@@ -106,7 +109,8 @@ def checks(doc: ReportDoc) -> dict:
         elif t3["total"][col] is None:
             not_checkable.append(f"R3[{name}] 总计 blank")
         elif sum(num(v) for v in parts) != t3["total"][col]:
-            failures.append(f"R3[{name}]: sum of outcome rows {sum(num(v) for v in parts)} != 总计 {t3['total'][col]}")
+            failures.append(f"R3[{name}]: sum of outcome rows {sum(num(v) for v in parts)} != "
+                            f"总计 {t3['total'][col]}{note(parts)}")
         else:
             passed += 1
     for row, cells in t3.items():
@@ -117,7 +121,7 @@ def checks(doc: ReportDoc) -> dict:
             not_checkable.append(f"R2[{rows3[row]}] all blank")
         elif sum(num(v) for v in parts) != cells["total"]:
             failures.append(f"R2[{rows3[row]}]: sum of applicant columns {sum(num(v) for v in parts)} != "
-                            f"总计 {cells['total']}")
+                            f"总计 {cells['total']}{note(parts)}")
         else:
             passed += 1
     for row in TABLE4_ROWS:
@@ -126,7 +130,8 @@ def checks(doc: ReportDoc) -> dict:
         if total is None and all(v is None for v in parts):
             not_checkable.append(f"R4[{rows4[row]}] all blank")
         elif sum(num(v) for v in parts) != num(total):
-            failures.append(f"R4[{rows4[row]}]: {parts} sum {sum(num(v) for v in parts)} != 总计 {total}")
+            failures.append(f"R4[{rows4[row]}]: {parts} sum {sum(num(v) for v in parts)} != 总计 {total}"
+                            f"{note([*parts, total])}")
         else:
             passed += 1
     return {"failures": failures, "not_checkable": not_checkable, "rules_passed": passed}

@@ -336,3 +336,15 @@ def test_local_extra_rows_of_table2_are_kept_and_flagged():
     assert extra.loc["in_force", "row_label"] == "地方工作文件汇编"
     normative = frame[frame["row_code"] == "normative_docs"]
     assert list(normative["value"]) == [2, 1, 9]
+
+
+def test_table4_grid_with_one_row_per_group():
+    values = consistent_rows(V21, {})
+    text = glued_text(V21, values, t4="").replace("五、存在", "\n| 行政复议 | 2 | 1 | 0 | 0 | 3 |\n"
+                                                  "| 未经复议直接起诉 | 0 | 0 | 0 | 1 | 1 |\n"
+                                                  "| 复议后起诉 | — | — | — | — | 0 |\n五、存在")
+    frame = extract_tables(report(text))
+    assert list(cells(frame, "table4", "review")["value"]) == [2, 1, 0, 0, 3]
+    assert cells(frame, "table4", "litigation_direct").loc["pending", "value"] == 1
+    after = cells(frame, "table4", "litigation_after_review")
+    assert after.loc["upheld", "status"] == "blank" and after.loc["total", "value"] == 0

@@ -358,6 +358,10 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
     start, end = loc
     header_end = None
     for h in _T4_HEADER.finditer(text, start, end):
+        rest = text[h.end():text.find("\n", h.end()) if "\n" in text[h.end():end] else end]
+        if "|" in rest and re.search(r"\d", rest):
+            # a row label cell of a grid (行政复议 | 2 | 1 …), not a column header
+            break
         header_end = h.end()
     if header_end is None:
         return None
@@ -365,10 +369,12 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
     out = Decoded(version="v2019")
     code = "all"
     if "|" in region.split("\n")[0] or region.lstrip(" \n").startswith("|"):
-        lines = [ln for ln in region.split("\n") if "|" in ln and re.search(r"\d", ln)]
-        if not lines:
+        rows = [_value_cells(ln) for ln in region.split("\n") if "|" in ln and re.search(r"\d", ln)]
+        if not rows:
             return None
-        rt = tokenize("| " + lines[0].strip().lstrip("|"), True)
+        # one value row of 15 cells, or one row of five per 复议/诉讼 group
+        cells = rows[0] if len(rows[0]) >= N4 or len(rows) < 3 else [c for r in rows[:3] for c in r]
+        rt = RowText("cells", [Token(c, 0) for c in cells], raw=" | ".join(cells))
         cands, printed = _cells(rt, N4)
         if printed < N4:
             out.status[code] = f"partial:{printed}"
@@ -403,6 +409,14 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         cands = []
     out.rows[code] = cands
     return out
+
+
+def _value_cells(line: str) -> list[str]:
+    """The cells of a grid row after any leading label cells (``复议`` …)."""
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    while cells and cells[0] and rd.parse_value(cells[0]) is rd.NOT_A_VALUE:
+        cells.pop(0)
+    return cells
 
 
 def _r4(strict: bool):

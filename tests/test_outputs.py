@@ -1,0 +1,67 @@
+"""Output files: atomic replacement, append-only parts, dtypes that keep blank distinct from zero."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from gdtools.errors import GdtoolsError
+from gdtools.outputs import PartWriter, atomic_path, normalize_frame, read_frame, write_frame
+
+
+def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "reports.csv"
+    target.write_text("old\n", encoding="utf-8")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half", encoding="utf-8")
+        raise RuntimeError("disk full")
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["reports.csv"]
+
+
+def test_normalize_frame_orders_columns_and_keeps_na():
+    frame = pd.DataFrame({"value": ["3", None, "0"], "year": [2021.0, None, 2020.0], "themes": [["公开", "培训"], [], None],
+                          "extra": [1, 2, 3]})
+    out = normalize_frame(frame, ["year", "value", "themes", "missing"])
+    assert list(out.columns) == ["year", "value", "themes", "missing"]
+    assert str(out["year"].dtype) == "Int64" and out["year"].isna().tolist() == [False, True, False]
+    assert out["value"].dtype == "float64" and out["value"].isna().tolist() == [False, True, False]
+    assert out["value"].iloc[2] == 0.0
+    assert out["themes"].tolist()[:2] == ['["公开", "培训"]', "[]"] and pd.isna(out["themes"].iloc[2])
+    assert out["missing"].isna().all()
+
+
+def test_integer_column_holding_fractions_stays_float():
+    out = normalize_frame(pd.DataFrame({"count": [1.5, 2.0]}))
+    assert out["count"].dtype == "float64" and out["count"].tolist() == [1.5, 2.0]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "json", "xlsx"])
+def test_write_and_read_back_with_dtypes(tmp_path, fmt):
+    frame = pd.DataFrame({"report_id": ["a", "b"], "year": [2021, None], "value": [0.0, None], "row_label": ["合计", ""]})
+    path = write_frame(frame, tmp_path / f"t.{fmt}")
+    back = read_frame(path)
+    assert str(back["year"].dtype) == "Int64" and back["year"].tolist()[0] == 2021 and pd.isna(back["year"].iloc[1])
+    assert back["value"].dtype == "float64" and back["value"].iloc[0] == 0.0 and pd.isna(back["value"].iloc[1])
+    assert back["report_id"].tolist() == ["a", "b"]
+
+
+def test_unknown_format_is_refused(tmp_path):
+    with pytest.raises(GdtoolsError, match="format"):
+        write_frame(pd.DataFrame({"a": [1]}), tmp_path / "t.xls")
+
+
+def test_part_writer_appends_and_resumes_at_an_offset(tmp_path):
+    part = tmp_path / ".tables.csv.part"
+    writer = PartWriter(part, ["report_id", "value"])
+    writer.append(normalize_frame(pd.DataFrame({"report_id": ["a"], "value": [1.0]}), ["report_id", "value"]))
+    good = writer.offset()
+    writer.append(normalize_frame(pd.DataFrame({"report_id": ["b"], "value": [2.0]}), ["report_id", "value"]))
+    writer.close()
+    # a crash after "b" was written but before the journal recorded it: resume cuts "b" off
+    resumed = PartWriter(part, ["report_id", "value"], resume_at=good)
+    resumed.append(normalize_frame(pd.DataFrame({"report_id": ["c"], "value": [None]}), ["report_id", "value"]))
+    resumed.close()
+    back = read_frame(part, fmt="csv")
+    assert back["report_id"].tolist() == ["a", "c"]
+    assert back["value"].iloc[0] == 1.0 and pd.isna(back["value"].iloc[1])

@@ -112,3 +112,12 @@ def test_each_batch_command_writes_its_outputs(tmp_path, argv, outputs):
     assert len(frames["reports"]) == 2 and (frames["reports"]["status"] == "ok").all()
     if argv[0] == "extract":
         assert {"n_ok", "n_blank", "n_uncertain", "n_missing"} <= set(frames["reports"].columns)
+
+
+def test_validate_html_writes_health_pages(tmp_path):
+    for year in (2021, 2022):
+        _report(tmp_path / "in", f"agency-{year}.txt", "示例县财政局", year)
+    out = tmp_path / "out"
+    assert cli.main(["validate", str(tmp_path / "in"), "-o", str(out), "--no-progress", "-j", "1", "--html"]) == 0
+    pages = sorted(p.name for p in (out / "health").glob("*.html"))
+    assert "index.html" in pages and len(pages) >= 2

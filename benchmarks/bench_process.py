@@ -101,10 +101,12 @@ def machine() -> dict:
         pass
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=HERE.parent).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "gdtools"], capture_output=True, text=True,
+                                cwd=HERE.parent).stdout.strip())
     import gdtools
 
     return {"platform": platform.platform(), "python": platform.python_version(), "cpu": cpu,
-            "cpu_count": os.cpu_count(), "memory": mem, "gdtools": gdtools.__version__, "commit": commit,
+            "cpu_count": os.cpu_count(), "memory": mem, "gdtools": gdtools.__version__, "commit": commit, "uncommitted_changes": dirty,
             "loadavg_at_start": os.getloadavg()}
 
 
@@ -134,17 +136,28 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
     return [str(p) for p in iter_report_paths(sorted(folder.glob("part*/reports")))], seconds
 
 
-def run_json(code: str, *argv: str) -> tuple[dict, float, float]:
-    """Run ``code`` in a fresh interpreter: its JSON answer, wall seconds, CPU seconds of it and its workers."""
+def run_json(code: str, *argv: str, work: Path) -> tuple[dict, float, float]:
+    """Run ``code`` in a fresh interpreter: its JSON answer, wall seconds, CPU seconds of it and its workers.
+
+    gdtools is imported from the snapshot in ``work/code`` (see :func:`snapshot`).
+    """
+    env = os.environ | {"PYTHONPATH": str(work / "code")}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=work, env=env)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"benchmark step failed:\n{proc.stderr[-3000:]}")
     cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     return json.loads(proc.stdout.strip().splitlines()[-1]), wall, cpu
+
+
+def snapshot(work: Path) -> None:
+    """Copy the gdtools package so every run of one benchmark uses the same code: the cache is keyed
+    by a hash of the source, and a checkout being edited meanwhile would make every run a cold one."""
+    shutil.copytree(HERE.parent / "gdtools", work / "code" / "gdtools",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
 def rates(n: int, nbytes: int, seconds: float, cpu: float, cores: int) -> dict:
@@ -174,6 +187,7 @@ def main() -> int:
     stamp = time.strftime("%Y%m%dT%H%M%S")
     work = RESULTS / f"run-{stamp}"
     work.mkdir()
+    snapshot(work)
     list_file = work / "paths.json"
     list_file.write_text(json.dumps(paths), encoding="utf-8")
     print(f"{n} reports, {nbytes / 1e6:.1f} MB, {args.jobs} jobs", file=sys.stderr)
@@ -182,12 +196,12 @@ def main() -> int:
               "corpus": str(args.corpus) if args.corpus else f"synthetic n={args.n} seed={args.seed} {args.formats}",
               "generate_seconds": gen_seconds}
     if not args.skip_baseline:
-        base, wall, cpu = run_json(BASELINE, str(list_file))
+        base, wall, cpu = run_json(BASELINE, str(list_file), work=work)
         result["baseline"] = base | rates(n, nbytes, base["seconds"], cpu, 1) | {"wall_seconds": round(wall, 3)}
         print(f"baseline: {base['seconds']:.1f} s, {cpu:.1f} s CPU", file=sys.stderr)
     cache_dir = work / "cache"
     for name, out in (("first", work / "out"), ("uptodate", work / "out"), ("cached", work / "out2")):
-        summary, wall, cpu = run_json(RUN, str(list_file), str(out), str(cache_dir), str(args.jobs))
+        summary, wall, cpu = run_json(RUN, str(list_file), str(out), str(cache_dir), str(args.jobs), work=work)
         result[name] = {"summary": summary} | rates(n, nbytes, wall, cpu, args.jobs)
         print(f"{name}: {wall:.1f} s ({n / wall:.1f} reports/s), {cpu:.1f} s CPU, n_error={summary['n_error']}, "
               f"main {summary['main_maxrss_mib']:.0f} MiB, worker {summary['worker_maxrss_mib']:.0f} MiB",

@@ -348,3 +348,30 @@ def test_table4_grid_with_one_row_per_group():
     assert cells(frame, "table4", "litigation_direct").loc["pending", "value"] == 1
     after = cells(frame, "table4", "litigation_after_review")
     assert after.loc["upheld", "status"] == "blank" and after.loc["total", "value"] == 0
+
+
+def test_readings_of_glued_chunks_and_placements():
+    from gdtools.tables._readings import gap_positions, inline_readings, placements
+    from gdtools.tables._text import Token
+
+    found = inline_readings([Token("230", 0), Token("000023", 0)], 7)
+    assert (23, 0, 0, 0, 0, 0, 23) in found and (2, 30, 0, 0, 0, 0, 23) in found
+    assert all(len(r) == 7 for r in found)
+    assert inline_readings([Token("12", 0)], 7) == []
+    assert list(placements((5,), 3, last_is_total=True)) == [(None, None, 5)]
+    assert len(list(placements((1, 2), 4, last_is_total=False))) == 6
+    # two empty lines per cell, three more per blank cell
+    toks = [Token("4", 1, 2), Token("9", 5, 5)]
+    assert gap_positions(toks, 2, 2, 7) == [0, 2]
+    assert gap_positions([Token("4", 1, 3)], 2, 2, 7) is None
+
+
+def test_partial_grid_row_marks_unprinted_cells_missing():
+    text = (T3_HEAD + "\n| 一、本年新收政府信息公开申请数量 | 3 | 0 | 0 |\n"
+            "| 二、上年结转政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
+            "| （七）总计 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n五、存在的主要问题")
+    frame = extract_tables(report(text))
+    received = cells(frame, "table3", "received")
+    assert received.loc["natural", "value"] == 3
+    assert received.loc["public_interest", "status"] == "missing"
+    assert cells(frame, "table3", "total").loc["total", "value"] == 3

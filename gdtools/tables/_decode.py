@@ -308,18 +308,23 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             # cells were simply left out, the total may be missing as well.
             out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, gaps.kept), _r2(True))
     solvable = {c: v for c, v in out.rows.items() if v}
-    solved, out.consistent = solve_jointly(solvable, _t3_rules(version, list(solvable)))
+    read = {c for c in solvable if out.status.get(c) != "missing"}
+    solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
     out.rows.update(solved)
     return out
 
 
-def _t3_rules(version: str, present: list[str]):
+def _t3_rules(version: str, present: set[str]):
+    """R1 and R3 per column, each only when every row it needs was read (a row that is not
+    printed would make a rule about the others look broken, or wrongly satisfied)."""
     codes = [r["row_code"] for r in t3_rows(version)]
     outcomes = [c for c in codes if c not in ("received", "carried_in", "total", "carried_forward")]
     rules = []
     for col in range(N3):
-        rules.append(([("received", col), ("carried_in", col)], [("total", col), ("carried_forward", col)]))
-        rules.append(([(c, col) for c in outcomes if c in present], [("total", col)]))
+        if {"received", "carried_in", "total", "carried_forward"} <= present:
+            rules.append(([("received", col), ("carried_in", col)], [("total", col), ("carried_forward", col)]))
+        if set(outcomes) | {"total"} <= present:
+            rules.append(([(c, col) for c in outcomes], [("total", col)]))
     return rules
 
 

@@ -509,8 +509,10 @@ def error_rates_by_rule(findings: pd.DataFrame, reports: pd.DataFrame) -> pd.Dat
                      "reports_with_warning": len(ids["warning"]), "not_assessable": len(ids["not_assessable"]),
                      "findings": int((gsev != "ok").sum()),
                      "error_rate": errors / assessed if assessed else None, "share_of_reports": errors / n})
-    return pd.DataFrame(rows, columns=cols).sort_values(["reports_with_error", "rule"], ascending=[False, True],
-                                                        ignore_index=True)
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["error_rate"] = frame["error_rate"].astype(float)
+    return frame.sort_values(["error_rate", "reports_with_error", "rule"], ascending=[False, False, True],
+                             na_position="last", ignore_index=True)
 
 
 def worst_reports(findings: pd.DataFrame, reports: pd.DataFrame, n: int = 10) -> pd.DataFrame:

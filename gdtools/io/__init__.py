@@ -37,7 +37,10 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
         raise ReadError("不是普通文件 (not a regular file); pass a report file or a folder", source)
     limits.check_file_size(size, source)
     with open(path, "rb") as fh:
-        data = fh.read(limits.max_file_bytes + 1)
+        # read(n) reserves n bytes up front: ask for the stated size, then for the rest if the file grew
+        data = fh.read(min(size, limits.max_file_bytes) + 1)
+        if len(data) > size:
+            data += fh.read(limits.max_file_bytes + 1 - len(data))
     limits.check_file_size(len(data), source)
     return data
 

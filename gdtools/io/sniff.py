@@ -49,7 +49,7 @@ def sniff_format(path: Path, data: bytes) -> str:
         return fmt
     if content in ("pdf", "docx", "doc", "html"):
         return content
-    return fmt if looks_binary(data) else "txt"
+    return fmt if fmt == "html" or looks_binary(data) else "txt"
 
 
 def sniff_path(path: Path) -> str | None:

@@ -375,3 +375,12 @@ def test_partial_grid_row_marks_unprinted_cells_missing():
     assert received.loc["natural", "value"] == 3
     assert received.loc["public_interest", "status"] == "missing"
     assert cells(frame, "table3", "total").loc["total", "value"] == 3
+
+
+def test_prose_quoting_row_labels_before_the_table_is_not_the_table():
+    values = consistent_rows(V21, {"open": 6})
+    prose = "一、总体情况。本年新收政府信息公开申请20件，上年结转3件，予以公开9件。"
+    frame = extract_tables(report(prose + glued_text(V21, values)))
+    received = cells(frame, "table3", "received")
+    assert list(received["value"]) == [6, 0, 0, 0, 0, 0, 6]
+    assert (received["status"] == "ok").all()

@@ -328,14 +328,23 @@ def _t3_rules(version: str, present: set[str]):
     return rules
 
 
+_SUB_ROWS = ("国家秘密", "三安全一稳定", "第三方合法权益", "内部事务", "过程性信息", "执法案卷", "查询事项",
+             "不掌握", "另行制作", "仍不明确", "信访举报", "重复申请", "公开出版物", "大量反复", "重新出具")
+
+
 def locate_table3(text: str) -> tuple[int, int] | None:
-    m = _T3_START.search(text)
-    if not m:
+    """Start and end of table 三: the 本年新收 row that the sub-row labels follow.
+
+    Section 一 often quotes "本年新收…申请N件" in prose; the table is the last 本年新收
+    followed by the template's sub-row labels.
+    """
+    found = list(_T3_START.finditer(text))
+    if not found:
         return None
+    full = [c for c in found if sum(label in text[c.end():c.end() + 3000] for label in _SUB_ROWS) >= 4]
+    short = [c for c in found if re.search("上年结转|予以公开", text[c.end():c.end() + 400])]
+    m = (full or short or found)[-1 if (full or short) else 0]
     start = max(0, m.start() - 4)
-    head = text.rfind("收到和处理政府信息公开申请", max(0, m.start() - 600), m.start())
-    if head >= 0:
-        start = head
     cf = re.compile(r"结转下年度|转下年度").search(text, m.end())
     if cf is None:
         end = min(len(text), m.end() + 6000)

@@ -25,7 +25,7 @@ def _digests(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("synth")
-    generate_corpus(out, n=60, seed=11, formats=["txt", "md", "html", "docx", "pdf"])
+    generate_corpus(out, n=40, seed=11, formats=["txt", "md", "html", "docx", "pdf"])
     return out
 
 
@@ -35,10 +35,12 @@ def manifest(corpus) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def test_same_seed_gives_identical_bytes(tmp_path, corpus):
-    again = tmp_path / "again"
-    generate_corpus(again, n=60, seed=11, formats=["txt", "md", "html", "docx", "pdf"])
-    assert _digests(again) == _digests(corpus)
+def test_same_seed_gives_identical_bytes(tmp_path):
+    first, again = tmp_path / "first", tmp_path / "again"
+    for out in (first, again):
+        generate_corpus(out, n=12, seed=5, formats=["txt", "md", "html", "docx", "pdf"])
+    assert _digests(again) == _digests(first)
+    assert {p.suffix for p in (first / "reports").iterdir()} >= {".docx", ".pdf"}
 
 
 def test_other_seed_gives_other_corpus(tmp_path):
@@ -49,7 +51,7 @@ def test_other_seed_gives_other_corpus(tmp_path):
 
 
 def test_layout_and_counts(corpus, manifest):
-    assert len(manifest) == 60
+    assert len(manifest) == 40
     files = {p.name for p in (corpus / "reports").iterdir()}
     assert files == {row["file"] for row in manifest}
     for row in manifest:
@@ -97,7 +99,7 @@ def test_carry_over_chains_across_years(corpus, manifest):
                 if carried_in is not None and carried_forward is not None:
                     assert carried_in == carried_forward, (cur["file"], col)
                     checked += 1
-    assert checked > 50
+    assert checked > 30
 
 
 def test_narrative_offsets_point_at_the_statements(corpus, manifest):

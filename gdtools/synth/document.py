@@ -212,6 +212,10 @@ def section5(agency: Agency, year: int, rng: random.Random, ctx: dict) -> tuple[
     def enum(items, kind, ordinals):
         return [Statement(f"{ordinals[i]}{text}。", kind, [theme]) for i, (theme, text) in enumerate(items)]
 
+    def joined(items) -> str:  # clauses holding a comma are separated by semicolons
+        texts = [text for _, text in items]
+        return ("；" if any("，" in t for t in texts) else "、").join(texts)
+
     if style == "headed":
         head_p, head_m = rng.choice(ph["subheads"]["problem"]), rng.choice(ph["subheads"]["measure"])
         ords = ORDINALS[rng.choice(["dun", "dot", "yishi"])]
@@ -223,20 +227,20 @@ def section5(agency: Agency, year: int, rng: random.Random, ctx: dict) -> tuple[
         for st in enum(measures, "measure", ords):
             paras.append([st])
     elif style == "summary":
-        items = "、".join(text for _, text in problems)
+        items = joined(problems)
         paras.append([Statement(_fill(rng.choice(ph["problem_summary"]), {**ctx, "items": items}), "problem",
                                 sorted({t for t, _ in problems}))])
         ords = ORDINALS[rng.choice(["yishi", "dun"])]
         paras.append([Statement(_fill(rng.choice(ph["measure_intro"]), ctx), "other", []),
                       *enum(measures, "measure", ords)])
     elif style == "inline":
-        ords = ORDINALS[rng.choice(["yishi", "dun"])]
+        ords = ORDINALS[rng.choice(["yishi", "dun", "paren"])]
         paras.append([Statement(_fill(rng.choice(ph["problem_intro"]), ctx), "other", []),
                       *enum(problems, "problem", ords)])
         paras.append([Statement(_fill(rng.choice(ph["measure_intro"]), ctx), "other", []),
                       *enum(measures, "measure", ords)])
     else:  # "brief": one problem sentence, one measure sentence
-        items = "、".join(text for _, text in problems)
+        items = joined(problems)
         paras.append([Statement(_fill(rng.choice(ph["problem_summary"]), {**ctx, "items": items}), "problem",
                                 sorted({t for t, _ in problems}))])
         items = "，".join(text for _, text in measures)

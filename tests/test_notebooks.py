@@ -122,6 +122,35 @@ def test_corpus_checksums(tmp_path):
     assert corpus_checksums(None) == {}
 
 
+def test_kernel_start_races_are_retried_once(tmp_path, monkeypatch):
+    import gdtools.notebooks as runner
+
+    source = _notebook(tmp_path / "n.ipynb", "x")
+    calls = []
+
+    def flaky(notebook, output, parameters, kernel_name, timeout, cwd):
+        calls.append(parameters)
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        shutil.copyfile(notebook, output)
+
+    monkeypatch.setattr(runner, "_execute", flaky)
+    record = run_notebook(source, {"x": 2}, out=tmp_path / "out")
+    assert record["status"] == "ok" and len(calls) == 2
+    meta = json.loads((Path(record["run_dir"]) / "run.json").read_text(encoding="utf-8"))
+    assert meta["attempts"] == 2
+
+    def broken(notebook, output, parameters, kernel_name, timeout, cwd):
+        calls.append(parameters)
+        raise ValueError("a real bug")
+
+    calls.clear()
+    monkeypatch.setattr(runner, "_execute", broken)
+    record = run_notebook(source, out=tmp_path / "out", raise_on_error=False)
+    assert record["status"] == "error" and len(calls) == 1 and "a real bug" in record["error"]
+    assert record["html"] is None  # nothing was executed, nothing to render
+
+
 # ---------------------------------------------------------------- the runner on tiny notebooks
 
 @pytest.fixture(scope="module")

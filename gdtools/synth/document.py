@@ -212,9 +212,9 @@ def section5(agency: Agency, year: int, rng: random.Random, ctx: dict) -> tuple[
     def enum(items, kind, ordinals):
         return [Statement(f"{ordinals[i]}{text}。", kind, [theme]) for i, (theme, text) in enumerate(items)]
 
-    def joined(items) -> str:  # clauses holding a comma are separated by semicolons
-        texts = [text for _, text in items]
-        return ("；" if any("，" in t for t in texts) else "、").join(texts)
+    def joined(items) -> str:
+        # one sentence: a semicolon would make each clause a statement of its own
+        return "、".join(text for _, text in items)
 
     if style == "headed":
         head_p, head_m = rng.choice(ph["subheads"]["problem"]), rng.choice(ph["subheads"]["measure"])

@@ -10,6 +10,10 @@ from .splits import row_candidates
 from .world import APPLICANT_COLS, TABLE3_COLS, TABLE4_COLS, TABLE4_ROWS, table3_rows
 
 _OUTER = ("received", "carried_in", "total", "carried_forward")
+# A statement repeats last year's when this share of its characters aligns with one statement
+# of the previous report (containment; similarity is the Dice ratio of the same alignment).
+REPEAT_CONTAINMENT = 0.7
+REPEAT_MIN_CHARS = 8
 
 
 def _keys():
@@ -182,17 +186,18 @@ def narrative_json(doc: ReportDoc, file: str, text: str, text_source: str, previ
     if previous is not None:
         prev_texts = [s.text for s in previous[1].statements]
         for i, st in enumerate(doc.statements):
-            best, best_j, best_c = 0.0, None, 0.0
+            best = (0.0, 0.0, None)  # (containment, similarity, index)
             for j, old in enumerate(prev_texts):
                 matcher = SequenceMatcher(None, st.text, old, autojunk=False)
-                ratio = matcher.ratio()
-                if ratio > best:
-                    matched = sum(b.size for b in matcher.get_matching_blocks())
-                    best, best_j, best_c = ratio, j, matched / max(1, len(st.text))
-            if best_j is not None and best >= 0.5:
-                match = "verbatim" if best == 1.0 else "near_verbatim" if best >= 0.8 else "partial"
-                repeats.append({"statement_index": i, "previous_statement_indices": [best_j], "match": match,
-                                "similarity": round(best, 3), "containment": round(best_c, 3)})
+                aligned = sum(b.size for b in matcher.get_matching_blocks())
+                best = max(best, (aligned / max(1, len(st.text)), matcher.ratio(), j), key=lambda t: t[:2])
+            containment, similarity, j = best
+            # a repeat: most of the statement's characters align with one statement of last year
+            if j is not None and len(st.text) >= REPEAT_MIN_CHARS and containment >= REPEAT_CONTAINMENT:
+                match = "verbatim" if st.text == prev_texts[j] else \
+                    "near_verbatim" if containment >= 0.9 or similarity >= 0.8 else "partial"
+                repeats.append({"statement_index": i, "previous_statement_indices": [j], "match": match,
+                                "similarity": round(similarity, 3), "containment": round(containment, 3)})
     kinds = [s["kind"] for s in statements]
     return {
         "file": file,
@@ -209,5 +214,7 @@ def narrative_json(doc: ReportDoc, file: str, text: str, text_source: str, previ
         "excluded_fragments": list(doc.excluded),
         "previous_year_report_in_set": previous[0] if previous else None,
         "repeats_previous_year": repeats,
+        "repeat_rule": f"containment >= {REPEAT_CONTAINMENT} (aligned characters / statement length), "
+                       f"statements of at least {REPEAT_MIN_CHARS} characters",
         "copied_from_previous_year": doc.copied_from_previous,
     }

@@ -48,6 +48,13 @@ def expected_cells(exp: dict):
             yield f"table2/{row}/{col}", ("table2", *t2[(row, col)]), value
 
 
+def _address(where: str) -> str:
+    """``table3/其他处理/其他..其他`` (a one-column range, written so to stay unambiguous) → plain."""
+    head, _, last = where.rpartition("/")
+    first, dots, final = last.partition("..")
+    return f"{head}/{first}" if dots and first == final else where
+
+
 def _is_value(got, value) -> bool:
     if got is None or (isinstance(got, float) and math.isnan(got)):
         return False
@@ -77,7 +84,7 @@ def score(folder: Path) -> tuple[dict[str, Counter], dict[str, list]]:
             examples[layout].append((exp["file"], f"{type(exc).__name__}: {exc}"[:160]))
             continue
         got = {(r.table, r.row_code, r.col_code): r for r in frame.itertuples()}
-        uncertain = {u["where"]: u["candidates"] for u in exp["uncertain"]}
+        uncertain = {_address(u["where"]): u["candidates"] for u in exp["uncertain"]}
         for where, key, value in expected_cells(exp):
             cell = got.get(key)
             status = None if cell is None else cell.status

@@ -50,6 +50,9 @@ def where(doc: ReportDoc, key: tuple[str, str, str]) -> str:
     rows3, cols3, rows4, cols4 = _keys()
     table, row, col = key
     if table == "table3":
+        if f"{rows3[row]}/{cols3[col]}" in rows3.values():
+            # 其他处理 + 其他 would read as the v2021 row 其他处理/其他: name the column as a range
+            return f"table3/{rows3[row]}/{cols3[col]}..{cols3[col]}"
         return f"table3/{rows3[row]}/{cols3[col]}"
     if table == "table4":
         return f"table4/{rows4[row]}/{cols4[col]}"

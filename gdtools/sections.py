@@ -11,6 +11,7 @@ Patterns are data in ``gdtools/spec/sections.yaml``.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ import yaml
 from .model import Report, Section
 from .spec import read_text
 
+log = logging.getLogger("gdtools")
 NUMERALS = "一二三四五六七八九十"
 CODES = "一二三四五六"
 _NUMBERED = re.compile(r"(?<![一二三四五六七八九十第（(〔\[【])([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")
@@ -28,6 +30,9 @@ _MAX_PREFIX = 16
 _MAX_LINE = 40
 _MAX_LINE_PREFIX = 8
 _MAX_CANDIDATES = 600
+# Real reports hold at most a few hundred numbered items (一、 … 十、); a text with many thousands
+# is hostile or not a report, and checking each against every heading pattern is what costs time.
+_MAX_NUMBERED = 5000
 
 
 @dataclass(frozen=True)
@@ -91,14 +96,19 @@ def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int,
     return best
 
 
-def _candidates(text: str) -> tuple[list[_Candidate], list[_Candidate]]:
+def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candidate]]:
     """Candidates for the standard chain and for the legacy chain."""
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
     # A pattern starting with ^ must match right after the number (re's ^ ignores pos).
     legacy_spec = [(re.compile(e["pattern"].lstrip("^")), e["pattern"].startswith("^"), e["code"], e["name"])
                    for e in _spec()["legacy"]]
-    for m in _NUMBERED.finditer(text):
+    for seen, m in enumerate(_NUMBERED.finditer(text)):
+        if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= _MAX_CANDIDATES:
+            # later candidates could not survive the cut below (they start after all kept ones)
+            log.warning("%s: more than %d numbered items; section headings looked for up to offset %d only",
+                        source, min(seen, _MAX_NUMBERED), m.start())
+            break
         number = chinese_number(m.group(1))
         if number is None:
             continue
@@ -207,7 +217,7 @@ def split_sections(report: Report) -> list[Section]:
     their own sections mapped to the nearest code, ``standard=False``.
     """
     text = report.text
-    standard, legacy = _candidates(text)
+    standard, legacy = _candidates(text, report.source)
     chain = _best_chain(standard, _standard_step)
     year = report.meta("year")
     legacy_chain = _best_chain(legacy, _legacy_step)

@@ -126,3 +126,15 @@ def test_wrapped_intro_lines_are_not_headings():
             "二、主动公开政府信息情况\n正文。\n三、收到和处理政府信息公开申请情况\n正文。")
     sections = split_sections(_report(text))
     assert [s.heading for s in sections] == ["二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况"]
+
+
+def test_text_flooded_with_numbered_items_keeps_its_headings(caplog):
+    """A hostile text with a million numbered items: the headings before the flood are found, with a warning."""
+    body = "\n".join(["示例县2022年政府信息公开工作年度报告", "一、总体情况", "二、主动公开政府信息情况",
+                      "三、收到和处理政府信息公开申请情况", "四、政府信息公开行政复议、行政诉讼情况",
+                      "五、存在的主要问题及改进情况", "六、其他需要报告的事项", ""])
+    report = Report(report_id="x", source="flood.txt", format="txt", text=body + "一、二、三、" * 300_000)
+    with caplog.at_level("WARNING", logger="gdtools"):
+        sections = split_sections(report)
+    assert "".join(s.code for s in sections) == "一二三四五六"
+    assert "flood.txt" in caplog.text and "numbered items" in caplog.text

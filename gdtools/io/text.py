@@ -38,8 +38,8 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
         nuls = data.count(b"\x00")
         if nuls and nuls <= max(16, len(data) // 100):
             # a few stray NUL bytes (crawler padding, a cut download) in otherwise plain text
-            log.warning("%s: %d NUL bytes dropped from the text", source, nuls)
             data = data.replace(b"\x00", b"")
+            log.debug("%s: %d NUL bytes dropped", source, nuls)
         if looks_binary(data):
             raise NotAReport("二进制文件，不是文本报告 (binary content); "
                              "save the report as .txt, .html, .docx or .pdf", source)
@@ -51,14 +51,22 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
             continue
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8"
-        return text.replace("\r\n", "\n").replace("\r", "\n"), encoding
+        return _normalize(text, source), encoding
     mixed = _decode_lines(data) if candidates == _ENCODINGS else None
     if mixed is not None:
         log.warning("%s: lines in both UTF-8 and GB18030 (pasted from two sources); each line decoded alone",
                     source)
-        return mixed.replace("\r\n", "\n").replace("\r", "\n"), MIXED_ENCODING
+        return _normalize(mixed, source), MIXED_ENCODING
     raise ReadError("无法识别文本编码 (neither UTF-8 nor GB18030, not even line by line); "
                     "re-save the file as UTF-8", source)
+
+
+def _normalize(text: str, source: str) -> str:
+    """``\n`` newlines; NUL characters (never part of a report) dropped."""
+    if "\x00" in text:
+        log.warning("%s: NUL characters dropped from the text", source)
+        text = text.replace("\x00", "")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _decode_lines(data: bytes) -> str | None:

@@ -445,3 +445,23 @@ def test_cli_unwritable_output_message_is_a_user_error(tmp_path):
     run = subprocess.run([sys.executable, "-m", "gdtools", "extract", str(path), "-o", str(blocker / "out"),
                           "-j", "1", "--no-progress"], capture_output=True, text=True, timeout=300)
     assert "internal error" not in run.stderr
+
+
+def test_pdf_compression_bomb_is_refused_before_inflating(tmp_path):
+    """A page content stream of a few hundred KB that inflates to 300 MB (pdfminer would inflate it whole)."""
+    import zlib
+
+    deflate = zlib.compressobj()
+    body = b"".join(deflate.compress(b"0 0 m\n" * (1 << 17)) for _ in range(400)) + deflate.flush()
+    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+           b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 600 800]/Contents 4 0 R>>endobj\n"
+           + f"4 0 obj<</Length {len(body)}/Filter/FlateDecode>>stream\n".encode() + body
+           + b"\nendstream endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+    path = _write(tmp_path / "bomb.pdf", pdf)
+    tracemalloc.start()
+    try:
+        reason = _refused(path, LimitExceeded, Limits(max_decompressed_bytes=20 * 1024 * 1024))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "max_decompressed_bytes" in reason and peak < 40 * 1024 * 1024

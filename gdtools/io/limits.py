@@ -41,7 +41,7 @@ class Limits:
         if size > self.max_decompressed_bytes:
             raise LimitExceeded(
                 f"解压后内容过大 ({size} bytes > max_decompressed_bytes={self.max_decompressed_bytes}); "
-                "possible zip bomb; raise Limits(max_decompressed_bytes=...) if the file is trusted", source)
+                "possible compression bomb; raise Limits(max_decompressed_bytes=...) if the file is trusted", source)
 
     def check_text(self, chars: int, source: str) -> None:
         if chars > self.max_text_chars:

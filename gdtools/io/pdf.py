@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import zlib
 from collections import Counter
 
 from ..errors import NotAReport, ReadError
@@ -95,10 +96,37 @@ def _furniture(pages_lines: list[list[str]]) -> set[str]:
     return {ln for ln, n in counts.items() if n >= max(3, 0.6 * len(pages_lines)) and len(ln) <= 40}
 
 
+_STREAM = re.compile(rb"stream\r?\n")
+_CHUNK = 1 << 20
+
+
+def check_streams(data: bytes, source: str, limits: Limits) -> None:
+    """Refuse a PDF holding a compressed stream that inflates beyond ``max_decompressed_bytes``.
+
+    pdfminer inflates a stream whole, in memory; a few hundred KB of zeros can claim gigabytes.
+    Every Flate stream is inflated here first, chunk by chunk, its output counted and dropped.
+    """
+    for m in _STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        chunk = data[m.end():m.end() + _CHUNK]
+        pos, total = m.end() + len(chunk), 0
+        try:
+            while chunk and not inflater.eof:
+                total += len(inflater.decompress(chunk, _CHUNK))
+                if total > limits.max_decompressed_bytes:
+                    limits.check_decompressed(total, source)
+                chunk = inflater.unconsumed_tail
+                if not chunk:
+                    chunk, pos = data[pos:pos + _CHUNK], pos + _CHUNK
+        except zlib.error:
+            continue  # not Flate data (or damaged): pdfminer judges it
+
+
 def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
     """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
     import pdfplumber
 
+    check_streams(data, source, limits)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pdf.pages  # noqa: B018 - parses the page tree: damage and passwords surface here

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -98,10 +99,11 @@ def _search(text, pats, start, end, taken=()):
     return best
 
 
-def read_region(region: str, in_grid: bool) -> RowText:
+def read_region(region: str, in_grid: bool, n: int) -> RowText:
     """Tokens of a region; one-per-line layout only when every line holds one plain value."""
     rt = tokenize(region, in_grid)
-    if rt.mode == "lines" and any(rd.parse_value(t.text) is rd.NOT_A_VALUE for t in rt.tokens):
+    glued_run = n >= N3 and len(rt.tokens) == 1 and len(re.sub(r"\D", "", rt.tokens[0].text)) >= n
+    if rt.mode == "lines" and (glued_run or any(rd.parse_value(t.text) is rd.NOT_A_VALUE for t in rt.tokens)):
         # glued digits on their own line: the line breaks are not cell borders
         return RowText("inline", [Token(t.text, 0) for t in rt.tokens], raw=rt.raw)
     return rt
@@ -118,7 +120,7 @@ def row_texts(text: str, anchors: list[Anchor], end: int, grid_region: bool, n: 
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
-        rt = read_region(region, in_grid)
+        rt = read_region(region, in_grid, n)
         if grid_region and not in_grid and not _complete_row(rt, n):
             # text beside a grid is a fragment of a broken grid: values found there
             # belong to no row for sure (PDF-to-markdown output moves them around)
@@ -192,8 +194,12 @@ def _lines_lossy(rt: RowText, n: int, last_is_total: bool) -> list[tuple]:
     return list(dict.fromkeys(out))
 
 
-def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
-    """Readings of inline chunks (glued or space-separated); None when too many to list."""
+def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True) -> list[tuple] | None:
+    """Readings of inline chunks (glued or space-separated); None when too many to list.
+
+    ``dropped``: separate numbers fewer than the columns may also be cells whose blanks were
+    left out (tables 三/四, where the sums then decide; not table 二, which has no sums).
+    """
     toks = rt.tokens
     if not toks:
         return [(None,) * n]
@@ -203,7 +209,7 @@ def _inline(rt: RowText, n: int, last_is_total: bool) -> list[tuple] | None:
     found = rd.inline_readings(toks, n)
     if found is None:
         return None
-    if found and not (1 < len(toks) < n and all(d is not rd.NOT_A_VALUE for d in direct)):
+    if found and not (dropped and 1 < len(toks) < n and all(d is not rd.NOT_A_VALUE for d in direct)):
         return found
     # separate, well-formed numbers but fewer than the columns: blank cells may have been
     # dropped as well as digits glued, so both kinds of reading stay in play
@@ -298,7 +304,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     line_codes = set(lossy)
     # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
     # way puts values beside a blank total (then blanks were dropped, not kept)
-    trusted = all(_r2(True)(r) for r in literal.values())
+    trusted = _literal_consistent(literal, version)
     for code in line_codes:
         if trusted and code in literal and gaps.kept:
             out.rows[code] = [literal[code]]
@@ -312,6 +318,19 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
     out.rows.update(solved)
     return out
+
+
+def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:
+    """Whether one-per-line rows read at their literal positions satisfy R1 and R3 with
+    blanks counted as 0 (a value in a column whose other rows are blank breaks them: the
+    values were shifted when blank cells were dropped)."""
+    for lhs, rhs in _t3_rules(version, set(literal)):
+        left = [literal[r][c] for r, c in lhs]
+        right = [literal[r][c] for r, c in rhs]
+        if any(v is not None for v in left + right) and not math.isclose(
+                sum(v or 0 for v in left), sum(v or 0 for v in right), abs_tol=1e-6):
+            return False
+    return True
 
 
 def _t3_rules(version: str, present: set[str]):
@@ -394,7 +413,7 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
             out.status[code] = f"partial:{printed}"
         out.raw[code] = rt.raw
     else:
-        rt = read_region(region, False)
+        rt = read_region(region, False, N4)
         out.raw[code] = rt.raw
         if not rt.tokens:
             return None
@@ -497,7 +516,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
-        regions[a.code] = (read_region(_split_signs(region), in_grid), in_grid)
+        regions[a.code] = (read_region(_split_signs(region), in_grid, ncols[a.code]), in_grid)
         out.texts.append((regions[a.code][0], ncols[a.code]))
     gaps = estimate_gaps(out.texts)
     for a in anchors:
@@ -518,7 +537,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
         else:
-            cands = _inline(rt, n, False)
+            cands = _inline(rt, n, False, dropped=False)
         if cands is None:
             out.status[a.code] = "undecidable"
             cands = []

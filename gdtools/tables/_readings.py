@@ -21,8 +21,7 @@ from collections.abc import Iterator
 from ._text import BLANK_MARKS, Token
 
 NOT_A_VALUE = object()
-_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|件|项|个|%)?$")
-_CHUNK = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|件|项|个|%)?$")
+_NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|万|件|项|个|%)?$")
 _VALID = re.compile(r"^(?:0|[1-9]\d*)(?:\.\d+)?$")
 # a row with more readings than this is reported as undecidable instead of enumerated
 MAX_READINGS = 200_000
@@ -46,7 +45,8 @@ def parse_value(text: str):
     if not m or not _VALID.match(m.group(2)):
         return NOT_A_VALUE
     value = float(m.group(2))
-    return (-value if m.group(1) == "-" else value), m.group(3) or ""
+    unit = "万元" if m.group(3) == "万" else m.group(3) or ""
+    return (-value if m.group(1) == "-" else value), unit
 
 
 def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
@@ -70,10 +70,10 @@ def _chunk_parts(token: str):
     t = token.replace(",", "")
     if t and t[0] in "增减":
         t = ("-" if t[0] == "减" else "+") + t[1:]
-    m = _CHUNK.match(t)
+    m = _NUMBER.match(t)
     if not m:
         return None
-    return m.group(1), m.group(2), m.group(3) or ""
+    return m.group(1), m.group(2), "万元" if m.group(3) == "万" else m.group(3) or ""
 
 
 def chunk_splits(token: str, k: int) -> list[tuple[float, ...]]:

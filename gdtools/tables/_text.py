@@ -122,9 +122,7 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
         # glued to the label when the separator was lost
         if not fields[0].strip() or not _is_value_cell(fields[0]):
             fields = fields[1:]
-        while fields and not fields[-1].strip():
-            fields.pop()
-        if fields and all(_is_value_cell(f) for f in fields):
+        if any(f.strip() for f in fields) and all(_is_value_cell(f) for f in fields):
             return RowText("cells", [Token(f.strip(), 0) for f in fields], raw=first_line.strip())
     prefix = value_prefix(region)
     if "|" in prefix:

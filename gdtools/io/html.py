@@ -198,7 +198,8 @@ def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
     fatal = [e.message for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
     if fatal:
         # libxml2 stops at a fatal error (e.g. nesting deeper than 255 elements): the rest would be lost
-        raise ReadError(f"HTML 结构异常, 解析在中途停止 ({fatal[0][:120]}); "
+        reason = "nesting depth over 255 elements" if "depth" in fatal[0] else fatal[0][:120]
+        raise ReadError(f"HTML 结构异常, 解析在中途停止 ({reason}); "
                         "the page is not a normal report page: save its text as .txt", source)
     head_title = doc.find(".//title")
     page_title = clean_cell(head_title.text_content()) if head_title is not None else ""

@@ -149,6 +149,17 @@ def test_truncated_pdf(tmp_path):
     assert "truncated" in reason and "download" in reason
 
 
+def test_pdf_without_text_layer(tmp_path):
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    scan = canvas.Canvas(buffer)
+    scan.rect(50, 50, 400, 600, fill=1)  # stands in for a scanned page image
+    scan.showPage()
+    scan.save()
+    assert "OCR" in _refused(_write(tmp_path / "scan.pdf", buffer.getvalue()), NotAReport)
+
+
 def test_encrypted_pdf(tmp_path):
     assert "password" in _refused(_write(tmp_path / "locked.pdf", encrypted_pdf()))
 
@@ -268,6 +279,8 @@ def test_mixed_and_wrong_encodings(tmp_path):
                                     ("c.html", "no-such-charset", "gb18030")]:
         report = load_report(_write(tmp_path / name, page.format(charset).encode(encoding)))
         assert report.meta("agency") == "示例县林业局", name
+    for encoding in ("utf-16", "utf-8-sig"):  # with a byte-order mark
+        assert load_report(_write(tmp_path / f"{encoding}.txt", REPORT.encode(encoding))).text.strip() == REPORT.strip()
     # bytes that are neither UTF-8 nor GB18030 in any line
     assert "UTF-8" in _refused(_write(tmp_path / "bad.txt", "一、总体情况 政府信息公开\n".encode() + b"\x81\x20" * 50))
 

@@ -478,3 +478,15 @@ def test_pdf_compression_bomb_is_refused_before_inflating(tmp_path):
     finally:
         tracemalloc.stop()
     assert "max_decompressed_bytes" in reason and peak < 40 * 1024 * 1024
+
+
+def test_any_parser_failure_becomes_a_read_error(tmp_path, monkeypatch):
+    """Whatever a third-party parser raises on a damaged file (here a stand-in) is a ReadError naming the file."""
+    import gdtools.io.text
+
+    def broken(*args, **kwargs):
+        raise MemoryError("parser ran out of memory")
+
+    monkeypatch.setattr(gdtools.io.text, "load_text", broken)
+    reason = _refused(_write(tmp_path / "r.txt", REPORT.encode()))
+    assert "MemoryError" in reason and "damaged" in reason

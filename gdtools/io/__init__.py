@@ -36,11 +36,14 @@ def _read_bytes(path: Path, limits: Limits) -> bytes:
     if not path.is_file():
         raise ReadError("不是普通文件 (not a regular file); pass a report file or a folder", source)
     limits.check_file_size(size, source)
-    with open(path, "rb") as fh:
-        # read(n) reserves n bytes up front: ask for the stated size, then for the rest if the file grew
-        data = fh.read(min(size, limits.max_file_bytes) + 1)
-        if len(data) > size:
-            data += fh.read(limits.max_file_bytes + 1 - len(data))
+    try:
+        with open(path, "rb") as fh:
+            # read(n) reserves n bytes up front: ask for the stated size, then for the rest if the file grew
+            data = fh.read(min(size, limits.max_file_bytes) + 1)
+            if len(data) > size:
+                data += fh.read(limits.max_file_bytes + 1 - len(data))
+    except OSError as exc:
+        raise ReadError(f"无法读取文件 ({exc.strerror or exc}); check the path and permissions", source) from exc
     limits.check_file_size(len(data), source)
     return data
 
@@ -87,9 +90,10 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
     data = _read_bytes(path, limits)
     if not data.strip():
         raise NotAReport("文件为空 (empty file)", source)
-    fmt = sniff_format(path, data)
     declared = REPORT_EXTENSIONS.get(path.suffix.lower())
+    fmt = declared
     try:
+        fmt = sniff_format(path, data)
         report = _build(fmt, data, path, limits)
     except GdtoolsError as exc:
         if declared in ("pdf", "docx", "doc") and fmt != declared:
@@ -97,11 +101,12 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
             raise type(exc)(f"扩展名 {path.suffix} 与内容不符, 实为 {_FORMAT_NAMES.get(fmt, fmt)} "
                             f"(the file is not a real {path.suffix}); {exc.reason}", source) from exc
         raise
-    except (RecursionError, ValueError, TypeError, KeyError, IndexError, AttributeError, OSError,
-            UnicodeError, AssertionError, EOFError, LookupError) as exc:
+    except Exception as exc:  # parsers raise anything on damaged files (MemoryError and RecursionError too)
         # A damaged file must become an error row, never crash a batch.
+        log.debug("%s: parser failure", source, exc_info=True)
         raise ReadError(f"文件无法解析 ({type(exc).__name__}: {str(exc)[:200]}); the file may be damaged: "
-                        "open and save it again, or export it as .txt", source) from exc
+                        "open and save it again, or export it as .txt (if it opens fine, please report it to "
+                        "the gdtools maintainers)", source) from exc
     _mark_headings(report)
     log.debug("%s: %s %s, %d sections", source, fmt, report.template, len(report.sections))
     return report

@@ -37,10 +37,10 @@ def manifest(corpus) -> list[dict]:
 
 def test_same_seed_gives_identical_bytes(tmp_path):
     first, again = tmp_path / "first", tmp_path / "again"
-    for out in (first, again):
-        generate_corpus(out, n=12, seed=5, formats=["txt", "md", "html", "docx", "pdf"])
+    for out in (first, again):  # the binary formats are the ones that embed dates and zip times
+        generate_corpus(out, n=6, seed=5, formats=["docx", "pdf"])
     assert _digests(again) == _digests(first)
-    assert {p.suffix for p in (first / "reports").iterdir()} >= {".docx", ".pdf"}
+    assert {p.suffix for p in (first / "reports").iterdir()} == {".docx", ".pdf"}
 
 
 def test_other_seed_gives_other_corpus(tmp_path):

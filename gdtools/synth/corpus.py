@@ -121,7 +121,10 @@ def _plan(n: int, rng: random.Random) -> list[tuple[Agency, list[int]]]:
     chosen: list[Agency] = []
     for level, share in shares.items():
         members = [a for a in pool if a.level == level]
-        chosen += rng.sample(members, k=min(len(members), round(share * n_agencies)))
+        k = min(len(members), round(share * n_agencies))
+        governments = [a for a in members if a.kind == "government"]
+        first = rng.sample(governments, k=1) if k >= 2 else []  # each level's own government too
+        chosen += first + rng.sample([a for a in members if a not in first], k=k - len(first))
     rest = [a for a in pool if a not in chosen]
     rng.shuffle(rest)
     chosen = (chosen + rest)[:n_agencies]

@@ -32,7 +32,7 @@ _OUTCOME_WEIGHTS = {
 _OTHER_SPLIT = {"other_no_correction": 3, "other_no_fee": 1, "other_other": 2}
 
 _LEVEL_BASE = {  # mean yearly requests before the department scale and the agency's own factor
-    ("province", "government"): 120, ("province", "department"): 12, ("city", "government"): 45,
+    ("province", "government"): 150, ("province", "department"): 12, ("city", "government"): 60,
     ("city", "department"): 6, ("county", "government"): 10, ("county", "department"): 1.5,
     ("township", "government"): 0.7,
 }
@@ -118,7 +118,7 @@ class AgencyHistory:
         self.rng = rng
         base = _LEVEL_BASE[(agency.level, agency.kind)] * agency.scale
         # heavy tail: the agency's own factor is log-normal, so a few agencies get hundreds
-        self.mean_requests = base * math.exp(rng.gauss(0, 0.9))
+        self.mean_requests = base * math.exp(rng.gauss(0, 1.2))
         self.natural_share = rng.uniform(0.75, 0.98)
         self.carried = dict.fromkeys(APPLICANT_COLS, 0)
         self.rules_public = poisson(rng, 40) if agency.issues_rules else 0

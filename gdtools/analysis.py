@@ -136,18 +136,28 @@ def report_folder(corpus) -> Path:
     return sub if sub.is_dir() else corpus
 
 
-def pick_report(path, corpus) -> Path:
-    """The report file to profile: ``path`` when given, else the first report (by name) under ``corpus``."""
+def pick_report(path, corpus, *, scan: int = 30) -> Path:
+    """The report file to profile: ``path`` when given, else a report under ``corpus``.
+
+    Without ``path``: the first report (by name) among the first ``scan`` that follows the
+    2019 or 2021 template — it has the standard tables to show — else the first report.
+    """
     from .errors import GdtoolsError
-    from .io import iter_report_paths
+    from .io import iter_report_paths, load_report
 
     if path:
         return resolve_path(path)
     folder = report_folder(resolve_path(corpus))
-    first = next(iter(sorted(iter_report_paths([folder]))), None)
-    if first is None:
+    candidates = sorted(iter_report_paths([folder]))
+    if not candidates:
         raise GdtoolsError(f"{folder} 中没有报告文件；请用 path 参数指定一份报告")
-    return first
+    for candidate in candidates[:scan]:
+        try:
+            if load_report(candidate).template in ("v2019", "v2021"):
+                return candidate
+        except GdtoolsError as exc:
+            log.info("skipping %s: %s", candidate, exc)
+    return candidates[0]
 
 
 def _as_frame(value, columns: list[str]) -> pd.DataFrame:

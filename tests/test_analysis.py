@@ -128,10 +128,17 @@ def test_report_folder_prefers_reports_subfolder(tmp_path):
 
 def test_pick_report(tmp_path):
     (tmp_path / "reports").mkdir()
-    for name in ("b.txt", "a.txt"):
-        (tmp_path / "reports" / name).write_text("一、总体情况\n本机关2020年度……", encoding="utf-8")
-    assert an.pick_report("", tmp_path).name == "a.txt"
-    assert an.pick_report(tmp_path / "reports" / "b.txt", tmp_path).name == "b.txt"
+    legacy = "某某局2016年政府信息公开工作年度报告\n一、概述\n本局……\n二、主动公开政府信息情况\n……"
+    for name in ("a.txt", "c.txt"):
+        (tmp_path / "reports" / name).write_text(legacy, encoding="utf-8")
+    assert an.pick_report("", tmp_path).name == "a.txt"  # nothing follows a standard template: the first
+    standard = ("某某局2021年政府信息公开工作年度报告\n一、总体情况\n……\n"
+                "三、收到和处理政府信息公开申请情况\n本年新收政府信息公开申请数量\n"
+                "（二）部分公开（区分处理的，只计这一情形，不计其他情形）\n"
+                "1.申请人无正当理由逾期不补正、行政机关不再处理其政府信息公开申请\n本年制发件数\n")
+    (tmp_path / "reports" / "b.txt").write_text(standard, encoding="utf-8")
+    assert an.pick_report("", tmp_path).name == "b.txt"
+    assert an.pick_report(tmp_path / "reports" / "c.txt", tmp_path).name == "c.txt"
     with pytest.raises(GdtoolsError):
         an.pick_report(tmp_path / "missing.txt", tmp_path)
     empty = tmp_path / "empty"

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..spec import table_spec
 from . import _readings as rd
-from ._solve import filter_rows, solve_jointly, total_holds
+from ._solve import filter_rows, solve_jointly, sum_rule_holds, total_holds
 from ._text import RowText, Token, tokenize
 
 N3, N4 = 7, 15
@@ -194,7 +194,8 @@ def _lines_lossy(rt: RowText, n: int, last_is_total: bool) -> list[tuple]:
     return list(dict.fromkeys(out))
 
 
-def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True) -> list[tuple] | None:
+def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True,
+            sign_col: int | None = None) -> list[tuple] | None:
     """Readings of inline chunks (glued or space-separated); None when too many to list.
 
     ``dropped``: separate numbers fewer than the columns may also be cells whose blanks were
@@ -206,7 +207,7 @@ def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True) -> l
     direct = [rd.parse_value(t.text) for t in toks]
     if len(toks) == n and all(d is not rd.NOT_A_VALUE for d in direct):
         return [tuple(d[0] for d in direct)]
-    found = rd.inline_readings(toks, n)
+    found = rd.inline_readings(toks, n, sign_col=sign_col)
     if found is None:
         return None
     if found and not (dropped and 1 < len(toks) < n and all(d is not rd.NOT_A_VALUE for d in direct)):
@@ -304,7 +305,8 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     line_codes = set(lossy)
     # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
     # way puts values beside a blank total (then blanks were dropped, not kept)
-    trusted = _literal_consistent(literal, version)
+    blank_rows = {c: (None,) * N3 for c, rt in rts.items() if not rt.tokens and not rt.orphan}
+    trusted = _literal_consistent({**blank_rows, **literal}, version)
     for code in line_codes:
         if trusted and code in literal and gaps.kept:
             out.rows[code] = [literal[code]]
@@ -321,14 +323,20 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
 
 
 def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:
-    """Whether one-per-line rows read at their literal positions satisfy R1 and R3 with
-    blanks counted as 0 (a value in a column whose other rows are blank breaks them: the
-    values were shifted when blank cells were dropped)."""
+    """Whether one-per-line rows read at their literal positions satisfy the arithmetic.
+
+    R1 with blanks counted as 0: a count in a column whose 总计/结转 cells are blank means
+    values were shifted when blank cells were dropped (the seed dump). R3 as usual (a
+    blank 总计 column on detail rows is legitimate). Rows printing nothing are blank.
+    """
     for lhs, rhs in _t3_rules(version, set(literal)):
         left = [literal[r][c] for r, c in lhs]
         right = [literal[r][c] for r, c in rhs]
-        if any(v is not None for v in left + right) and not math.isclose(
-                sum(v or 0 for v in left), sum(v or 0 for v in right), abs_tol=1e-6):
+        if lhs[0][0] == "received":
+            if any(v is not None for v in left + right) and not math.isclose(
+                    sum(v or 0 for v in left), sum(v or 0 for v in right), abs_tol=1e-6):
+                return False
+        elif not sum_rule_holds(left, right):
             return False
     return True
 
@@ -499,6 +507,8 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
     anchors = find_anchors(text, start, end, rows)
     ncols = {code: len(cols) for code, _, cols in layout}
+    signs = {code: next((i for i, c in enumerate(cols) if c["kind"] == "signed"), None)
+             for code, _, cols in layout}
     items = {item: cols for _, item, cols in layout}
     out = Decoded(version=version)
     for extra, item in _extra_rows(text, start, end, anchors, version):
@@ -537,7 +547,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
         else:
-            cands = _inline(rt, n, False, dropped=False)
+            cands = _inline(rt, n, False, dropped=False, sign_col=signs.get(a.code))
         if cands is None:
             out.status[a.code] = "undecidable"
             cands = []

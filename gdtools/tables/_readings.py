@@ -108,9 +108,15 @@ def chunk_unit(token: str) -> str:
     return parts[2] if parts else ""
 
 
-def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS) -> list[tuple] | None:
-    """Readings of inline chunks that fill exactly ``n`` cells (None when too many to list)."""
+def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS,
+                    sign_col: int | None = None) -> list[tuple] | None:
+    """Readings of inline chunks that fill exactly ``n`` cells (None when too many to list).
+
+    ``sign_col``: the column of a signed 本年增/减 cell; a chunk printed with a sign
+    (``-18538``) starts there, since only that column carries signs.
+    """
     chunks = [t.text for t in tokens]
+    signed = [c[:1] in ("+", "-", "增", "减") and len(c) > 1 for c in chunks]
     caps = [max_parts(c) for c in chunks]
     if any(c == 0 for c in caps) or sum(caps) < n or len(chunks) > n:
         return []
@@ -121,6 +127,8 @@ def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS) -> l
             if left == 0:
                 out.append(acc)
             return len(out) <= limit
+        if sign_col is not None and signed[i] and len(acc) != sign_col:
+            return True
         rest_min = len(chunks) - i - 1
         rest_max = sum(caps[i + 1:])
         for k in range(1, min(caps[i], left - rest_min) + 1):

@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import resource
+import shutil
 import sys
 import time
 from collections import deque
@@ -291,6 +292,7 @@ class _Stats:
     bytes: int = 0
     worker_maxrss_kib: int = 0
     corpus_step_errors: int = 0
+    main_maxrss_per_report_kib: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, name: str, seconds: float) -> None:
@@ -450,6 +452,7 @@ class _Batch:
             finally:
                 for w in writers.values():
                     w.close()
+            self.stats.main_maxrss_per_report_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
             self._finish(journal.offsets or {})
         finally:
             if self._own_pool:
@@ -466,7 +469,8 @@ class _Batch:
                 "n_computed": s.n_computed, "bytes": s.bytes, "up_to_date": up_to_date, "out": str(self.out),
                 "stages": list(self.stages), "seconds": dict(s.seconds),
                 "corpus_step_errors": s.corpus_step_errors, "worker_maxrss_mib": s.worker_maxrss_kib / 1024,
-                "main_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+                "main_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "main_maxrss_per_report_pass_mib": s.main_maxrss_per_report_kib / 1024}
 
     def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
         self._cache = Cache(self.cache_dir) if self.cache_dir is not None else None
@@ -650,10 +654,15 @@ class _Batch:
         groups = _agency_groups(ok, self.corpus_group_size)
         if not groups:
             return
-        wanted = pa.array(sorted({str(r) for g in groups for r in g["report_id"]}))
-        tables = scan_csv(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
-                          lambda batch: pc.is_in(batch["report_id"], wanted))
-        yield from self._map(_cross_year_task, zip(_partition(tables, groups), groups), "cross-year validation")
+        spill = self.out / ".cross-year-spill"
+        shutil.rmtree(spill, ignore_errors=True)
+        try:
+            files = spill_by_group(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
+                                   [g["report_id"] for g in groups], spill)
+            tasks = ((read_spill(f, CROSS_YEAR_TABLE_COLUMNS), g) for f, g in zip(files, groups))
+            yield from self._map(_cross_year_task, tasks, "cross-year validation")
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
 
     def _map(self, fn: Callable, args, what: str):
         """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight.
@@ -738,33 +747,87 @@ def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFra
     return repeats(statements, reports)
 
 
+def _open_csv(path: Path, columns: list[str]):
+    """A streaming Arrow reader of ``columns`` of an output CSV ("" is NA, never 0)."""
+    from pyarrow import csv as pacsv
+
+    header = pd.read_csv(path, nrows=0).columns
+    columns = [c for c in columns if c in header]
+    types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}
+    return pacsv.open_csv(
+        path, read_options=pacsv.ReadOptions(block_size=16 << 20),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(include_columns=columns, column_types=types, strings_can_be_null=True))
+
+
+def _to_pandas(table: pa.Table, categorical: bool) -> pd.DataFrame:
+    frame = table.to_pandas(strings_to_categorical=categorical)
+    for col in frame.columns:
+        if col in INT_COLUMNS:
+            frame[col] = pd.to_numeric(frame[col].astype(object), errors="coerce").astype("Int64")
+    return frame
+
+
 def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categorical: bool = True) -> pd.DataFrame:
     """Stream a large output CSV, keeping ``columns`` of the rows where ``keep(batch)`` is true.
 
     Text columns come back as categoricals when ``categorical`` (a national tables frame
     repeats the same few codes millions of times); known numeric columns get their dtypes.
     """
-    from pyarrow import csv as pacsv
-
-    header = pd.read_csv(path, nrows=0).columns
-    columns = [c for c in columns if c in header]
-    types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}  # "" is NA, not 0
-    reader = pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=16 << 20),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(include_columns=columns, column_types=types, strings_can_be_null=True))
+    reader = _open_csv(path, columns)
     batches = []
     for batch in reader:
         if keep is not None:
             batch = batch.filter(keep(batch))
         if batch.num_rows:
             batches.append(batch)
-    table = pa.Table.from_batches(batches, schema=reader.schema)
-    frame = table.to_pandas(strings_to_categorical=categorical)
-    for col in frame.columns:
-        if col in INT_COLUMNS:
-            frame[col] = pd.to_numeric(frame[col].astype(object), errors="coerce").astype("Int64")
-    return frame
+    return _to_pandas(pa.Table.from_batches(batches, schema=reader.schema), categorical)
+
+
+def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path) -> list[Path]:
+    """Route the rows of an output CSV into one Arrow file per group of ``report_id`` values.
+
+    One streaming pass; memory holds one block of the CSV, never the whole frame, so a
+    national tables file can be checked group by group. Rows of no group are dropped.
+    Returns one path per group (absent when the group has no rows).
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    ids, group_of = [], []
+    for i, report_ids in enumerate(groups):
+        for rid in dict.fromkeys(map(str, report_ids)):
+            ids.append(rid)
+            group_of.append(i)
+    value_set = pa.array(ids, pa.string())
+    group_of = np.asarray(group_of + [-1])  # position -1 (not found) maps to no group
+    files = [folder / f"group-{i:05d}.arrow" for i in range(len(groups))]
+    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+    reader = _open_csv(path, columns)
+    try:
+        for batch in reader:
+            where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
+            group = group_of[where]
+            order = np.argsort(group, kind="stable")
+            batch, group = batch.take(pa.array(order)), group[order]
+            bounds = np.flatnonzero(np.diff(group)) + 1
+            for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(group)]):
+                g = int(group[start])
+                if g < 0 or stop <= start:
+                    continue
+                if g not in writers:
+                    writers[g] = pa.ipc.new_stream(files[g], reader.schema)
+                writers[g].write_batch(batch.slice(start, stop - start))
+    finally:
+        for writer in writers.values():
+            writer.close()
+    return files
+
+
+def read_spill(path: Path, columns: list[str]) -> pd.DataFrame:
+    """One group written by :func:`spill_by_group` (text columns categorical)."""
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c in FLOAT_COLUMNS else "object") for c in columns})
+    with pa.ipc.open_stream(path) as stream:
+        return _to_pandas(stream.read_all(), categorical=True)
 
 
 def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:

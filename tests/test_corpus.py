@@ -282,6 +282,7 @@ def _table3(report_id: str, carried_in: float, carried_forward: float) -> pd.Dat
 
 
 def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_path):
+    from gdtools.outputs import write_frame
     from gdtools.validate import validate_corpus
 
     reports = pd.DataFrame([
@@ -298,8 +299,13 @@ def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_
     groups = corpus._agency_groups(reports, max_reports=1)
     # whole agencies per group; c22 has no neighbour year and needs no check
     assert sorted(sorted(g["report_id"]) for g in groups) == [["a21", "a22"], ["b21", "b22"]]
-    grouped = pd.concat([corpus._cross_year_task(part, group)
-                         for part, group in zip(corpus._partition(tables, groups), groups)], ignore_index=True)
+    write_frame(tables.reindex(columns=TABLE_COLUMNS), tmp_path / "tables.csv")
+    files = corpus.spill_by_group(tmp_path / "tables.csv", corpus.CROSS_YEAR_TABLE_COLUMNS,
+                                  [g["report_id"] for g in groups], tmp_path / "spill")
+    parts = [corpus.read_spill(f, corpus.CROSS_YEAR_TABLE_COLUMNS) for f in files]
+    assert sorted(len(p) for p in parts) == [28, 28]  # c22's rows belong to no group
+    grouped = pd.concat([corpus._cross_year_task(part, group) for part, group in zip(parts, groups)],
+                        ignore_index=True)
     whole = validate_corpus(tables, reports)
     assert (grouped["severity"] == "error").any() and set(grouped["report_id"]) <= {"b22", "a22"}
 

@@ -83,6 +83,10 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in BATCH_COMMANDS:
         from .corpus import run_batch
 
+        missing = [p for p in args.paths if not Path(p).exists()]
+        if missing:
+            raise GdtoolsError(f"no such file or folder: {', '.join(missing)}")
+
         stages = BATCH_COMMANDS[args.command][0]
         result = run_batch(
             args.paths, args.out, stages=stages, fmt=getattr(args, "fmt", "csv"), jobs=args.jobs,

@@ -67,8 +67,9 @@ def test_bad_file_is_an_error_row_exit_0_and_strict_exit_1(tmp_path, capsys):
 def test_missing_input_folder_is_a_clean_error(tmp_path, capsys):
     code = cli.main(["inspect", str(tmp_path / "nowhere"), "-o", str(tmp_path / "out"), "--no-progress"])
     err = capsys.readouterr().err
-    assert code in (0, 2)
-    assert "Traceback" not in err
+    assert code == 2
+    assert "nowhere" in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
 
 
 def test_internal_error_has_no_traceback_unless_debug(tmp_path, monkeypatch, capsys):

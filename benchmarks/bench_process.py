@@ -125,8 +125,9 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
 
         shutil.rmtree(folder, ignore_errors=True)
         t = time.perf_counter()
-        # generated in parts (one seed each) on all cores: a 10,000-report corpus is slow to write
-        parts = max(1, min(args.n // 500, 4 * (os.cpu_count() or 1)))
+        # generated in parts (one seed each) on all cores: a 10,000-report corpus is slow to write;
+        # one synthetic world holds about 1,200 agency-years, so parts have at most 1,000 reports
+        parts = max(-(-args.n // 1000), min(args.n // 500, 4 * (os.cpu_count() or 1)), 1)
         sizes = [args.n // parts + (i < args.n % parts) for i in range(parts)]
         with ProcessPoolExecutor(args.jobs) as pool:
             list(pool.map(generate_corpus, [folder / f"part{i:02d}" for i in range(parts)], sizes,

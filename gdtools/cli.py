@@ -30,6 +30,11 @@ BATCH_COMMANDS = {
 }
 
 
+BATCH_EPILOG = ("Files that cannot be read become rows with status 'error' in OUT/reports.csv. Outputs appear "
+                "when the batch ends; re-running the same command resumes an interrupted batch, and returns at "
+                "once when no input changed.")
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATHS", help="report files or folders (walked recursively)")
     p.add_argument("-o", "--out", required=True, type=Path, help="output folder (created if missing)")
@@ -49,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.required = True
 
     for name, (_, help_text) in BATCH_COMMANDS.items():
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, epilog=BATCH_EPILOG)
         _add_common(p)
         if name in ("extract", "process"):
             p.add_argument("--format", dest="fmt", default="csv", choices=["csv", "parquet", "xlsx", "json"],

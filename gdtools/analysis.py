@@ -589,6 +589,11 @@ def theme_label(code: str) -> str:
     return THEME_LABELS.get(code, code)
 
 
+def theme_names(value) -> str:
+    """The themes of one statement as Chinese names joined by 、 (for display)."""
+    return "、".join(theme_label(code) for code in theme_list(value))
+
+
 def theme_list(value) -> list[str]:
     """Themes of one statement as a list, whether stored as list, JSON text or ``;``-separated text."""
     if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):

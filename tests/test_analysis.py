@@ -222,6 +222,8 @@ def test_quality_summaries(frames):
 def test_theme_labels():
     assert an.theme_label("staffing") == "人员力量"
     assert an.theme_label("my_own_theme") == "my_own_theme"
+    assert an.theme_names("staffing;platform") == "平台与栏目、人员力量"
+    assert an.theme_names(None) == ""
 
 
 def test_theme_list_formats():

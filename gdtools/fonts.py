@@ -10,8 +10,8 @@ missing-glyph warnings because it only set ``font.family``).
 
 from __future__ import annotations
 
+import importlib.util
 import logging
-from importlib import resources
 from pathlib import Path
 
 from .errors import MissingDependency
@@ -43,15 +43,19 @@ BUNDLED_FILES = (
 
 
 def bundled_font_file() -> Path | None:
-    """The path of a CJK font file shipped by ``mplfonts``, or None when the package is absent."""
-    try:
-        root = resources.files("mplfonts").joinpath("fonts")
-    except ModuleNotFoundError:
+    """The path of a CJK font file shipped by ``mplfonts``, or None when the package is absent.
+
+    Located with ``find_spec`` so the package itself is not imported (its import pulls in
+    its own font helpers; only the data files are needed).
+    """
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
         return None
-    for name in BUNDLED_FILES:
-        candidate = root.joinpath(name)
-        if candidate.is_file():
-            return Path(str(candidate))
+    for location in spec.submodule_search_locations:
+        for name in BUNDLED_FILES:
+            candidate = Path(location) / "fonts" / name
+            if candidate.is_file():
+                return candidate
     return None
 
 

@@ -307,14 +307,18 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     # way puts values beside a blank total (then blanks were dropped, not kept)
     blank_rows = {c: (None,) * N3 for c, rt in rts.items() if not rt.tokens and not rt.orphan}
     trusted = _literal_consistent({**blank_rows, **literal}, version)
+    # blanks dropped or moved. When the last printed value of every row sits in the same
+    # slot, that slot is one column for all rows: the 总计 column (the seed dump prints
+    # "0 0 2 2" and a lone "2" both ending in its 4th slot). Otherwise (values packed to
+    # the left, or cells simply left out) the row total may be among the missing cells.
+    last_slots = {max(i for i, v in enumerate(r) if v is not None) for r in literal.values() if any(
+        v is not None for v in r)}
+    aligned = len(last_slots) == 1 and set(literal) == line_codes
     for code in line_codes:
         if trusted and code in literal and gaps.kept:
             out.rows[code] = [literal[code]]
         else:
-            # blanks dropped. Where empty lines were kept but misplaced (values packed to
-            # the left, as in the seed dump) the last printed value is the row total; where
-            # cells were simply left out, the total may be missing as well.
-            out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, gaps.kept), _r2(True))
+            out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, aligned), _r2(True))
     solvable = {c: v for c, v in out.rows.items() if v}
     read = {c for c in solvable if out.status.get(c) != "missing"}
     solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))

@@ -29,7 +29,6 @@ PROVINCES = (
     "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州",
     "云南", "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "香港", "澳门", "台湾",
 )
-MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
 LEVELS = ("国家级", "省级", "市级", "县级", "乡镇级", "其他", "未知")
 # Level words a corpus MANIFEST.csv may use (the synthetic sample writes English ones).
 MANIFEST_LEVELS = {"national": "国家级", "central": "国家级", "province": "省级", "provincial": "省级",
@@ -266,6 +265,9 @@ def select(frames: dict[str, pd.DataFrame], *, years=None, levels=None, regions=
     if years:
         keep &= reports["year"].isin([int(y) for y in years])
     if levels:
+        unknown = sorted(set(levels) - set(LEVELS) - set(reports["level"].dropna()))
+        if unknown:  # most likely a typo: say so instead of only returning nothing
+            log.warning("levels %s: 不是已知的层级（%s）", "、".join(unknown), "、".join(LEVELS))
         keep &= reports["level"].isin(list(levels))
     if regions:
         keep &= reports["region"].isin(list(regions))

@@ -158,6 +158,22 @@ def test_select_keeps_ok_reports_and_filters_every_frame(frames):
     assert list(an.select(frames, levels=["省级"])["reports"]["report_id"]) == ["b20"]
 
 
+def test_select_warns_about_unknown_levels(frames, caplog):
+    with caplog.at_level("WARNING", logger="gdtools"):
+        assert an.select(frames, levels=["省"])["reports"].empty
+    assert "省" in caplog.text and "省级" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="gdtools"):
+        an.select(frames, levels=["县级"])
+    assert caplog.text == ""
+
+
+def test_load_corpus_on_a_folder_without_reports(tmp_path):
+    (tmp_path / "reports").mkdir()
+    frames = an.load_corpus(tmp_path)
+    assert frames["reports"].empty and list(frames["tables"].columns) == TABLE_COLUMNS
+
+
 def test_report_measures_blank_is_not_zero(frames):
     sel = an.select(frames)
     m = an.report_measures(sel["tables"], sel["reports"]).set_index("report_id")

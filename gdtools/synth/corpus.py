@@ -194,10 +194,10 @@ def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, 
         from .render_docx import render_docx
 
         return render_docx(doc), _GRID, plain, plain_source, ["merged_cells"]
-    from .render_pdf import render_pdf, table3_pages
+    from .render_pdf import render_pdf
 
-    data = render_pdf(doc)
-    noise = ["page_numbers"] + ["table_split_across_pages"] * (len(table3_pages(data)) > 1)
+    data, table3_pages = render_pdf(doc)
+    noise = ["page_numbers"] + ["table_split_across_pages"] * (len(table3_pages) > 1)
     return data, _GRID, plain, plain_source, noise
 
 

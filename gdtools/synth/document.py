@@ -107,27 +107,37 @@ def _value_cell(table: str, row: str, col: str, value, kind: str = "count", text
 
 
 # --- tables ---------------------------------------------------------------------------------
-def table2_grid(doc: ReportDoc, habits: dict) -> list[list[SCell]]:
-    """Table 二 as a 4-column grid with the item banners spanning the width."""
+@cache
+def _table2_layout(version: str) -> list[tuple[str, list[str], list[tuple[str, str, list[tuple[str, str]]]]]]:
+    """Per 第二十条 item of ``version``: the column labels and (row_code, label, [(col_code, kind)])."""
     spec = table_spec("table2")
-    version = "v2019" if doc.figures.template == "v2019" else "v2021"
-    values, units = doc.table2_values, doc.units
-    rows: list[list[SCell]] = []
+    layout = []
     for item in dict.fromkeys(spec["item"]):
         part = spec[(spec["item"] == item) & (spec[version] != "")]
         if part.empty:
             continue
-        cols = list(dict.fromkeys(part[version]))
+        rows = []
+        for row_code in dict.fromkeys(part["row_code"]):
+            sub = part[part["row_code"] == row_code]
+            rows.append((row_code, sub[f"row_{version}"].iloc[0], list(zip(sub["col_code"], sub["kind"]))))
+        layout.append((item, list(dict.fromkeys(part[version])), rows))
+    return layout
+
+
+def table2_grid(doc: ReportDoc, habits: dict) -> list[list[SCell]]:
+    """Table 二 as a 4-column grid with the item banners spanning the width."""
+    version = "v2019" if doc.figures.template == "v2019" else "v2021"
+    values, units = doc.table2_values, doc.units
+    rows: list[list[SCell]] = []
+    for item, cols, item_rows in _table2_layout(version):
         rows.append([SCell(f"第二十条第{item}项", colspan=4)])
         span_last = 4 - len(cols)
         header = [SCell("信息内容")] + [SCell(label) for label in cols]
         header[-1].colspan = span_last
         rows.append(header)
-        for row_code in dict.fromkeys(part["row_code"]):
-            sub = part[part["row_code"] == row_code]
-            label = sub[f"row_{version}"].iloc[0]
+        for row_code, label, cells in item_rows:
             line = [SCell(label)]
-            for col_code, kind in zip(sub["col_code"], sub["kind"]):
+            for col_code, kind in cells:
                 value = values.get((row_code, col_code))
                 text = None
                 if kind == "signed":
@@ -141,25 +151,30 @@ def table2_grid(doc: ReportDoc, habits: dict) -> list[list[SCell]]:
     return rows
 
 
+@cache
+def _table3_spec():
+    return (table_spec("table3_rows").set_index("row_code").to_dict("index"),
+            table_spec("table3_cols").set_index("col_code").to_dict("index"))
+
+
 def table3_grid(figures: YearFigures) -> list[list[SCell]]:
     """Table 三 with its three label columns (group labels span their sub-rows)."""
-    spec = table_spec("table3_rows").set_index("row_code")
-    cols = table_spec("table3_cols").set_index("col_code")
+    spec, cols = _table3_spec()
     version = "v2021" if figures.template == "v2021" else "v2019"
     codes = table3_rows(figures.template)
     rows: list[list[SCell]] = [
         [SCell("（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）", rowspan=3, colspan=3),
          SCell("申请人情况", colspan=7)],
         [SCell("自然人", rowspan=2), SCell("法人或其他组织", colspan=5), SCell("总计", rowspan=2)],
-        [SCell(cols.loc[c, "label"]) for c in APPLICANT_COLS[1:]],
+        [SCell(cols[c]["label"]) for c in APPLICANT_COLS[1:]],
     ]
     outcome = [c for c in codes if c not in ("received", "carried_in", "carried_forward")]
     group_sizes: dict[str, int] = {}
     for code in outcome:
-        group_sizes[spec.loc[code, "group"]] = group_sizes.get(spec.loc[code, "group"], 0) + 1
+        group_sizes[spec[code]["group"]] = group_sizes.get(spec[code]["group"], 0) + 1
     seen_groups: set[str] = set()
     for code in codes:
-        label = spec.loc[code, version] or spec.loc[code, "v2019"]
+        label = spec[code][version] or spec[code]["v2019"]
         values = [_value_cell("table3", code, c, figures.table3[code][c]) for c in TABLE3_COLS]
         if code in ("received", "carried_in", "carried_forward"):
             rows.append([SCell(label, colspan=3), *values])
@@ -167,7 +182,7 @@ def table3_grid(figures: YearFigures) -> list[list[SCell]]:
         line: list[SCell] = []
         if code == outcome[0]:
             line.append(SCell("三、本年度办理结果", rowspan=len(outcome)))
-        group = spec.loc[code, "group"]
+        group = spec[code]["group"]
         if group_sizes[group] == 1:
             line.append(SCell(label, colspan=2))
         else:

@@ -52,12 +52,22 @@ def _widths(name: str, n_cols: int) -> list[float]:
     return [60 * _MM] + [(usable - 60 * _MM) / (n_cols - 1)] * (n_cols - 1)
 
 
-def render_pdf(doc: ReportDoc) -> bytes:
-    """The report as PDF bytes."""
+def render_pdf(doc: ReportDoc) -> tuple[bytes, list[int]]:
+    """The report as PDF bytes, and the pages table 三 is printed on."""
     _setup()
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    class Table3(Table):
+        """Marks table 三; reportlab builds split parts with ``self.__class__`` so they keep it."""
+
+    table3_pages: list[int] = []
+
+    class Template(SimpleDocTemplate):
+        def afterFlowable(self, flowable):
+            if isinstance(flowable, Table3) and self.page not in table3_pages:
+                table3_pages.append(self.page)
 
     body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK", firstLineIndent=21)
     heading = ParagraphStyle("heading", parent=body, firstLineIndent=0, spaceBefore=6)
@@ -74,7 +84,8 @@ def render_pdf(doc: ReportDoc) -> bytes:
                     for line in grid]
             style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), FONT, 7.5),
                                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *_spans(rows)])
-            flow.append(Table(data, colWidths=_widths(block.table, width), style=style, repeatRows=0))
+            kind = Table3 if block.table == "table3" else Table
+            flow.append(kind(data, colWidths=_widths(block.table, width), style=style, repeatRows=0))
             flow.append(Spacer(1, 6))
         elif block.kind == "title":
             flow.append(Paragraph(block.text, title))
@@ -90,20 +101,9 @@ def render_pdf(doc: ReportDoc) -> bytes:
         canvas.restoreState()
 
     out = io.BytesIO()
-    template = SimpleDocTemplate(out, pagesize=A4, leftMargin=20 * _MM, rightMargin=20 * _MM, topMargin=22 * _MM,
+    template = Template(out, pagesize=A4, leftMargin=20 * _MM, rightMargin=20 * _MM, topMargin=22 * _MM,
                                  bottomMargin=22 * _MM, title=doc.title, author=doc.agency.name,
                                  creator="gdtools synth", producer="gdtools synth")
     template.build(flow, onFirstPage=footer, onLaterPages=footer)
-    return out.getvalue()
+    return out.getvalue(), table3_pages
 
-
-def table3_pages(data: bytes) -> list[int]:
-    """1-based pages on which table 三 (first to last row label) is printed."""
-    from pypdf import PdfReader
-
-    pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages]
-    first = next((i for i, text in enumerate(pages) if "本年新收" in text), None)
-    last = next((i for i, text in enumerate(pages) if "结转下年度" in text), None)
-    if first is None or last is None:
-        return []
-    return list(range(first + 1, last + 2))

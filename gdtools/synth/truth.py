@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+from functools import cache
 
 from ..spec import table_spec
 from .document import ReportDoc, SCell
@@ -16,6 +17,7 @@ REPEAT_CONTAINMENT = 0.7
 REPEAT_MIN_CHARS = 8
 
 
+@cache
 def _keys():
     rows3 = table_spec("table3_rows").set_index("row_code")["gold_key"].to_dict()
     cols3 = table_spec("table3_cols").set_index("col_code")["gold_key"].to_dict()
@@ -24,6 +26,7 @@ def _keys():
     return rows3, cols3, rows4, cols4
 
 
+@cache
 def _table2_keys(template: str) -> dict[tuple[str, str], tuple[str, str]]:
     spec = table_spec("table2")
     version = "v2019" if template == "v2019" else "v2021"

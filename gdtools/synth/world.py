@@ -13,6 +13,7 @@ import copy
 import math
 import random
 from dataclasses import dataclass, field
+from functools import cache
 
 from ..spec import table_spec
 
@@ -38,12 +39,13 @@ _LEVEL_BASE = {  # mean yearly requests before the department scale and the agen
 }
 
 
-def table3_rows(template: str) -> list[str]:
+@cache
+def table3_rows(template: str) -> tuple[str, ...]:
     """Row codes of table 三 as printed under ``template`` (``v2019``, ``v2021``, ``v2021-other1``)."""
     rows = table_spec("table3_rows")
     column = "v2019" if template in ("v2019", "v2021-other1") else "v2021"
     # a v2021 report printing the single v2019 （六）其他处理 row (seen in real reports) has v2019 rows
-    return [code for code, label in zip(rows["row_code"], rows[column]) if label]
+    return tuple(code for code, label in zip(rows["row_code"], rows[column]) if label)
 
 
 @dataclass

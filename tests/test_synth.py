@@ -179,3 +179,39 @@ def test_committed_sample_regenerates_byte_identical(tmp_path):
         n = sum(1 for _ in csv.DictReader(fh))
     generate_corpus(tmp_path, n=n, seed=2026)
     assert _digests(tmp_path) == _digests(SAMPLE)
+
+
+def test_table2_item_counts_chain_across_v2019_years(corpus, manifest):
+    """X2: 上一年项目数量(t) = 上一年项目数量(t−1) + 本年增/减(t−1) for consecutive v2019 years."""
+    expected = _expected(corpus)
+    by_agency: dict[str, dict[int, dict]] = {}
+    for row in manifest:
+        stem = row["file"].rsplit(".", 1)[0]
+        if row["template"] == "v2019":
+            by_agency.setdefault(row["agency"], {})[int(row["year"])] = expected[stem]["table2"]
+    checked = 0
+    for years in by_agency.values():
+        if 2019 not in years or 2020 not in years:
+            continue
+        for item, cells in years[2020].items():
+            before = years[2019].get(item, {})
+            if "上一年项目数量" in cells and None not in (cells["上一年项目数量"], before.get("上一年项目数量"),
+                                                    before.get("本年增/减")):
+                assert cells["上一年项目数量"] == before["上一年项目数量"] + before["本年增/减"], item
+                checked += 1
+    assert checked > 0
+
+
+def test_text_layouts_lose_what_they_claim_to_lose():
+    from gdtools.synth.document import SCell
+    from gdtools.synth.render_text import MODE_KIND, table_lines
+
+    row = [[SCell("（一）予以公开"), *(SCell(t, key=("table3", "open", c)) for t, c in
+                                   (("2", "natural"), ("", "business"), ("2", "total")))]]
+    assert table_lines(row, "glued") == ["（一）予以公开22"]
+    assert table_lines(row, "lines_dropped") == ["（一）予以公开", "2", "2"]
+    assert table_lines(row, "lines_padded") == ["\t（一）予以公开", "\t2", "\t2", "\t", ""]
+    assert table_lines(row, "tab") == ["（一）予以公开\t2\t\t2"]
+    assert table_lines(row, "label_glued") == ["（一）予以公开2\t\t2"]
+    assert [MODE_KIND[m] for m in ("glued", "lines_dropped", "lines_padded", "tab", "lines_kept")] == \
+        ["glued", "dropped", "dropped", "positional", "positional"]

@@ -151,6 +151,20 @@ def test_kernel_start_races_are_retried_once(tmp_path, monkeypatch):
     assert record["html"] is None  # nothing was executed, nothing to render
 
 
+def test_prepare_corpus_fills_the_cache_the_notebooks_read(tmp_path):
+    from gdtools.notebooks import prepare_corpus
+
+    (tmp_path / "corpus" / "reports").mkdir(parents=True)
+    assert prepare_corpus(tmp_path / "corpus", cwd=tmp_path) is None  # no report files: nothing to do
+    if not (SAMPLE / "reports").is_dir():
+        pytest.skip("data/sample is not present")
+    for path in sorted((SAMPLE / "reports").glob("*.txt"))[:2]:
+        shutil.copyfile(path, tmp_path / "corpus" / "reports" / path.name)
+    summary = prepare_corpus(tmp_path / "corpus", cwd=tmp_path, limit=1)
+    assert summary["n_reports"] == 1 and summary["n_cached"] == 0
+    assert any((tmp_path / ".gdtools-cache").iterdir())
+
+
 # ---------------------------------------------------------------- the runner on tiny notebooks
 
 @pytest.fixture(scope="module")

@@ -251,13 +251,24 @@ def manifest_levels(corpus) -> pd.DataFrame:
     return out
 
 
+def as_list(value) -> list:
+    """A filter value as a list: ``-p years 2020`` gives a bare number, ``-p levels 省级`` a bare string."""
+    if value is None:
+        return []
+    if isinstance(value, (str, int, float)):
+        return [value]
+    return list(value)
+
+
 def select(frames: dict[str, pd.DataFrame], *, years=None, levels=None, regions=None,
            agencies: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """Keep the reports matching every given filter (None or empty = no filter) in all frames.
 
     Only reports read successfully (``status == "ok"``) are kept for analysis; a filter
-    that matches nothing yields empty frames with their columns, never an error.
+    that matches nothing yields empty frames with their columns, never an error. A single
+    year or name works as well as a list.
     """
+    years, levels, regions, agencies = map(as_list, (years, levels, regions, agencies))
     reports = with_agency_columns(frames["reports"])
     keep = pd.Series(True, index=reports.index)
     if "status" in reports:

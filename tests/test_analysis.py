@@ -156,6 +156,9 @@ def test_select_keeps_ok_reports_and_filters_every_frame(frames):
     assert empty["reports"].empty and empty["tables"].empty and list(empty["tables"].columns) == TABLE_COLUMNS
     assert an.describe_selection(empty["reports"]).empty
     assert list(an.select(frames, levels=["省级"])["reports"]["report_id"]) == ["b20"]
+    # bare values (as `-p years 2020` / `-p levels 省级` give them) work like one-element lists
+    assert list(an.select(frames, years=2020, levels="省级")["reports"]["report_id"]) == ["b20"]
+    assert list(an.select(frames, agencies="甲省乙市科技局")["reports"]["report_id"]) == ["a19", "a20"]
 
 
 def test_select_warns_about_unknown_levels(frames, caplog):

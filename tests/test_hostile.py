@@ -490,3 +490,39 @@ def test_any_parser_failure_becomes_a_read_error(tmp_path, monkeypatch):
     monkeypatch.setattr(gdtools.io.text, "load_text", broken)
     reason = _refused(_write(tmp_path / "r.txt", REPORT.encode()))
     assert "MemoryError" in reason and "damaged" in reason
+
+
+@pytest.mark.xfail(strict=True, reason="helper 'tables' (gdtools/tables/_readings.py chunk_splits): a glued digit "
+                   "run is cut into k numbers by listing every split (C(n-1, k-1): a 200-digit run next to a row "
+                   "label never finishes); fix: make chunk_splits lazy and stop at MAX_READINGS, or refuse runs "
+                   "longer than the row's cells could hold (e.g. > 12 digits per cell)")
+def test_long_digit_run_next_to_a_row_label_is_bounded(monkeypatch):
+    """Counts the splits enumerated (no timing): a bounded decoder stays far below the cap."""
+    import gdtools.tables._readings as readings
+
+    original, seen = readings.split_digits, [0]
+
+    def counted(digits, k):
+        for split in original(digits, k):
+            seen[0] += 1
+            if seen[0] > 500_000:
+                raise RuntimeError("unbounded enumeration of digit splits")
+            yield split
+
+    monkeypatch.setattr(readings, "split_digits", counted)
+    run = "9" * 200
+    text = "\n".join(["示例县2022年政府信息公开工作年度报告", "三、收到和处理政府信息公开申请情况",
+                      "自然人 商业企业 科研机构 社会公益组织 法律服务机构 其他 总计",
+                      *(f"{label} {run} 0 0 0 0 0 {run}" for label in
+                        ("一、本年新收政府信息公开申请数量", "二、上年结转政府信息公开申请数量", "（一）予以公开",
+                         "（七）总计", "四、结转下年度继续办理")),
+                      "四、政府信息公开行政复议、行政诉讼情况"])
+    from gdtools.io.text import text_blocks
+    from gdtools.model import Report
+    from gdtools.sections import split_sections
+    from gdtools.template import detect_template
+
+    report = Report(report_id="x", source="long-digits.txt", format="txt", text=text, blocks=text_blocks(text))
+    report.sections = split_sections(report)
+    report.template, report.template_evidence = detect_template(report)
+    extract_tables(report)

@@ -46,6 +46,8 @@ def _decode(data: bytes, source: str) -> tuple[str, str]:
 
 
 def _span(value: str | None) -> int:
+    if value is None:  # most cells: no exception to pay for
+        return 1
     try:
         return max(1, min(_MAX_SPAN, int(str(value).strip())))
     except (TypeError, ValueError):

@@ -39,7 +39,8 @@ TEXT_PROFILES = {
 _PROFILE_WEIGHTS = {"tab_rows": 2, "cells_kept": 2, "cells_padded": 0.8, "cells_dropped": 1, "pdf_text": 1, "glued_rows": 1,
                     "crawler_glued": 1.5, "crawler_mixed": 1, "label_glued": 1}
 _FORMAT_WEIGHTS = {"txt": 5, "md": 1, "html": 2.5, "docx": 1.5, "pdf": 2}
-_GRID = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
+# Grids (markdown pipes, HTML, Word, PDF) keep every cell in its place.
+_GRID_MODES = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
 
 
 def _agency_pool() -> list[Agency]:
@@ -171,7 +172,7 @@ def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, 
     habits = doc.agency.habits
     if fmt in ("txt", "md"):
         if fmt == "md":
-            modes, collapse, noise = _GRID, False, ["pipe_tables"]
+            modes, collapse, noise = _GRID_MODES, False, ["pipe_tables"]
             text = render_text(doc, modes, markdown=True)
         else:
             modes, collapse = TEXT_PROFILES[habits["text_profile"]]
@@ -189,16 +190,16 @@ def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, 
         page = render_html(doc)
         noise = ["html_spans", f"blank={habits['html_blank']}"]
         noise += ["fullwidth_digits"] * habits["html_fullwidth"] + ["wu_for_zero"] * habits["html_wu"]
-        return page.encode("utf-8"), _GRID, page, "raw HTML source", noise
+        return page.encode("utf-8"), _GRID_MODES, page, "raw HTML source", noise
     if fmt == "docx":
         from .render_docx import render_docx
 
-        return render_docx(doc), _GRID, plain, plain_source, ["merged_cells"]
+        return render_docx(doc), _GRID_MODES, plain, plain_source, ["merged_cells"]
     from .render_pdf import render_pdf
 
     data, table3_pages = render_pdf(doc)
     noise = ["page_numbers"] + ["table_split_across_pages"] * (len(table3_pages) > 1)
-    return data, _GRID, plain, plain_source, noise
+    return data, _GRID_MODES, plain, plain_source, noise
 
 
 def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "docx", "pdf")) -> list[Path]:

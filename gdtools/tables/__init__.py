@@ -52,7 +52,9 @@ def extract_tables(report: Report) -> pd.DataFrame:
     t2_end = loc[0] if loc else len(text)
     t2 = decode_table2(text, t2_end, template)
     texts = (t2.texts if t2 else []) + (t3.texts if t3 else [])
-    t4 = decode_table4(text, loc[1] if loc else 0, estimate_gaps(texts))
+    gaps = estimate_gaps(texts)
+    gaps.moved = t3 is not None and t3.moved
+    t4 = decode_table4(text, loc[1] if loc else 0, gaps)
     base = {"report_id": report.report_id, "source": report.source}
     if t2 is not None and t2.rows:
         records.extend(_table2_records(t2, base))

@@ -44,6 +44,7 @@ class Decoded:
     units: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # label as printed
     consistent: bool = True
+    moved: bool = False  # one-per-line values not at their printed positions
     texts: list = field(default_factory=list)  # (RowText, number of columns) for gap estimation
     items: dict[str, str] = field(default_factory=dict)  # item of each non-standard row
     extra_cols: dict[str, list] = field(default_factory=dict)  # its columns (the item's)
@@ -138,6 +139,8 @@ class Gaps:
     # empty lines beyond the regular spacing exist: blank cells were kept as empty lines
     # (at least partly). Without them, rows with fewer values than columns lost their blanks.
     kept: bool = False
+    # table 三 of the same dump had its values moved (its literal reading broke R1)
+    moved: bool = False
 
 
 def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
@@ -314,6 +317,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     last_slots = {max(i for i, v in enumerate(r) if v is not None) for r in literal.values() if any(
         v is not None for v in r)}
     aligned = len(last_slots) == 1 and set(literal) == line_codes
+    out.moved = bool(line_codes) and not trusted
     for code in line_codes:
         if trusted and code in literal and gaps.kept:
             out.rows[code] = [literal[code]]
@@ -440,6 +444,9 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
                     cells[p] = v
                 lit = tuple(cells)
             kept = gaps.kept or (pos is not None and toks[0].empties > gaps.row)
+            if gaps.moved and pos is not None and pos == list(range(len(pos))):
+                # values packed into the first slots of a dump whose blanks moved
+                kept = False
             if lit is not None and kept and _r4(True)(lit):
                 cands = [lit]
             else:

@@ -38,7 +38,7 @@ TEXT_PROFILES = {
 }
 _PROFILE_WEIGHTS = {"tab_rows": 2, "cells_kept": 2, "cells_padded": 0.8, "cells_dropped": 1, "pdf_text": 1, "glued_rows": 1,
                     "crawler_glued": 1.5, "crawler_mixed": 1, "label_glued": 1}
-_FORMAT_WEIGHTS = {"txt": 5, "md": 1, "html": 2.5, "docx": 1.5, "pdf": 2}
+_FORMAT_WEIGHTS = {"txt": 6, "md": 1.5, "html": 2.5, "docx": 1.5, "pdf": 2}
 # Grids (markdown pipes, HTML, Word, PDF) keep every cell in its place.
 _GRID_MODES = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
 
@@ -87,13 +87,13 @@ def _deck(weights: dict[str, float], rng: random.Random) -> list[str]:
     return first + extra
 
 
-def _habits(rng: random.Random, slot: int, fmt: str, profile: str) -> dict:
+def _habits(rng: random.Random, slot: int, fmt: str, profile: str, gb18030: bool) -> dict:
     themes = sorted(phrases()["problems"])
     copy_kind = rng.choice(["fresh", "fresh", "verbatim", "near", "mixed"])
     return {
         "format": fmt,
         "text_profile": profile,
-        "gb18030": rng.random() < 0.15,
+        "gb18030": gb18030,
         "zeros_blank": rng.random() < (0.5 if profile in ("cells_dropped", "cells_padded", "pdf_text") else 0.1),
         "total_blank": rng.random() < 0.05,
         "table2_blank": rng.random() < 0.12,
@@ -229,7 +229,7 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
     for slot, (agency, years) in enumerate(plan):
         arng = random.Random(f"{seed}:{agency.slug}")
         fmt = format_deck[slot % len(format_deck)]
-        agency.habits = _habits(arng, slot, fmt, profile_deck[n_text % len(profile_deck)])
+        agency.habits = _habits(arng, slot, fmt, profile_deck[n_text % len(profile_deck)], n_text % 5 == 1)
         n_text += fmt == "txt"
         history = AgencyHistory(agency, arng)
         previous: tuple[str, ReportDoc] | None = None

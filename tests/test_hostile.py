@@ -526,3 +526,10 @@ def test_long_digit_run_next_to_a_row_label_is_bounded(monkeypatch):
     report.sections = split_sections(report)
     report.template, report.template_evidence = detect_template(report)
     extract_tables(report)
+
+
+def test_password_protected_docx(tmp_path):
+    """Word stores a protected .docx as an OLE2 container holding an EncryptedPackage stream."""
+    ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(2000)
+    for name in ("locked.docx", "locked.doc"):
+        assert "password" in _refused(_write(tmp_path / name, ole))

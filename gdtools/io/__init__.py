@@ -96,7 +96,7 @@ def load_report(path: str | os.PathLike, *, limits: Limits | None = None) -> Rep
         fmt = sniff_format(path, data)
         report = _build(fmt, data, path, limits)
     except GdtoolsError as exc:
-        if declared in ("pdf", "docx", "doc") and fmt != declared:
+        if declared in ("pdf", "docx", "doc") and fmt != declared and {declared, fmt} != {"doc", "docx"}:
             # say what the file really is: a .pdf that is a saved web page is the crawler's error page
             raise type(exc)(f"扩展名 {path.suffix} 与内容不符, 实为 {_FORMAT_NAMES.get(fmt, fmt)} "
                             f"(the file is not a real {path.suffix}); {exc.reason}", source) from exc

@@ -9,11 +9,16 @@ from pathlib import Path
 
 from ..errors import ReadError, UnsupportedFormat
 
+# The OLE2 directory entry of an encrypted Office Open XML package (names are UTF-16LE).
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 _FIX = "install LibreOffice (`apt-get install libreoffice-writer`) or save the file as .docx"
 
 
 def convert_doc(data: bytes, source: str, timeout: float = 120.0) -> bytes:
     """The .docx bytes LibreOffice makes from ``data`` (the input file itself is never touched)."""
+    if _ENCRYPTED in data:
+        # a password-protected .docx is stored as an OLE2 container, like a legacy .doc
+        raise ReadError("Word 文档已加密 (password-protected); save an unprotected copy and read that", source)
     office = shutil.which("soffice") or shutil.which("libreoffice")
     if office is None:
         raise UnsupportedFormat(f"旧版 Word (.doc) 文件需要转换: {_FIX}", source)

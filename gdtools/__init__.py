@@ -33,6 +33,7 @@ _API = {
     "process": "gdtools.corpus",
     "load_outputs": "gdtools.corpus",
     "run_notebook": "gdtools.notebooks",
+    "run_notebooks": "gdtools.notebooks",
     "generate_corpus": "gdtools.synth",
     "use_cjk_font": "gdtools.fonts",
 }

@@ -19,6 +19,7 @@ import pandas as pd
 
 from .agency import normalize_agency
 from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
+from .narrative import theme_list
 
 log = logging.getLogger("gdtools")
 
@@ -605,21 +606,6 @@ def theme_label(code: str) -> str:
 def theme_names(value) -> str:
     """The themes of one statement as Chinese names joined by 、 (for display)."""
     return "、".join(theme_label(code) for code in theme_list(value))
-
-
-def theme_list(value) -> list[str]:
-    """Themes of one statement as a list, whether stored as list, JSON text or ``;``-separated text."""
-    if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):
-        return []
-    if isinstance(value, (list, tuple, set)):
-        return sorted({str(v) for v in value if str(v)})
-    text = str(value).strip()
-    if text.startswith("["):
-        try:
-            return sorted({str(v) for v in json.loads(text) if str(v)})
-        except ValueError:
-            pass
-    return sorted({part.strip() for part in re.split(r"[;；,，|]", text) if part.strip()})
 
 
 def _statements_with_meta(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

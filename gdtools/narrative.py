@@ -18,6 +18,7 @@ Everything here takes the statements frame (``STATEMENT_COLUMNS``, as written to
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import re
 import zlib
@@ -76,12 +77,18 @@ def _overlap(a: Counter, b: Counter) -> int:
 
 
 def theme_list(value) -> list[str]:
-    """Themes as a list whether stored as a list or a ``;``-joined string (CSV)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    """Themes of one statement as a sorted list, whether stored as a list, JSON text or ``;``-joined text (CSV)."""
+    if value is None or (not isinstance(value, (list, tuple, set)) and pd.isna(value)):
         return []
-    if isinstance(value, str):
-        return [t for t in value.split(";") if t]
-    return [str(t) for t in value]
+    if isinstance(value, (list, tuple, set)):
+        return sorted({str(v) for v in value if str(v)})
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            return sorted({str(v) for v in json.loads(text) if str(v)})
+        except ValueError:
+            pass
+    return sorted({part.strip() for part in re.split(r"[;；,，|]", text) if part.strip()})
 
 
 def _meta(reports: pd.DataFrame) -> pd.DataFrame:

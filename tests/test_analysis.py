@@ -245,13 +245,6 @@ def test_theme_labels():
     assert an.theme_names(None) == ""
 
 
-def test_theme_list_formats():
-    assert an.theme_list(["b", "a", "a"]) == ["a", "b"]
-    assert an.theme_list('["人员", "培训"]') == ["人员", "培训"]
-    assert an.theme_list("培训；人员") == ["人员", "培训"]
-    assert an.theme_list(None) == [] and an.theme_list(float("nan")) == []
-
-
 def test_theme_frequencies_and_problems_vs_measures(frames):
     sel = an.select(frames)
     freq = an.theme_frequencies(sel["statements"], sel["reports"], ["year"], kind="problem")

@@ -18,6 +18,7 @@ from gdtools.narrative import (
     promises,
     repeats,
     textrank,
+    theme_list,
 )
 
 # Synthetic statements written for these tests.
@@ -148,3 +149,10 @@ def test_textrank_ranks_central_word_first():
     assert kw.keyword.tolist() == ["政策解读"]
     with pytest.raises(NarrativeError):
         keywords(["x"], method="lda")
+
+
+def test_theme_list_formats():
+    assert theme_list(["b", "a", "a"]) == ["a", "b"]
+    assert theme_list('["人员", "培训"]') == ["人员", "培训"]
+    assert theme_list("培训；人员") == ["人员", "培训"]
+    assert theme_list(None) == [] and theme_list(float("nan")) == []

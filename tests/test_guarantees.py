@@ -130,3 +130,27 @@ def test_loaders_never_follow_links_out_of_a_walked_folder(tmp_path):
     (corpus / "home").symlink_to(outside.parent, target_is_directory=True)
     assert list(iter_report_paths(corpus)) == []
     assert os.path.exists(corpus / "notes.txt")  # still there: skipped, not removed
+
+
+def test_batch_interrupted_mid_write_keeps_the_previous_outputs(corpus, tmp_path, monkeypatch):
+    from gdtools.corpus import run_batch
+    from gdtools.outputs import PartWriter
+
+    out = tmp_path / "out"
+    run_batch([corpus], out, stages=("inspect", "tables"), jobs=1, progress=False)
+    before = _state(out)
+    assert {"reports.csv", "tables.csv"} <= set(before)
+
+    def interrupted(self, frame):
+        self._fh.write("report_id,source\nhalf-writ")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PartWriter, "append", interrupted)
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "new.txt").write_text("示例县2023年政府信息公开工作年度报告\n一、总体情况\n公开信息3条。", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        run_batch([corpus, extra], out, stages=("inspect", "tables"), jobs=1, progress=False)
+    after = _state(out)
+    for name in ("reports.csv", "tables.csv"):
+        assert after[name] == before[name], name  # the finished outputs of the last run are untouched

@@ -334,8 +334,8 @@ def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:
     """Whether one-per-line rows read at their literal positions satisfy the arithmetic.
 
     R1 with blanks counted as 0: a count in a column whose 总计/结转 cells are blank means
-    values were shifted when blank cells were dropped (the seed dump). R3 as usual (a
-    blank 总计 column on detail rows is legitimate). Rows printing nothing are blank.
+    values were shifted when blank cells were dropped (the seed dump). R3 as usual on the
+    applicant columns (detail rows may leave their 总计 blank). Rows printing nothing are blank.
     """
     for lhs, rhs in _t3_rules(version, set(literal)):
         left = [literal[r][c] for r, c in lhs]
@@ -344,7 +344,8 @@ def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:
             if any(v is not None for v in left + right) and not math.isclose(
                     sum(v or 0 for v in left), sum(v or 0 for v in right), abs_tol=1e-6):
                 return False
-        elif not sum_rule_holds(left, right):
+        elif rhs[0][1] != N3 - 1 and not sum_rule_holds(left, right):
+            # R3 on the applicant columns only: detail rows may leave their 总计 blank
             return False
     return True
 

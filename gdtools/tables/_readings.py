@@ -25,6 +25,8 @@ _NUMBER = re.compile(r"^([+-]?)(\d+(?:\.\d+)?)(万元|元|万|件|项|个|%)?$")
 _VALID = re.compile(r"^(?:0|[1-9]\d*)(?:\.\d+)?$")
 # a row with more readings than this is reported as undecidable instead of enumerated
 MAX_READINGS = 200_000
+# longest printed number (characters incl. a decimal point): 999,999,999,999 or 12345678.90
+MAX_DIGITS = 13
 
 
 def parse_value(text: str):
@@ -50,12 +52,18 @@ def parse_value(text: str):
 
 
 def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
-    """All ways to cut ``digits`` into ``k`` numbers without leading zeros."""
+    """All ways to cut ``digits`` into ``k`` numbers without leading zeros.
+
+    No number is longer than MAX_DIGITS characters, which also bounds the enumeration of
+    absurdly long runs.
+    """
+    if len(digits) > k * MAX_DIGITS:
+        return
     if k == 1:
         if _VALID.match(digits):
             yield (digits,)
         return
-    for cut in range(1, len(digits) - k + 2):
+    for cut in range(1, min(len(digits) - k + 2, MAX_DIGITS + 1)):
         head = digits[:cut]
         if not _VALID.match(head):
             if head.startswith("0") and cut > 1:
@@ -76,21 +84,21 @@ def _chunk_parts(token: str):
     return m.group(1), m.group(2), "万元" if m.group(3) == "万" else m.group(3) or ""
 
 
-def chunk_splits(token: str, k: int) -> list[tuple[float, ...]]:
+def chunk_splits(token: str, k: int) -> Iterator[tuple[float, ...]]:
     """The values of ``token`` cut into ``k`` numbers (sign on the first, unit on the last)."""
     if token.strip() in BLANK_MARKS:
-        return [(None,)] if k == 1 else []
+        if k == 1:
+            yield (None,)
+        return
     parts = _chunk_parts(token)
     if parts is None:
-        return []
+        return
     sign, digits, _unit = parts
-    out = []
     for cut in split_digits(digits, k):
         values = [float(x) for x in cut]
         if sign == "-":
             values[0] = -values[0]
-        out.append(tuple(values))
-    return out
+        yield tuple(values)
 
 
 def max_parts(token: str) -> int:
@@ -136,6 +144,8 @@ def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS,
                 continue
             for split in chunk_splits(chunks[i], k):
                 if not walk(i + 1, left - k, acc + split):
+                    return False
+                if len(out) > limit:
                     return False
         return True
 

@@ -407,3 +407,21 @@ def test_prose_quoting_row_labels_before_the_table_is_not_the_table():
     received = cells(frame, "table3", "received")
     assert list(received["value"]) == [6, 0, 0, 0, 0, 0, 6]
     assert (received["status"] == "ok").all()
+
+
+def test_absurdly_long_digit_run_is_bounded(monkeypatch):
+    import gdtools.tables._readings as readings
+
+    original, seen = readings.split_digits, [0]
+
+    def counted(digits, k):
+        for split in original(digits, k):
+            seen[0] += 1
+            yield split
+
+    monkeypatch.setattr(readings, "split_digits", counted)
+    values = consistent_rows(V21, {"open": 2})
+    text = glued_text(V21, values).replace("（一）予以公开2", "（一）予以公开" + "9" * 120)
+    frame = extract_tables(report(text))
+    assert seen[0] < 100_000
+    assert (cells(frame, "table3", "open")["status"] != "ok").all()

@@ -533,3 +533,14 @@ def test_password_protected_docx(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "EncryptedPackage".encode("utf-16-le") + bytes(2000)
     for name in ("locked.docx", "locked.doc"):
         assert "password" in _refused(_write(tmp_path / name, ole))
+
+
+def test_very_deep_folder_tree(tmp_path):
+    """Deeper than Python's recursion limit: the walk is iterative."""
+    deep = tmp_path
+    for _ in range(1200):
+        deep = deep / "d"
+        deep.mkdir()
+    _write(deep / "r.txt", REPORT.encode())
+    _write(tmp_path / "a.txt", REPORT.encode())
+    assert [p.name for p in iter_report_paths(tmp_path)] == ["a.txt", "r.txt"]

@@ -163,26 +163,39 @@ def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
 
 
 def _walk(folder: Path, seen_dirs: set[tuple[int, int]], root: Path) -> Iterator[Path]:
+    """Files of ``folder`` depth-first in name order; an explicit stack, so any nesting depth is fine."""
+    stack: list[Iterator[Path]] = [iter([folder])]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+            continue
+        if entry is not folder and (entry.name.startswith(".")
+                                    or entry.is_symlink() and not _link_inside(entry, root)):
+            continue
+        if entry.is_dir():
+            entries = _list_folder(entry, seen_dirs)
+            if entries:
+                stack.append(iter(entries))
+        elif entry.is_file() and (entry.suffix.lower() in REPORT_EXTENSIONS or sniff_path(entry)):
+            yield entry
+
+
+def _list_folder(folder: Path, seen_dirs: set[tuple[int, int]]) -> list[Path]:
+    """The entries of ``folder`` sorted by name; empty when it was walked already (a loop) or cannot be read."""
     try:
         st = folder.stat()
     except OSError:
-        return
+        return []
     key = (st.st_dev, st.st_ino)
     if key in seen_dirs:
-        return
+        return []
     seen_dirs.add(key)
     try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.name)
+        return sorted(folder.iterdir(), key=lambda p: p.name)
     except OSError as exc:
         log.warning("%s: cannot list folder (%s)", folder, exc)
-        return
-    for entry in entries:
-        if entry.name.startswith(".") or entry.is_symlink() and not _link_inside(entry, root):
-            continue
-        if entry.is_dir():
-            yield from _walk(entry, seen_dirs, root)
-        elif entry.is_file() and (entry.suffix.lower() in REPORT_EXTENSIONS or sniff_path(entry)):
-            yield entry
+        return []
 
 
 def _link_inside(link: Path, root: Path) -> bool:

@@ -6,14 +6,25 @@ template cell of a table that was found is present, so blanks and gaps are expli
 * ``ok`` — the text determines the value (``value`` may be any number, incl. 0);
 * ``blank`` — printed empty (``-``, ``—``, ``/``, ``无`` or an empty cell): value NA;
 * ``uncertain`` — several readings of the printed text survive the table's arithmetic;
-  ``candidates`` lists them (``2|20``, ``blank`` for an empty reading), value NA;
-* ``missing`` — the label is printed but the text holds no cell for it, or the row label
-  is not found at all.
+  ``candidates`` lists them (``2|20``; ``blank`` for an empty reading, ``undecidable``
+  when the text admits too many to list), value NA;
+* ``missing`` — the label is printed but the text holds no cell for it (a value row that
+  lost its label in a broken grid, a grid row with fewer cells), or the label is absent.
+
+How a row is read depends on what survived of the layout (DOMAIN.md §7): grid cells
+(HTML/DOCX/PDF tables, Markdown pipes, tab-separated lines) are taken as printed; glued
+digit runs are cut into numbers without leading zeros; one-value-per-line dumps use their
+empty lines as blank cells unless that reading breaks R1 (then blanks were moved and only
+what the sums fix is certain). Readings are pruned per row (R2, R4) and jointly (R1, R3);
+nothing is chosen among readings that all satisfy the rules. A report inconsistent as
+printed keeps its unambiguous values (the validator reports the inconsistency).
 
 A table that is absent (no labels found) yields no rows; ``reports.csv`` shows that.
 Table 三's variant (v2019 one （六）其他处理 row, v2021 three sub-rows) is decided from the
-labels printed, not from the report's template. Non-standard extra rows of table 二 are
-not extracted yet.
+labels printed, not from the report's template. Local rows of table 二 that the template
+lacks (e.g. 其他主动公开文件) are kept as ``row_code`` ``extra:<printed label>`` under the
+item printed before them. Table 二 has no arithmetic, so a glued run there (``898989``)
+stays uncertain unless a printed sign fixes where the 本年增/减 cell starts.
 """
 
 from __future__ import annotations

@@ -175,3 +175,21 @@ class Cache:
             tmp.write_text(json.dumps(dict.fromkeys(keys, stages)), encoding="utf-8")
         for key in keys:
             self._index[key] = (chunk, frozenset(stages))
+
+    def get_corpus(self, key: str) -> dict[str, pd.DataFrame] | None:
+        """The corpus-level frames stored under ``key`` (a digest of all inputs), or None."""
+        folder = self.dir / "corpus" / key
+        if not (folder / "complete.json").exists():
+            return None
+        names = json.loads((folder / "complete.json").read_text(encoding="utf-8"))
+        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+
+    def put_corpus(self, key: str, frames: dict[str, pd.DataFrame]) -> None:
+        """Store corpus-level frames (cross-year findings, summary, repeats, keywords) under ``key``."""
+        folder = self.dir / "corpus" / key
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            with atomic_path(folder / f"{name}.parquet") as tmp:
+                normalize_frame(frame).to_parquet(tmp, index=False)
+        with atomic_path(folder / "complete.json") as tmp:
+            tmp.write_text(json.dumps(sorted(frames)), encoding="utf-8")

@@ -453,7 +453,7 @@ class _Batch:
                 for w in writers.values():
                     w.close()
             self.stats.main_maxrss_per_report_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            self._finish(journal.offsets or {})
+            self._finish(journal.offsets or {}, inputs)
         finally:
             if self._own_pool:
                 self._executor.shutdown(wait=True, cancel_futures=True)
@@ -590,13 +590,23 @@ class _Batch:
         self._chunk = _Chunk(self.columns)
 
     # -- corpus-level steps, from the written frames
-    def _finish(self, offsets: dict[str, int]) -> None:
+    def _finish(self, offsets: dict[str, int], inputs: str) -> None:
+        """Corpus-level steps from the written frames, then the outputs appear.
+
+        Their results are cached under the digest of all inputs: re-analysing an unchanged
+        corpus (a notebook run into a fresh folder) skips them as well.
+        """
         t = time.perf_counter()
         reports = read_frame_part(self._part("reports"))
+        key = hashlib.sha1(f"{inputs}\0{','.join(self.stages)}".encode()).hexdigest()
+        cached = self._cache.get_corpus(key) if self._cache is not None else None
+        frames = dict(cached or {})
         if "validate" in self.stages:
-            self._finish_validate(reports, offsets)
+            self._finish_validate(reports, offsets, frames)
         if "narrative" in self.stages:
-            self._finish_narrative(reports)
+            self._finish_narrative(reports, frames)
+        if cached is None and self._cache is not None and frames:
+            self._cache.put_corpus(key, frames)
         if "tables" in self.stages and self.fmt != "csv":
             _convert_tables(self._part("tables"), self._final("tables"), self.fmt)
             self._part("tables").unlink()
@@ -605,44 +615,50 @@ class _Batch:
                 os.replace(self._part(kind), self._final(kind))
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
-    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int]) -> None:
+    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], frames: dict) -> None:
         from .validate import summarize_findings
 
+        if "cross_year" not in frames:
+            found = list(self._cross_year_findings(reports))
+            frames["cross_year"] = pd.concat(found, ignore_index=True) if found else \
+                normalize_frame(pd.DataFrame(), FINDING_COLUMNS)
         part = self._part("findings")
         # the part may hold corpus findings from an interrupted finish: cut back to the journal
         writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
         try:
-            for frame in self._cross_year_findings(reports):
-                writer.append(frame)
+            writer.append(frames["cross_year"])
             writer.offset()
         finally:
             writer.close()
-        # the summary counts findings by severity and uncertain cells per report (every report is in
-        # `reports`), so only those columns and rows are read back: the messages stay on disk
-        findings = scan_csv(part, ["report_id", "source", "severity"])
-        uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
-                             lambda batch: pc.equal(batch["status"], "uncertain"))
-        summary = summarize_findings(findings, tables=uncertain, reports=reports)
-        write_frame(summary, self.out / "summary.csv")
+        if "summary" not in frames:
+            # the summary counts findings by severity and uncertain cells per report (every report is in
+            # `reports`), so only those columns and rows are read back: the messages stay on disk
+            findings = scan_csv(part, ["report_id", "source", "severity"])
+            uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
+                                 lambda batch: pc.equal(batch["status"], "uncertain"))
+            frames["summary"] = summarize_findings(findings, tables=uncertain, reports=reports)
+        write_frame(frames["summary"], self.out / "summary.csv")
         if self.html:
             from .healthcheck import write_health_pages
 
-            write_health_pages(read_frame_part(part), summary, reports, self.out / "health")
+            write_health_pages(read_frame_part(part), frames["summary"], reports, self.out / "health")
 
-    def _finish_narrative(self, reports: pd.DataFrame) -> None:
+    def _finish_narrative(self, reports: pd.DataFrame, frames: dict) -> None:
         """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
         from .narrative import keywords, repeats
 
-        section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
-                            lambda batch: pc.equal(batch["section"], "五"), categorical=False)
-        # repeats compare an agency's report with its report of the year before: agency groups in parallel
-        known = reports[reports["year"].notna() & reports["agency"].notna()]
-        groups = _agency_groups(known, self.corpus_group_size)
-        found = list(self._map(_repeats_task, ((part, group) for part, group in
-                                               zip(_partition(section5, groups), groups)), "repeats"))
-        write_frame(pd.concat(found, ignore_index=True) if found else repeats(section5.iloc[:0], reports.iloc[:0]),
-                    self.out / "repeats.csv")
-        write_frame(keywords(section5, by="report_id", reports=reports), self.out / "keywords.csv")
+        if "repeats" not in frames or "keywords" not in frames:
+            section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
+                                lambda batch: pc.equal(batch["section"], "五"), categorical=False)
+            # repeats compare an agency's report with its report of the year before: agency groups in parallel
+            known = reports[reports["year"].notna() & reports["agency"].notna()]
+            groups = _agency_groups(known, self.corpus_group_size)
+            found = list(self._map(_repeats_task, zip(_partition(section5, groups), groups), "repeats"))
+            frames["repeats"] = pd.concat(found, ignore_index=True) if found else \
+                repeats(section5.iloc[:0], reports.iloc[:0])
+            frames["keywords"] = keywords(section5, by="report_id", reports=reports)
+        write_frame(frames["repeats"], self.out / "repeats.csv")
+        write_frame(frames["keywords"], self.out / "keywords.csv")
 
     def _cross_year_findings(self, reports: pd.DataFrame):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.

@@ -316,7 +316,7 @@ def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_
 
 
 @pytest.mark.realdata
-def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_path):
+def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_path, monkeypatch):
     from gdtools.model import FINDING_COLUMNS, STATEMENT_COLUMNS
 
     paths = sorted(p for p in (realdata / "reports").iterdir() if p.suffix in (".txt", ".md", ".html"))
@@ -332,8 +332,15 @@ def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_
     # the corpus holds consecutive years of the same agencies: cross-year rules were checked
     assert frames["findings"]["rule"].str.startswith("X").any()
     assert len(frames["summary"]) == first["n_ok"]
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("corpus-level step recomputed for an unchanged corpus")
+
+    monkeypatch.setattr("gdtools.validate.validate_corpus", not_again)
+    monkeypatch.setattr("gdtools.narrative.repeats", not_again)
+    monkeypatch.setattr("gdtools.narrative.keywords", not_again)
     again = corpus.process(paths, out=tmp_path / "b", cache_dir=tmp_path / "cache", jobs=2)
-    assert again["n_cached"] == first["n_ok"]
+    assert again["n_cached"] == first["n_ok"] and again["corpus_step_errors"] == 0
     for name in ("reports.csv", "tables.csv", "findings.csv", "statements.csv", "summary.csv", "repeats.csv",
                  "keywords.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name

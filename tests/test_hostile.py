@@ -537,10 +537,42 @@ def test_password_protected_docx(tmp_path):
 
 def test_very_deep_folder_tree(tmp_path):
     """Deeper than Python's recursion limit: the walk is iterative."""
-    deep = tmp_path
-    for _ in range(1200):
-        deep = deep / "d"
-        deep.mkdir()
-    _write(deep / "r.txt", REPORT.encode())
-    _write(tmp_path / "a.txt", REPORT.encode())
-    assert [p.name for p in iter_report_paths(tmp_path)] == ["a.txt", "r.txt"]
+    folders = [tmp_path / "d"]
+    for _ in range(1100):
+        folders.append(folders[-1] / "d")
+    for folder in folders:
+        folder.mkdir()
+    try:
+        _write(folders[-1] / "r.txt", REPORT.encode())
+        _write(tmp_path / "a.txt", REPORT.encode())
+        assert [p.name for p in iter_report_paths(tmp_path)] == ["a.txt", "r.txt"]
+    finally:  # pytest's own clean-up of old temporary folders recurses: leave no deep tree behind
+        (folders[-1] / "r.txt").unlink(missing_ok=True)
+        for folder in reversed(folders):
+            folder.rmdir()
+
+
+def test_billion_laughs_entities_are_not_expanded(tmp_path):
+    entities = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraphs = "".join(f"<w:p><w:r><w:t>{line}</w:t></w:r></w:p>" for line in REPORT.splitlines())
+    xml = (f'<?xml version="1.0"?>\n<!DOCTYPE w:document [{entities}]>\n<w:document xmlns:w="{w}"><w:body>'
+           f"{paragraphs}<w:p><w:r><w:t>&lol9;</w:t></w:r></w:p></w:body></w:document>")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("word/document.xml", xml)
+    page = (f"<!DOCTYPE html [{entities}]><html><body>"
+            + "".join(f"<p>{line}</p>" for line in REPORT.splitlines()) + "<p>&lol9;</p></body></html>")
+    for name, data in {"laughs.docx": buffer.getvalue(), "laughs.html": page.encode()}.items():
+        tracemalloc.start()
+        try:
+            report = load_report(_write(tmp_path / name, data))
+        except ReadError as exc:  # libxml2 refuses the declared amplification itself (docx)
+            assert "amplification" in exc.reason, name
+        else:
+            assert "lollollol" not in report.text and len(report.text) < 2 * len(REPORT), name
+        finally:
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+        assert peak < 100 * 1024 * 1024

@@ -50,6 +50,8 @@ from ._solve import cell_outcome
 from ._text import prepare_text
 
 __all__ = ["extract_tables", "wide_table"]
+# an uncertain cell with more readings than this is reported as "undecidable"
+MAX_CANDIDATES = 30
 log = logging.getLogger("gdtools")
 
 
@@ -96,6 +98,8 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
     if row_status.startswith("partial:") and index >= int(row_status.split(":")[1]):
         return None, MISSING, ""
     value, candidates = cell_outcome([r[index] for r in readings])
+    if len(candidates) > MAX_CANDIDATES:
+        return None, UNCERTAIN, "undecidable"
     if candidates:
         return None, UNCERTAIN, "|".join(_fmt(c) for c in candidates)
     if value is None:

@@ -92,16 +92,9 @@ def _rule_ok(rule, current: dict[str, tuple]) -> bool:
 
 def cell_outcome(values: list) -> tuple[object, list]:
     """``(value, candidates)`` of one cell over surviving readings: value is None when they differ."""
-    distinct = []
+    distinct: dict = {}
     for v in values:
-        if not any(_same(v, d) for d in distinct):
-            distinct.append(v)
+        distinct.setdefault(None if v is None else round(v, 6), v)
     if len(distinct) == 1:
-        return distinct[0], []
-    return None, distinct
-
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return math.isclose(a, b, abs_tol=1e-9)
+        return next(iter(distinct.values())), []
+    return None, list(distinct.values())

@@ -576,3 +576,14 @@ def test_billion_laughs_entities_are_not_expanded(tmp_path):
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
         assert peak < 100 * 1024 * 1024
+
+
+def test_pdf_page_tree_is_counted_before_pages_are_built(tmp_path):
+    """5,000 empty pages: refused after counting 101 of them (pdfplumber would build all 5,000 first)."""
+    n = 5000
+    pages = b"".join(b"%d 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 600 800]>>endobj\n" % (i + 3) for i in range(n))
+    kids = b" ".join(b"%d 0 R" % (i + 3) for i in range(n))
+    pdf = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids["
+           + kids + b"]/Count %d>>endobj\n" % n + pages + b"trailer<</Root 1 0 R>>\n%%EOF\n")
+    reason = _refused(_write(tmp_path / "pages.pdf", pdf), LimitExceeded, Limits(max_pdf_pages=100))
+    assert "at least 101 pages > max_pdf_pages=100" in reason

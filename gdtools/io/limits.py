@@ -34,7 +34,7 @@ class Limits:
     def check_pages(self, pages: int, source: str) -> None:
         if pages > self.max_pdf_pages:
             raise LimitExceeded(
-                f"PDF 页数过多 ({pages} pages > max_pdf_pages={self.max_pdf_pages}); "
+                f"PDF 页数过多 (at least {pages} pages > max_pdf_pages={self.max_pdf_pages}); "
                 "raise Limits(max_pdf_pages=...) if the file is trusted", source)
 
     def check_decompressed(self, size: int, source: str) -> None:

@@ -8,6 +8,7 @@ runs to the right margin (the next line continues the sentence).
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import zlib
 from collections import Counter
@@ -125,12 +126,22 @@ def check_streams(data: bytes, source: str, limits: Limits) -> None:
 def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
     """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
     import pdfplumber
+    from pdfminer.pdfpage import PDFPage
 
     check_streams(data, source, limits)
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
-        pdf.pages  # noqa: B018 - parses the page tree: damage and passwords surface here
+        # count the page tree lazily first: pdfplumber would build every page before the limit is checked
+        counted = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), limits.max_pdf_pages + 1))
     except Exception as exc:  # pdfminer raises many unrelated types on damaged or protected files
+        raise _open_error(data, exc, source) from exc
+    if counted > limits.max_pdf_pages:
+        pdf.close()
+        limits.check_pages(counted, source)
+    try:
+        pdf.pages  # noqa: B018 - parses the page tree: damage and passwords surface here
+    except Exception as exc:
+        pdf.close()
         raise _open_error(data, exc, source) from exc
     with pdf:
         try:

@@ -492,12 +492,10 @@ def test_any_parser_failure_becomes_a_read_error(tmp_path, monkeypatch):
     assert "MemoryError" in reason and "damaged" in reason
 
 
-@pytest.mark.xfail(strict=True, reason="helper 'tables' (gdtools/tables/_readings.py chunk_splits): a glued digit "
-                   "run is cut into k numbers by listing every split (C(n-1, k-1): a 200-digit run next to a row "
-                   "label never finishes); fix: make chunk_splits lazy and stop at MAX_READINGS, or refuse runs "
-                   "longer than the row's cells could hold (e.g. > 12 digits per cell)")
 def test_long_digit_run_next_to_a_row_label_is_bounded(monkeypatch):
-    """Counts the splits enumerated (no timing): a bounded decoder stays far below the cap."""
+    """Counts the splits enumerated (no timing): a bounded decoder stays far below the cap.
+
+    Listing every split of a 200-digit run never finished (fixed by helper 'tables', 1976f2c)."""
     import gdtools.tables._readings as readings
 
     original, seen = readings.split_digits, [0]

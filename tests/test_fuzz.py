@@ -46,7 +46,8 @@ _HEADINGS = ["一、总体情况", "二、主动公开政府信息情况", "三�
              "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项",
              "示例县交通局2021年政府信息公开工作年度报告", "行政复议", "行政诉讼", "未经复议直接起诉", "复议后起诉"]
 _PIECES = ["0", "1", "7", "12", "305", "170000017", "-", "—", "/", "无", "+2", "减1", "万元", "件", "\t", "\n",
-           " ", "  ", "|", "。", "，", "（", "）", "一是", "下一步", "将", "问题", "不足", "加强", "\u3000", "\x0c"]
+           " ", "  ", "|", "。", "，", "（", "）", "一是", "下一步", "将", "问题", "不足", "加强", "\u3000", "\x0c",
+           "9" * 60, "10" * 12, "３", "²"]  # long glued runs, full-width and superscript digits
 TOKENS = st.sampled_from(_LABELS + _HEADINGS + _PIECES)
 REPORT_TEXT = st.lists(st.one_of(TOKENS, st.text(max_size=6)), max_size=300).map("".join)
 
@@ -94,6 +95,27 @@ def test_load_report_on_report_like_text(workdir, text, ext, encoding):
         path.write_bytes(markup.encode(encoding))
     except UnicodeEncodeError:  # the text holds a character gb18030 cannot encode (lone surrogate)
         return
+    _load_or_refuse(path)
+
+
+_TAGS = ["div", "p", "table", "tr", "td", "th", "span", "br", "h2", "tbody", "font", "center"]
+
+
+def _html(text: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Random markup: nested tags (tables with garbage spans among them) around report-like text."""
+    attrs = st.sampled_from(["", ' colspan="3"', ' rowspan="2"', ' colspan="0"', ' rowspan="-4"', ' colspan="9999"',
+                             ' colspan="x"', ' style="display:none"', ' class="nav"'])
+    return st.recursive(text, lambda inner: st.tuples(st.sampled_from(_TAGS), attrs, st.lists(inner, max_size=4)).map(
+        lambda t: f"<{t[0]}{t[1]}>{''.join(t[2])}</{t[0]}>"), max_leaves=40)
+
+
+@FUZZ
+@given(body=_html(REPORT_TEXT), charset=st.sampled_from(["", "utf-8", "gb2312", "latin-1", "bogus"]))
+def test_load_report_on_generated_html(workdir, body, charset):
+    meta = f'<meta charset="{charset}">' if charset else ""
+    path = workdir / "generated.html"
+    path.write_bytes(f"<html><head>{meta}<title>示例县2021年政府信息公开工作年度报告</title></head>"
+                     f"<body>{body}</body></html>".encode("utf-8", "surrogatepass"))
     _load_or_refuse(path)
 
 

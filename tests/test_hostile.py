@@ -585,3 +585,13 @@ def test_pdf_page_tree_is_counted_before_pages_are_built(tmp_path):
            + kids + b"]/Count %d>>endobj\n" % n + pages + b"trailer<</Root 1 0 R>>\n%%EOF\n")
     reason = _refused(_write(tmp_path / "pages.pdf", pdf), LimitExceeded, Limits(max_pdf_pages=100))
     assert "at least 101 pages > max_pdf_pages=100" in reason
+
+
+def test_named_pipes_and_devices_are_never_opened(tmp_path):
+    """A FIFO would block a reader forever and /dev/zero never ends: both are refused before any read."""
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    _write(tmp_path / "r.txt", REPORT.encode())
+    assert [p.name for p in iter_report_paths(tmp_path)] == ["r.txt"]
+    assert "not a regular file" in _refused(fifo)
+    assert "not a regular file" in _refused(Path("/dev/zero"))

@@ -595,3 +595,9 @@ def test_named_pipes_and_devices_are_never_opened(tmp_path):
     assert [p.name for p in iter_report_paths(tmp_path)] == ["r.txt"]
     assert "not a regular file" in _refused(fifo)
     assert "not a regular file" in _refused(Path("/dev/zero"))
+
+
+def test_pdf_and_docx_named_txt_are_read_as_what_they_are(tmp_path):
+    report = load_report(_write(tmp_path / "download.txt", pdf_bytes(REPORT.splitlines())))
+    assert report.format == "pdf" and report.meta("agency") == "示例县林业局"
+    assert "password" in _refused(_write(tmp_path / "download2.txt", encrypted_pdf()))

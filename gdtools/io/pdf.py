@@ -97,7 +97,7 @@ def _furniture(pages_lines: list[list[str]]) -> set[str]:
     return {ln for ln, n in counts.items() if n >= max(3, 0.6 * len(pages_lines)) and len(ln) <= 40}
 
 
-_STREAM = re.compile(rb"stream\r?\n")
+_STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _CHUNK = 1 << 20
 
 

@@ -44,7 +44,8 @@ def sniff_format(path: Path, data: bytes) -> str:
     if fmt is None:
         return content
     if fmt in ("txt", "md"):
-        return "html" if content == "html" else fmt  # a saved web page named .txt
+        # a saved web page named .txt, or a PDF/Word file given a text name
+        return content if content in ("pdf", "docx", "doc") or content == "html" and fmt == "txt" else fmt
     if content == fmt or content == "zip" and fmt == "docx":
         return fmt
     if content in ("pdf", "docx", "doc", "html"):

@@ -601,3 +601,11 @@ def test_pdf_and_docx_named_txt_are_read_as_what_they_are(tmp_path):
     report = load_report(_write(tmp_path / "download.txt", pdf_bytes(REPORT.splitlines())))
     assert report.format == "pdf" and report.meta("agency") == "示例县林业局"
     assert "password" in _refused(_write(tmp_path / "download2.txt", encrypted_pdf()))
+
+
+def test_text_cut_inside_a_character(tmp_path):
+    """A download cut in the middle of a multi-byte character keeps every complete character."""
+    for encoding in ("utf-8", "gb18030"):
+        data = (REPORT + "结束").encode(encoding)
+        report = load_report(_write(tmp_path / f"cut-{encoding}.txt", data[:-1]))
+        assert report.encoding == encoding and report.text.endswith("结")

@@ -47,8 +47,15 @@ def decode_text(data: bytes, source: str) -> tuple[str, str]:
     for encoding in candidates:
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+        except UnicodeDecodeError as exc:
+            if exc.end < len(data) or exc.start < len(data) - 3:
+                continue
+            try:  # the file ends inside a character: a cut download keeps its complete characters
+                text = data[:exc.start].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            log.warning("%s: the file ends inside a character (cut download?); last %d bytes dropped",
+                        source, len(data) - exc.start)
         if encoding == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             encoding = "utf-8"
         return _normalize(text, source), encoding

@@ -609,3 +609,15 @@ def test_text_cut_inside_a_character(tmp_path):
         data = (REPORT + "结束").encode(encoding)
         report = load_report(_write(tmp_path / f"cut-{encoding}.txt", data[:-1]))
         assert report.encoding == encoding and report.text.endswith("结")
+
+
+def test_html_text_limit_is_checked_before_the_page_is_walked(tmp_path, monkeypatch):
+    import gdtools.io.html as html_loader
+
+    def walked(*args):
+        raise AssertionError("the page was walked before the limit was checked")
+
+    monkeypatch.setattr(html_loader, "_article", walked)
+    page = "<html><body>" + "<p>政府信息公开工作年度报告内容</p>" * 2000 + "</body></html>"
+    reason = _refused(_write(tmp_path / "big.html", page.encode()), LimitExceeded, Limits(max_text_chars=10_000))
+    assert "max_text_chars=10000" in reason

@@ -57,7 +57,7 @@ def _parse(fmt: str, data: bytes, path: Path, limits: Limits):
         return text, encoding, blocks, []
     if fmt == "html":
         from .html import load_html
-        text, encoding, blocks = load_html(data, source)
+        text, encoding, blocks = load_html(data, source, limits)
         return text, encoding, blocks, []
     if fmt == "pdf":
         from .pdf import load_pdf

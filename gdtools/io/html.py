@@ -7,6 +7,7 @@ import re
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
 from .blocks import assemble, clean_cell
+from .limits import Limits
 from .text import decode_text
 
 _DROP = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "select",
@@ -185,8 +186,9 @@ def _blocks(root) -> list[Block]:
     return blocks
 
 
-def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
-    """``(text, encoding, blocks)`` of an HTML page or fragment."""
+def load_html(data: bytes, source: str, limits: Limits) -> tuple[str, str, list[Block]]:
+    """``(text, encoding, blocks)`` of an HTML page or fragment (the text length limit is checked
+    right after parsing, before the page is walked element by element)."""
     from lxml import etree, html
 
     markup, encoding = _decode(data, source)
@@ -208,6 +210,7 @@ def load_html(data: bytes, source: str) -> tuple[str, str, list[Block]]:
     for el in list(doc.iter(*_DROP)):
         if el.getparent() is not None:
             el.drop_tree()
+    limits.check_text(len(doc.text_content()), source)
     body = doc.find("body")
     if body is None:
         raise NotAReport("HTML 中没有正文 (no <body> content)", source)

@@ -621,3 +621,19 @@ def test_html_text_limit_is_checked_before_the_page_is_walked(tmp_path, monkeypa
     page = "<html><body>" + "<p>政府信息公开工作年度报告内容</p>" * 2000 + "</body></html>"
     reason = _refused(_write(tmp_path / "big.html", page.encode()), LimitExceeded, Limits(max_text_chars=10_000))
     assert "max_text_chars=10000" in reason
+
+
+def test_docx_text_limit_is_checked_before_the_document_is_walked(tmp_path, monkeypatch):
+    import gdtools.io.docx as docx_loader
+
+    def walked(*args):
+        raise AssertionError("the document was walked before the limit was checked")
+
+    monkeypatch.setattr(docx_loader, "_body_blocks", walked)
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    xml = f'<w:document xmlns:w="{w}"><w:body>' + "<w:p><w:r><w:t>政府信息公开工作年度报告</w:t></w:r></w:p>" * 2000
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", xml + "</w:body></w:document>")
+    reason = _refused(_write(tmp_path / "big.docx", buffer.getvalue()), LimitExceeded, Limits(max_text_chars=10_000))
+    assert "max_text_chars=10000" in reason

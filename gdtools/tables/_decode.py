@@ -309,7 +309,11 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
     # way puts values beside a blank total (then blanks were dropped, not kept)
     blank_rows = {c: (None,) * N3 for c, rt in rts.items() if not rt.tokens and not rt.orphan}
-    trusted = _literal_consistent({**blank_rows, **literal}, version)
+    # an all-zero table satisfies every sum whatever the positions; then only a blank
+    # printed before or between values (never seen when values were packed) shows that
+    # the empty lines stand where the blank cells were
+    trusted = _literal_consistent({**blank_rows, **literal}, version) and (
+        any(v for r in literal.values() for v in r) or any(_has_gap(r) for r in literal.values()))
     # blanks dropped or moved. When the last printed value of every row sits in the same
     # slot, that slot is one column for all rows: the 总计 column (the seed dump prints
     # "0 0 2 2" and a lone "2" both ending in its 4th slot). Otherwise (values packed to
@@ -328,6 +332,12 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
     out.rows.update(solved)
     return out
+
+
+def _has_gap(reading: tuple) -> bool:
+    """A blank cell before or between the printed values of a row."""
+    filled = [i for i, v in enumerate(reading) if v is not None]
+    return bool(filled) and filled != list(range(len(filled)))
 
 
 def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:

@@ -425,3 +425,18 @@ def test_absurdly_long_digit_run_is_bounded(monkeypatch):
     frame = extract_tables(report(text))
     assert seen[0] < 100_000
     assert (cells(frame, "table3", "open")["status"] != "ok").all()
+
+
+def test_all_zero_packed_dump_keeps_positions_open():
+    # every value zero and packed to the left: no sum can tell where the zeros belong
+    rows = {"received": ["0"] * 7, "carried_in": ["0", "0", "", "", "", "", ""],
+            "open": ["0", "", "", "", "", "", ""], "total": ["0"] * 7, "carried_forward": ["0"] * 7}
+    frame = extract_tables(report(padded_dump(rows)))
+    assert (cells(frame, "table3", "received")["value"] == 0).all()
+    assert cells(frame, "table3", "carried_in").loc["natural", "status"] == "uncertain"
+    # the same zeros with a blank printed before one of them: the empty lines are cells
+    rows["open"] = ["", "", "0", "", "", "", ""]
+    frame = extract_tables(report(padded_dump(rows)))
+    assert cells(frame, "table3", "carried_in").loc["natural", "value"] == 0
+    assert cells(frame, "table3", "open").loc["research", "value"] == 0
+    assert cells(frame, "table3", "open").loc["natural", "status"] == "blank"

@@ -440,3 +440,25 @@ def test_all_zero_packed_dump_keeps_positions_open():
     assert cells(frame, "table3", "carried_in").loc["natural", "value"] == 0
     assert cells(frame, "table3", "open").loc["research", "value"] == 0
     assert cells(frame, "table3", "open").loc["natural", "status"] == "blank"
+
+
+def test_signed_value_with_a_dropped_blank_sits_in_the_change_column():
+    text = ("第二十条第（五）项信息内容 上一年项目数量 本年增/减 处理决定数量行政许可 增5 82"
+            "其他对外管理服务事项 13 0 13" + T3_HEAD)
+    frame = extract_tables(report(text))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert t2.loc[("licensing", "prev_items"), "status"] == "blank"
+    assert t2.loc[("licensing", "change"), "value"] == 5
+    assert t2.loc[("licensing", "decisions"), "value"] == 82
+    assert t2.loc[("other_services", "decisions"), "value"] == 13
+
+
+def test_table4_tab_separated_line_keeps_blank_cells():
+    values = consistent_rows(V21, {})
+    text = glued_text(V21, values, t4="").replace(
+        "五、存在", "\n\t1\t\t\t1\t\t\t\t\t0\t\t\t\t\t0\n五、存在")
+    frame = extract_tables(report(text))
+    review = cells(frame, "table4", "review")
+    assert review.loc["upheld", "status"] == "blank"
+    assert review.loc["corrected", "value"] == 1 and review.loc["total", "value"] == 1
+    assert cells(frame, "table4", "litigation_after_review").loc["total", "value"] == 0

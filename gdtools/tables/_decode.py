@@ -20,6 +20,8 @@ _SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问
 _T4_START = re.compile(r"行政复议|行政法复议|复议")
 _T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
+# the rest of a label: up to a digit, space, cell border or a signed 增5/减2 cell
+_LABEL_TAIL = re.compile(r"(?:(?![增减]\d)[^\d\s|+\-—–/\\])*")
 _T2_STOPS = re.compile(r"第二十条|信息内容")
 _T2_END = re.compile(r"[三3]\s*[、.．]\s*收到和处理|收到和处理政府信息公开申请|[四五六]\s*、")
 _T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发件数|废止件数|现行有效件数|项目数量|处理决定数量|收费金额|本年增")
@@ -77,7 +79,7 @@ def find_anchors(text: str, start: int, end: int, rows: list[dict]) -> list[Anch
     # a label runs on to the next digit, space or cell border (its tail and any parenthetical)
     for i, a in enumerate(anchors):
         limit = anchors[i + 1].start if i + 1 < len(anchors) else end
-        m = re.compile(r"[^\d\s|+\-—–/\\]*").match(text, a.end, limit)
+        m = _LABEL_TAIL.match(text, a.end, limit)
         a.end = m.end() if m else a.end
     return anchors
 
@@ -217,10 +219,26 @@ def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True,
         return found
     # separate, well-formed numbers but fewer than the columns: blank cells may have been
     # dropped as well as digits glued, so both kinds of reading stay in play
+    out = list(found)
+    if sign_col is not None or not dropped:
+        # table 二: the printed numbers as they stand; a signed one sits in 本年增/减
+        if all(d is not rd.NOT_A_VALUE for d in direct) and len(toks) < n:
+            signed = [i for i, t in enumerate(toks) if t.text[:1] in "+-增减" and len(t.text) > 1]
+            values = tuple(d[0] for d in direct)
+            for cells in rd.placements(values, n, last_is_total):
+                filled = [i for i, v in enumerate(cells) if v is not None]
+                if all(filled[i] == sign_col for i in signed):
+                    out.append(cells)
+        elif not out:
+            short = rd.all_splits(toks, n)
+            if short is None:
+                return None
+            for values in short:
+                out.extend(rd.placements(values, n, last_is_total))
+        return list(dict.fromkeys(out))
     short = rd.all_splits(toks, n)
     if short is None:
         return None
-    out = list(found)
     for values in short:
         out.extend(rd.placements(values, n, last_is_total))
     return list(dict.fromkeys(out))
@@ -298,7 +316,8 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             lossy[a.code] = rt
         else:
             # inline text with dropped blanks (PDF text layers): the row total may be blank
-            # too, but a blank total beside a non-zero count is not a reading
+            # too, but a blank total beside a non-zero count is not taken as a reading (a
+            # row printing counts prints its total, as in every hand-checked report)
             cands = _inline(rt, N3, False)
             if cands is None:
                 out.status[a.code] = "undecidable"
@@ -439,6 +458,13 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         if printed < N4:
             out.status[code] = f"partial:{printed}"
         out.raw[code] = rt.raw
+    elif _tab_line(region) is not None:
+        fields = _tab_line(region)
+        rt = RowText("cells", [Token(f.strip(), 0) for f in fields], raw=" | ".join(fields))
+        cands, printed = _cells(rt, N4)
+        if printed < N4:
+            out.status[code] = f"partial:{printed}"
+        out.raw[code] = rt.raw
     else:
         rt = read_region(region, False, N4)
         out.raw[code] = rt.raw
@@ -472,6 +498,17 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         cands = []
     out.rows[code] = cands
     return out
+
+
+def _tab_line(region: str) -> list[str] | None:
+    """The tab-separated cells of the first printed line of ``region`` (blank cells kept)."""
+    line = next((ln for ln in region.split("\n") if ln.strip()), "")
+    fields = line.rstrip("\r").split("\t")
+    if len(fields) < 3 or not any(f.strip() for f in fields):
+        return None
+    if not all(not f.strip() or rd.parse_value(f) is not rd.NOT_A_VALUE for f in fields):
+        return None
+    return fields
 
 
 def _value_cells(line: str) -> list[str]:
@@ -569,7 +606,8 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
         else:
-            cands = _inline(rt, n, False, dropped=False, sign_col=signs.get(a.code))
+            cands = _inline(rt, n, False, dropped=False if signs.get(a.code) is None else True,
+                            sign_col=signs.get(a.code))
         if cands is None:
             out.status[a.code] = "undecidable"
             cands = []

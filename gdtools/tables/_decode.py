@@ -221,14 +221,12 @@ def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True,
     # dropped as well as digits glued, so both kinds of reading stay in play
     out = list(found)
     if sign_col is not None or not dropped:
-        # table 二: the printed numbers as they stand; a signed one sits in 本年增/减
-        if all(d is not rd.NOT_A_VALUE for d in direct) and len(toks) < n:
-            signed = [i for i, t in enumerate(toks) if t.text[:1] in "+-增减" and len(t.text) > 1]
-            values = tuple(d[0] for d in direct)
-            for cells in rd.placements(values, n, last_is_total):
-                filled = [i for i, v in enumerate(cells) if v is not None]
-                if all(filled[i] == sign_col for i in signed):
-                    out.append(cells)
+        # table 二: a signed number sits in 本年增/减, wherever blanks were dropped
+        if sign_col is not None and (not out or all(d is not rd.NOT_A_VALUE for d in direct)):
+            placed = rd.signed_placements(toks, n, sign_col)
+            if placed is None:
+                return None
+            out.extend(placed)
         elif not out:
             short = rd.all_splits(toks, n)
             if short is None:

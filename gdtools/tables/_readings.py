@@ -116,6 +116,35 @@ def chunk_unit(token: str) -> str:
     return parts[2] if parts else ""
 
 
+def signed_placements(tokens: list[Token], n: int, sign_col: int, limit: int = MAX_READINGS
+                      ) -> list[tuple] | None:
+    """Table 二 rows that lost blank cells: every split of the chunks into at most ``n``
+    numbers, placed in order, with a number printed with a sign in the 本年增/减 column."""
+    chunks = [t.text for t in tokens]
+    signed = [c[:1] in ("+", "-", "增", "减") and len(c) > 1 for c in chunks]
+    out: list[tuple] = []
+
+    def walk(i: int, acc: tuple, starts: tuple) -> bool:
+        if i == len(chunks):
+            for cells in placements(acc, n, False):
+                filled = [j for j, v in enumerate(cells) if v is not None]
+                if all(filled[s] == sign_col for s in starts):
+                    out.append(cells)
+            return len(out) <= limit
+        for k in range(1, max_parts(chunks[i]) + 1):
+            if len(acc) + k > n:
+                break
+            for split in chunk_splits(chunks[i], k):
+                start = starts + ((len(acc),) if signed[i] else ())
+                if not walk(i + 1, acc + split, start):
+                    return False
+        return True
+
+    if not walk(0, (), ()):
+        return None
+    return list(dict.fromkeys(out))
+
+
 def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS,
                     sign_col: int | None = None) -> list[tuple] | None:
     """Readings of inline chunks that fill exactly ``n`` cells (None when too many to list).

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from gdtools.eval.tables import evaluate, uncertain_cells
+from gdtools.eval.tables import evaluate, flagged_cells, uncertain_cells
 from gdtools.spec import table_spec
 
 ROWS = [r for r in table_spec("table3_rows").to_dict("records") if r["v2021"]]
@@ -58,11 +58,27 @@ def test_uncertain_entries_cover_rows_ranges_and_lists():
                 "uncertain": [{"where": "table3/本年新收/自然人..科研机构"},
                               {"where": "table3/部分公开, 不予公开/属于国家秘密"},
                               {"where": "table4/诉讼_复议后起诉/总计"},
+                              {"where": "table3/总计"},
                               {"where": "table2/规范性文件/本年新公开数量"}]}
     cells = uncertain_cells(expected)
     assert {("table3", "received", c) for c in ("natural", "business", "research")} <= cells
     assert ("table3", "received", "public_interest") not in cells
-    assert ("table3", "partial", "total") in cells and ("table3", "refuse_state_secret", "natural") in cells
     assert ("table4", "litigation_after_review", "total") in cells
     assert ("table2", "normative_docs", "published") in cells
     assert ("table2", "normative_docs", "made") not in cells
+    # several rows or a whole row: flagged, but the cells stay determinable
+    loose = flagged_cells(expected)
+    assert ("table3", "partial", "total") in loose and ("table3", "refuse_state_secret", "natural") in loose
+    assert ("table3", "total", "natural") in loose
+    assert not loose & cells
+
+
+def test_whole_row_entries_still_count(tmp_path):
+    def flag(expected):
+        expected["uncertain"] = [{"where": "table3/总计"}, {"where": "table3/本年新收/自然人"}]
+
+    write_case(tmp_path, 12, flag)
+    out = io.StringIO()
+    assert evaluate(tmp_path, out), out.getvalue()
+    assert "exact 189/189" in out.getvalue()
+    assert "exact 7/7" in out.getvalue()

@@ -238,6 +238,52 @@ def test_markdown_pipes_and_orphan_values():
     assert (cells(frame, "table3", "partial")["status"] == "missing").all()
 
 
+def orphan_grid(values: dict[str, list[int]], lost: list[str], orphan_rows: list[list[int]]) -> str:
+    """A markdown grid whose ``lost`` rows print their values without a label (label fragments
+    float above them) and ``orphan_rows`` as those label-less value rows."""
+    lines = [T3_HEAD]
+    for r in V21:
+        code = r["row_code"]
+        if code == lost[0]:
+            lines += ["（四）无", "法提供", "1.本机", "关", "7"]  # loose fragments, a lone number
+            lines += ["| " + " | ".join(map(str, v)) + " |" for v in orphan_rows]
+            lines.append("|---|---|---|---|---|---|---|")
+        if code in lost:
+            continue
+        lines.append(f"| {label(r)} | " + " | ".join(map(str, values[code])) + " |")
+    return "\n".join(lines) + "\n" + T4_HEAD + "\n" + "0 " * 15 + "\n五、存在的主要问题"
+
+
+LOST = ["unable_not_held", "unable_needs_creation", "unable_unclear"]
+
+
+def test_orphan_value_rows_placed_by_order_when_counts_match():
+    values = consistent_rows(V21, {"open": 3, "unable_not_held": 4, "unable_needs_creation": 6})
+    frame = extract_tables(report(orphan_grid(values, LOST, [values[c] for c in LOST])))
+    for code in LOST:
+        row = cells(frame, "table3", code)
+        assert list(row["value"]) == values[code] and (row["status"] == "ok").all()
+        assert row["raw"].iloc[0].startswith("[按顺序补位]")
+    assert cells(frame, "table3", "open").loc["total", "raw"].startswith("|")
+
+
+def test_orphan_value_rows_stay_missing_when_counts_differ():
+    values = consistent_rows(V21, {"open": 3, "unable_not_held": 4, "unable_needs_creation": 6})
+    frame = extract_tables(report(orphan_grid(values, LOST, [values[c] for c in LOST[:2]])))
+    for code in LOST:
+        assert (cells(frame, "table3", code)["status"] == "missing").all()
+
+
+def test_orphan_value_rows_stay_missing_when_sums_contradict():
+    values = consistent_rows(V21, {"open": 3, "unable_not_held": 4, "unable_needs_creation": 6})
+    rows = [values[c] for c in LOST]
+    rows[0] = [5, 0, 0, 0, 0, 0, 5]  # R2 holds, but the outcome rows no longer add up to （七）总计
+    frame = extract_tables(report(orphan_grid(values, LOST, rows)))
+    for code in LOST:
+        assert (cells(frame, "table3", code)["status"] == "missing").all()
+    assert cells(frame, "table3", "open").loc["natural", "value"] == 3
+
+
 # ---- table 四 ---------------------------------------------------------------------
 
 def test_table4_glued_digits_split_by_group_totals():

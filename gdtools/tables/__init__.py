@@ -19,6 +19,13 @@ what the sums fix is certain). Readings are pruned per row (R2, R4) and jointly 
 nothing is chosen among readings that all satisfy the rules. A report inconsistent as
 printed keeps its unambiguous values (the validator reports the inconsistency).
 
+Broken grids (PDF-to-markdown) can print value rows without their label cell. Such a
+row is placed only when it is forced: between two rows read with their labels, the
+template rows left without values are exactly as many as the full label-less value rows
+printed there, so reading order and template order admit one assignment; the result must
+satisfy R2 per row and R1/R3 where checkable, else the rows stay missing. These cells are
+``ok`` and their ``raw`` starts with ``[按顺序补位]``. A lone number is never a row.
+
 A table that is absent (no labels found) yields no rows; ``reports.csv`` shows that.
 Table 三's variant (v2019 one （六）其他处理 row, v2021 three sub-rows) is decided from the
 labels printed, not from the report's template. Local rows of table 二 that the template

@@ -344,11 +344,89 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             out.rows[code] = [literal[code]]
         else:
             out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, aligned), _r2(True))
+    before = {c: (list(v), out.status.get(c), out.raw.get(c)) for c, v in out.rows.items()}
+    placed = _place_orphans(text, start, end, anchors, rows, out) if grid_region else []
     solvable = {c: v for c, v in out.rows.items() if v}
     read = {c for c in solvable if out.status.get(c) != "missing"}
-    solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
+    rules = _t3_rules(version, read)
+    solved, out.consistent = solve_jointly(solvable, rules)
+    if placed and not (out.consistent and _fixed_rules_hold(solvable, rules, placed)):
+        # the arithmetic contradicts the placement by order: the rows stay missing
+        for code in placed:
+            out.rows.pop(code, None)
+            out.status.pop(code, None)
+            out.raw.pop(code, None)
+            if code in before:
+                out.rows[code], status, out.raw[code] = before[code]
+                if status is not None:
+                    out.status[code] = status
+        solvable = {c: v for c, v in out.rows.items() if v}
+        read = {c for c in solvable if out.status.get(c) != "missing"}
+        solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
     out.rows.update(solved)
     return out
+
+
+def _fixed_rules_hold(rows: dict[str, list[tuple]], rules, codes: list[str]) -> bool:
+    """The rules naming one of ``codes`` whose rows all have one reading hold."""
+    for lhs, rhs in rules:
+        named = {r for r, _ in lhs + rhs}
+        if not named & set(codes) or any(len(rows.get(r, [])) != 1 for r in named):
+            continue
+        if not sum_rule_holds([rows[r][0][c] for r, c in lhs], [rows[r][0][c] for r, c in rhs]):
+            return False
+    return True
+
+
+_GRID_LINE = re.compile(r"^\s*\|(.*)\|\s*$")
+
+
+def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows: list[dict],
+                   out: Decoded) -> list[str]:
+    """Give label-less value rows of a broken grid to the rows that lost them, by order.
+
+    PDF-to-markdown output can print a value row without its label cell while the label
+    floats elsewhere as loose text. Between two rows read with their label (consecutive in
+    template order and in the text), the template rows left without values form a gap; when
+    the full label-less value rows printed between those two rows are exactly as many as
+    the gap, reading order and template order force the assignment. A lone number is no row.
+    The caller checks the result against the arithmetic (R1/R3) and undoes it on conflict.
+    Returns the row codes placed.
+    """
+    order = [r["row_code"] for r in rows]
+    by_code = {a.code: a for a in anchors}
+    valued = [c for c in order if c in by_code and out.rows.get(c) and out.status.get(c) != "missing"]
+    placed: list[str] = []
+    for a_code, b_code in zip(valued, valued[1:], strict=False):
+        gap = order[order.index(a_code) + 1:order.index(b_code)]
+        a, b = by_code[a_code], by_code[b_code]
+        if not gap or a.start >= b.start or any(out.rows.get(c) and out.status.get(c) != "missing"
+                                                for c in gap):
+            continue
+        digit = re.compile(r"\d").search(text, a.end, b.start)
+        if digit is None:
+            continue
+        consumed = text.find("\n", digit.start())
+        stop = text.rfind("\n", 0, b.start) + 1
+        if consumed < 0 or consumed >= stop:
+            continue
+        orphans = []
+        for line in text[consumed:stop].split("\n"):
+            m = _GRID_LINE.match(line)
+            if not m:
+                continue
+            cells = [c.strip() for c in m.group(1).split("|")]
+            parsed = [rd.parse_value(c) for c in cells]
+            if len(cells) == N3 and all(p is not rd.NOT_A_VALUE and p[0] is not None for p in parsed):
+                orphans.append((tuple(p[0] for p in parsed), line.strip()))
+        if len(orphans) != len(gap) or not all(total_holds(list(v[:6]), v[6], True) for v, _ in orphans):
+            continue
+        for code, (values, line) in zip(gap, orphans, strict=True):
+            out.rows[code] = [values]
+            out.status.pop(code, None)
+            out.raw[code] = "[按顺序补位] " + line
+            placed.append(code)
+    return placed
 
 
 def _has_gap(reading: tuple) -> bool:

@@ -111,14 +111,18 @@ def test_two_row_splits_resolved_jointly_by_column_sums():
 
 
 def test_ambiguous_and_inconsistent_row_is_uncertain_not_guessed():
-    values = consistent_rows(V21, {"open": 11})
-    values["total"] = [2, 0, 0, 0, 0, 0, 11]  # printed wrong: "20000011" has two splits, neither sums
-    frame = extract_tables(report(glued_text(V21, values)))
-    row = cells(frame, "table3", "total")
+    # 本年新收 glued "110000011" (11,0,… or 1,10,…) while the outcomes are 10 自然人 + 1 商业企业
+    # and （七）总计 misprints its total: each reading breaks R1 and R1' in two columns (a tie)
+    values = consistent_rows(V21, {"open": 10}, {"unable_not_held": 1})
+    values["total"] = [10, 1, 0, 0, 0, 0, 12]
+    body = "".join(label(r) + ("110000011" if r["row_code"] == "received" else
+                               " ".join(map(str, values[r["row_code"]]))) for r in V21)
+    frame = extract_tables(report("前言。" + T3_HEAD + body + T4_HEAD + "0 " * 15 + "五、存在的主要问题"))
+    row = cells(frame, "table3", "received")
     assert row.loc["natural", "status"] == "uncertain"
-    assert set(row.loc["natural", "candidates"].split("|")) == {"2", "20"}
+    assert set(row.loc["natural", "candidates"].split("|")) == {"1", "11"}
     assert pd.isna(row.loc["natural", "value"])
-    assert row.loc["business", "status"] == "ok" and row.loc["business", "value"] == 0
+    assert row.loc["total", "status"] == "ok" and row.loc["total", "value"] == 11
 
 
 def test_unambiguous_inconsistent_row_is_kept_as_printed():
@@ -236,6 +240,24 @@ def test_markdown_pipes_and_orphan_values():
     assert cells(frame, "table3", "open").loc["total", "value"] == 3
     # a value row without its label cannot be placed with certainty
     assert (cells(frame, "table3", "partial")["status"] == "missing").all()
+
+
+def misprinted_total(natural: dict[str, int], business: dict[str, int] | None = None) -> pd.DataFrame:
+    """本年新收 glued '110000011' (11,0,…,11 or 1,10,…,11) beside a misprinted （七）总计 row."""
+    values = consistent_rows(V21, natural, business)
+    values["received"] = [11, 0, 0, 0, 0, 0, 11]
+    values["total"] = [2, 0, 0, 0, 0, 0, 11]  # prints "20000011": 2,…,11 or 20,…,1,1; R2 fails both ways
+    return extract_tables(report(glued_text(V21, values)))
+
+
+def test_inconsistent_table_takes_the_reading_with_fewest_violations():
+    frame = misprinted_total({"open": 10, "unable_not_held": 1})
+    received = cells(frame, "table3", "received")
+    assert list(received["value"]) == [11, 0, 0, 0, 0, 0, 11] and (received["status"] == "ok").all()
+    assert received.loc["natural", "candidates"] == "alt: 1"
+    assert received.loc["business", "candidates"] == "alt: 10"
+    assert received.loc["total", "candidates"] == ""
+    assert cells(frame, "table3", "total").loc["natural", "value"] == 2
 
 
 def orphan_grid(values: dict[str, list[int]], lost: list[str], orphan_rows: list[list[int]]) -> str:

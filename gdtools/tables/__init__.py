@@ -17,7 +17,11 @@ digit runs are cut into numbers without leading zeros; one-value-per-line dumps 
 empty lines as blank cells unless that reading breaks R1 (then blanks were moved and only
 what the sums fix is certain). Readings are pruned per row (R2, R4) and jointly (R1, R3);
 nothing is chosen among readings that all satisfy the rules. A report inconsistent as
-printed keeps its unambiguous values (the validator reports the inconsistency).
+printed keeps its unambiguous values (the validator reports the inconsistency); its
+ambiguous rows take the one joint reading that breaks strictly the fewest rule instances
+(R1, R3 and R1' per column — 本年新收 + 上年结转 = outcome rows + 结转下年度, true of any
+consistent table whatever the printed （七）总计 — and R2 per row), status ``ok`` with the
+set-aside values in ``candidates`` (``alt: 1|10``); on a tie the cells stay uncertain.
 
 Broken grids (PDF-to-markdown) can print value rows without their label cell. Such a
 row is placed only when it is forced: between two rows read with their labels, the
@@ -133,6 +137,9 @@ def _table3_records(t3: Decoded, base: dict) -> list[dict]:
             readings = []
         for i, col in enumerate(cols[:N3]):
             cell = _cell(readings, i, status)
+            alts = [r[i] for r in t3.alts.get(code, []) if r[i] != readings[0][i]]
+            if cell[1] == OK and alts:
+                cell = (cell[0], OK, "alt: " + "|".join(_fmt(v) for v in dict.fromkeys(alts)))
             out.append(_record(base, t3.version, "table3", "", code, row["label"], col["col_code"],
                                col["label"], cell, "件", t3.raw.get(code, "")))
     return out

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from ..spec import table_spec
 from . import _readings as rd
-from ._solve import filter_rows, solve_jointly, sum_rule_holds, total_holds
+from ._solve import filter_rows, least_violations, solve_jointly, sum_rule_holds, total_holds
 from ._text import RowText, Token, tokenize
 
 N3, N4 = 7, 15
@@ -50,6 +50,7 @@ class Decoded:
     texts: list = field(default_factory=list)  # (RowText, number of columns) for gap estimation
     items: dict[str, str] = field(default_factory=dict)  # item of each non-standard row
     extra_cols: dict[str, list] = field(default_factory=dict)  # its columns (the item's)
+    alts: dict[str, list[tuple]] = field(default_factory=dict)  # readings set aside by least violations
 
 
 def _pattern(alias: str, number: str) -> re.Pattern:
@@ -362,9 +363,32 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
                     out.status[code] = status
         solvable = {c: v for c, v in out.rows.items() if v}
         read = {c for c in solvable if out.status.get(c) != "missing"}
-        solved, out.consistent = solve_jointly(solvable, _t3_rules(version, read))
+        rules = _t3_rules(version, read)
+        solved, out.consistent = solve_jointly(solvable, rules)
     out.rows.update(solved)
+    if not out.consistent:
+        # inconsistent as printed: the one reading breaking the fewest rule instances (R1,
+        # R3, R1' and R2 per row), if it is the only one, is taken; the others are kept
+        chosen = least_violations(solvable, rules + _r1_prime(version, read) + _r2_rules(solvable))
+        for code, reading in (chosen or {}).items():
+            out.alts[code] = [r for r in solvable[code] if r != reading]
+            out.rows[code] = [reading]
     return out
+
+
+def _r1_prime(version: str, present: set[str]):
+    """R1' per column: 本年新收 + 上年结转 = all outcome rows + 结转下年度 (R1 and R3 combined,
+    without the printed （七）总计 row)."""
+    codes = [r["row_code"] for r in t3_rows(version)]
+    outcomes = [c for c in codes if c not in ("received", "carried_in", "total", "carried_forward")]
+    if not set(outcomes) | {"received", "carried_in", "carried_forward"} <= present:
+        return []
+    return [([("received", col), ("carried_in", col)], [(c, col) for c in outcomes] + [("carried_forward", col)])
+            for col in range(N3)]
+
+
+def _r2_rules(rows: dict[str, list[tuple]]):
+    return [([(code, col) for col in range(N3 - 1)], [(code, N3 - 1)]) for code in rows]
 
 
 def _fixed_rules_hold(rows: dict[str, list[tuple]], rules, codes: list[str]) -> bool:

@@ -98,3 +98,29 @@ def cell_outcome(values: list) -> tuple[object, list]:
     if len(distinct) == 1:
         return next(iter(distinct.values())), []
     return None, list(distinct.values())
+
+
+def least_violations(rows: dict[str, list[tuple]], rules: list[tuple[list[Cellref], list[Cellref]]]
+                     ) -> dict[str, tuple] | None:
+    """The one joint reading breaking the fewest rule instances, for a table no reading satisfies.
+
+    Only rules naming an ambiguous row are counted (the others are broken or kept by every
+    reading alike). Returns ``{row code: reading}`` for the ambiguous rows, or None when
+    several readings tie for the fewest violations (or there are too many to enumerate).
+    """
+    ambiguous = [code for code, cands in rows.items() if len(cands) > 1]
+    if not ambiguous or math.prod(len(rows[c]) for c in ambiguous) > MAX_COMBINATIONS:
+        return None
+    fixed = {code: cands[0] for code, cands in rows.items() if len(cands) == 1}
+    relevant = [rule for rule in rules if any(r in ambiguous for r, _ in rule[0] + rule[1])]
+    counts: dict[tuple, int] = {}
+    for combo in itertools.product(*(range(len(rows[c])) for c in ambiguous)):
+        current = dict(fixed)
+        for code, idx in zip(ambiguous, combo, strict=True):
+            current[code] = rows[code][idx]
+        counts[combo] = sum(not _rule_ok(rule, current) for rule in relevant)
+    fewest = min(counts.values())
+    best = [combo for combo, n in counts.items() if n == fewest]
+    if len(best) != 1:
+        return None
+    return {code: rows[code][idx] for code, idx in zip(ambiguous, best[0], strict=True)}

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import time
 from collections import OrderedDict
 from functools import cache
@@ -176,20 +177,17 @@ class Cache:
         for key in keys:
             self._index[key] = (chunk, frozenset(stages))
 
-    def get_corpus(self, key: str) -> dict[str, pd.DataFrame] | None:
-        """The corpus-level frames stored under ``key`` (a digest of all inputs), or None."""
+    def corpus_files(self, key: str) -> Path | None:
+        """The folder of corpus-level output files stored under ``key`` (a digest of all inputs), or None."""
         folder = self.dir / "corpus" / key
-        if not (folder / "complete.json").exists():
-            return None
-        names = json.loads((folder / "complete.json").read_text(encoding="utf-8"))
-        return {name: pd.read_parquet(folder / f"{name}.parquet") for name in names}
+        return folder if (folder / "complete.json").exists() else None
 
-    def put_corpus(self, key: str, frames: dict[str, pd.DataFrame]) -> None:
-        """Store corpus-level frames (cross-year findings, summary, repeats, keywords) under ``key``."""
+    def put_corpus_files(self, key: str, files: dict[str, Path]) -> None:
+        """Store corpus-level output files (cross-year findings, summary, repeats, keywords) under ``key``."""
         folder = self.dir / "corpus" / key
         folder.mkdir(parents=True, exist_ok=True)
-        for name, frame in frames.items():
-            with atomic_path(folder / f"{name}.parquet") as tmp:
-                normalize_frame(frame).to_parquet(tmp, index=False)
+        for name, path in files.items():
+            with atomic_path(folder / name) as tmp:
+                shutil.copyfile(path, tmp)
         with atomic_path(folder / "complete.json") as tmp:
-            tmp.write_text(json.dumps(sorted(frames)), encoding="utf-8")
+            tmp.write_text(json.dumps(sorted(files)), encoding="utf-8")

@@ -42,7 +42,16 @@ from . import __version__
 from .cache import DEFAULT_CACHE_DIR, KEY_COLUMN, Cache, cache_key, code_fingerprint, file_digest
 from .errors import GdtoolsError
 from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
-from .outputs import FLOAT_COLUMNS, FORMATS, INT_COLUMNS, PartWriter, normalize_frame, read_frame, write_frame
+from .outputs import (
+    FLOAT_COLUMNS,
+    FORMATS,
+    INT_COLUMNS,
+    PartWriter,
+    atomic_path,
+    normalize_frame,
+    read_frame,
+    write_frame,
+)
 
 log = logging.getLogger("gdtools")
 
@@ -593,20 +602,22 @@ class _Batch:
     def _finish(self, offsets: dict[str, int], inputs: str) -> None:
         """Corpus-level steps from the written frames, then the outputs appear.
 
-        Their results are cached under the digest of all inputs: re-analysing an unchanged
-        corpus (a notebook run into a fresh folder) skips them as well.
+        Results stream to files (memory holds one agency group at a time) and are cached,
+        as files, under the digest of all inputs: re-analysing an unchanged corpus (a
+        notebook run into a fresh folder) skips these steps as well.
         """
         t = time.perf_counter()
         reports = read_frame_part(self._part("reports"))
         key = hashlib.sha1(f"{inputs}\0{','.join(self.stages)}".encode()).hexdigest()
-        cached = self._cache.get_corpus(key) if self._cache is not None else None
-        frames = dict(cached or {})
+        hit = self._cache.corpus_files(key) if self._cache is not None else None
+        made: dict[str, Path] = {}
         if "validate" in self.stages:
-            self._finish_validate(reports, offsets, frames)
+            made |= self._finish_validate(reports, offsets, hit)
         if "narrative" in self.stages:
-            self._finish_narrative(reports, frames)
-        if cached is None and self._cache is not None and frames:
-            self._cache.put_corpus(key, frames)
+            made |= self._finish_narrative(reports, hit)
+        if hit is None and self._cache is not None and made:
+            self._cache.put_corpus_files(key, made)
+        self.out.joinpath(".cross_year.csv.part").unlink(missing_ok=True)
         if "tables" in self.stages and self.fmt != "csv":
             _convert_tables(self._part("tables"), self._final("tables"), self.fmt)
             self._part("tables").unlink()
@@ -615,50 +626,68 @@ class _Batch:
                 os.replace(self._part(kind), self._final(kind))
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
-    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], frames: dict) -> None:
+    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], hit: Path | None) -> dict:
         from .validate import summarize_findings
 
-        if "cross_year" not in frames:
-            found = list(self._cross_year_findings(reports))
-            frames["cross_year"] = pd.concat(found, ignore_index=True) if found else \
-                normalize_frame(pd.DataFrame(), FINDING_COLUMNS)
+        cross = self.out / ".cross_year.csv.part"
+        if hit is not None:
+            shutil.copyfile(hit / "cross_year.csv", cross)
+        else:
+            writer = PartWriter(cross, FINDING_COLUMNS)
+            try:
+                for frame in self._cross_year_findings(reports):
+                    writer.append(frame)
+            finally:
+                writer.close()
         part = self._part("findings")
         # the part may hold corpus findings from an interrupted finish: cut back to the journal
-        writer = PartWriter(part, FINDING_COLUMNS, resume_at=offsets.get("findings", part.stat().st_size))
-        try:
-            writer.append(frames["cross_year"])
-            writer.offset()
-        finally:
-            writer.close()
-        if "summary" not in frames:
+        with open(part, "r+b") as out, open(cross, "rb") as src:
+            out.truncate(offsets.get("findings", out.seek(0, os.SEEK_END)))
+            out.seek(0, os.SEEK_END)
+            src.readline()  # header
+            shutil.copyfileobj(src, out)
+        summary = self.out / "summary.csv"
+        if hit is not None:
+            with atomic_path(summary) as tmp:
+                shutil.copyfile(hit / "summary.csv", tmp)
+        else:
             # the summary counts findings by severity and uncertain cells per report (every report is in
             # `reports`), so only those columns and rows are read back: the messages stay on disk
             findings = scan_csv(part, ["report_id", "source", "severity"])
             uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
                                  lambda batch: pc.equal(batch["status"], "uncertain"))
-            frames["summary"] = summarize_findings(findings, tables=uncertain, reports=reports)
-        write_frame(frames["summary"], self.out / "summary.csv")
+            write_frame(summarize_findings(findings, tables=uncertain, reports=reports), summary)
         if self.html:
             from .healthcheck import write_health_pages
 
-            write_health_pages(read_frame_part(part), frames["summary"], reports, self.out / "health")
+            write_health_pages(read_frame_part(part), read_frame(summary), reports, self.out / "health")
+        return {"cross_year.csv": cross, "summary.csv": summary}
 
-    def _finish_narrative(self, reports: pd.DataFrame, frames: dict) -> None:
+    def _finish_narrative(self, reports: pd.DataFrame, hit: Path | None) -> dict:
         """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
-        from .narrative import keywords, repeats
+        from .narrative import REPEAT_COLUMNS, keywords
 
-        if "repeats" not in frames or "keywords" not in frames:
-            section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
-                                lambda batch: pc.equal(batch["section"], "五"), categorical=False)
-            # repeats compare an agency's report with its report of the year before: agency groups in parallel
-            known = reports[reports["year"].notna() & reports["agency"].notna()]
-            groups = _agency_groups(known, self.corpus_group_size)
-            found = list(self._map(_repeats_task, zip(_partition(section5, groups), groups), "repeats"))
-            frames["repeats"] = pd.concat(found, ignore_index=True) if found else \
-                repeats(section5.iloc[:0], reports.iloc[:0])
-            frames["keywords"] = keywords(section5, by="report_id", reports=reports)
-        write_frame(frames["repeats"], self.out / "repeats.csv")
-        write_frame(frames["keywords"], self.out / "keywords.csv")
+        outputs = {"repeats.csv": self.out / "repeats.csv", "keywords.csv": self.out / "keywords.csv"}
+        if hit is not None:
+            for name, path in outputs.items():
+                with atomic_path(path) as tmp:
+                    shutil.copyfile(hit / name, tmp)
+            return outputs
+        section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
+                            lambda batch: pc.equal(batch["section"], "五"), categorical=False)
+        # repeats compare an agency's report with its report of the year before: agency groups in
+        # parallel, each group's rows appended as it comes back
+        known = reports[reports["year"].notna() & reports["agency"].notna()]
+        groups = _agency_groups(known, self.corpus_group_size)
+        with atomic_path(outputs["repeats.csv"]) as tmp:
+            writer = PartWriter(tmp, REPEAT_COLUMNS)
+            try:
+                for frame in self._map(_repeats_task, zip(_partition(section5, groups), groups), "repeats"):
+                    writer.append(frame)
+            finally:
+                writer.close()
+        write_frame(keywords(section5, by="report_id", reports=reports), outputs["keywords.csv"])
+        return outputs
 
     def _cross_year_findings(self, reports: pd.DataFrame):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
@@ -758,9 +787,9 @@ def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFram
 
 
 def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
-    from .narrative import repeats
+    from .narrative import REPEAT_COLUMNS, repeats
 
-    return repeats(statements, reports)
+    return normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
 
 
 def _open_csv(path: Path, columns: list[str]):

@@ -107,12 +107,13 @@ def test_only_the_listed_keys_of_a_batch_are_stored(tmp_path):
     assert fresh.get_many([("k2", "b.txt")], ["tables"])["tables"]["report_id"].tolist() == ["r2", "r2"]
 
 
-def test_corpus_frames_round_trip_under_their_key(tmp_path):
-    store = Cache(tmp_path, fingerprint="f1")
-    assert store.get_corpus("inputs-1") is None
-    summary = pd.DataFrame({"report_id": ["r1", "r2"], "year": [2021, None], "errors": [0, 3]})
-    store.put_corpus("inputs-1", {"summary": summary, "repeats": pd.DataFrame(columns=["report_id", "text"])})
-    got = Cache(tmp_path, fingerprint="f1").get_corpus("inputs-1")
-    assert sorted(got) == ["repeats", "summary"]
-    assert got["summary"]["errors"].tolist() == [0, 3] and pd.isna(got["summary"]["year"].iloc[1])
-    assert Cache(tmp_path, fingerprint="f1").get_corpus("inputs-2") is None
+def test_corpus_files_are_stored_under_their_key(tmp_path):
+    store = Cache(tmp_path / "cache", fingerprint="f1")
+    assert store.corpus_files("inputs-1") is None
+    summary = tmp_path / "summary.csv"
+    summary.write_text("report_id,errors\nr1,0\n", encoding="utf-8")
+    store.put_corpus_files("inputs-1", {"summary.csv": summary})
+    summary.write_text("changed later\n", encoding="utf-8")  # the cache holds a copy
+    folder = Cache(tmp_path / "cache", fingerprint="f1").corpus_files("inputs-1")
+    assert (folder / "summary.csv").read_text(encoding="utf-8") == "report_id,errors\nr1,0\n"
+    assert Cache(tmp_path / "cache", fingerprint="f1").corpus_files("inputs-2") is None

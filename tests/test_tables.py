@@ -370,14 +370,26 @@ def test_absent_tables_give_no_rows_and_wide_shape():
 
 def test_pdf_text_rows_with_dropped_blanks():
     # space-separated values, blank cells left out: a lone 0 may sit in any column, total too
-    lines = [T3_HEAD, "一、本年新收政府信息公开申请数量 2 2", "二、上年结转政府信息公开申请数量 0",
-             "三、本年度办理结果 （一）予以公开 2 2", "（七）总计 2 2", "四、结转下年度继续办理 0", T4_HEAD,
+    lines = [T3_HEAD, "一、本年新收政府信息公开申请数量 2 1 3", "二、上年结转政府信息公开申请数量 0",
+             "三、本年度办理结果 （一）予以公开 2 1 3", "（七）总计 2 1 3", "四、结转下年度继续办理 0", T4_HEAD,
              "0 0 0", "五、存在的主要问题及改进情况"]
     frame = extract_tables(report("\n".join(lines)))
-    assert cells(frame, "table3", "received").loc["total", "value"] == 2
+    assert cells(frame, "table3", "received").loc["total", "value"] == 3
     carried = cells(frame, "table3", "carried_in").loc["total"]
     assert carried["status"] == "uncertain" and set(carried["candidates"].split("|")) == {"0", "blank"}
     assert (frame[frame["table"] == "table4"]["status"] != "ok").all()
+
+
+def test_two_equal_numbers_may_be_two_applicants_beside_a_blank_total():
+    # "1 1" with blanks dropped: 1 in one applicant column + 总计 1, or two applicants and a
+    # blank 总计 (the last number equals "the sum" of one number trivially)
+    lines = [T3_HEAD, "一、本年新收政府信息公开申请数量 1 1", "二、上年结转政府信息公开申请数量 0",
+             "三、本年度办理结果 （一）予以公开 1 1", "（七）总计 1 1", "四、结转下年度继续办理 0", T4_HEAD,
+             "0 0 0", "五、存在的主要问题及改进情况"]
+    frame = extract_tables(report("\n".join(lines)))
+    total = cells(frame, "table3", "open").loc["total"]
+    assert total["status"] == "uncertain" and set(total["candidates"].split("|")) == {"1", "blank"}
+    assert cells(frame, "table3", "open").loc["natural", "status"] == "uncertain"
 
 
 def test_glued_digits_on_their_own_line_and_tab_cells():
@@ -530,3 +542,17 @@ def test_table4_tab_separated_line_keeps_blank_cells():
     assert review.loc["upheld", "status"] == "blank"
     assert review.loc["corrected", "value"] == 1 and review.loc["total", "value"] == 1
     assert cells(frame, "table4", "litigation_after_review").loc["total", "value"] == 0
+
+
+def test_glued_signed_run_is_read_with_every_cell_printed():
+    # "7+25" glued (no space): 7 / +2 / 5 with every cell printed; "7 +25" spaced may have
+    # lost a blank cell, so 7 / +25 / blank stays possible there
+    head = "第二十条第（五）项信息内容 上一年项目数量 本年增/减 处理决定数量"
+    glued = extract_tables(report(head + "行政许可7+25其他对外管理服务事项 13 0 13" + T3_HEAD))
+    t2 = glued[glued["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert [t2.loc[("licensing", c), "value"] for c in ("prev_items", "change", "decisions")] == [7, 2, 5]
+    assert (t2.loc["licensing", "status"] == "ok").all()
+    spaced = extract_tables(report(head + "行政许可 7 +25其他对外管理服务事项 13 0 13" + T3_HEAD))
+    t2 = spaced[spaced["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert t2.loc[("licensing", "decisions"), "status"] == "uncertain"
+    assert "blank" in t2.loc[("licensing", "decisions"), "candidates"].split("|")

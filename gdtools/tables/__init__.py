@@ -35,7 +35,11 @@ Table 三's variant (v2019 one （六）其他处理 row, v2021 three sub-rows) 
 labels printed, not from the report's template. Local rows of table 二 that the template
 lacks (e.g. 其他主动公开文件) are kept as ``row_code`` ``extra:<printed label>`` under the
 item printed before them. Table 二 has no arithmetic, so a glued run there (``898989``)
-stays uncertain unless a printed sign fixes where the 本年增/减 cell starts.
+stays uncertain unless a printed sign fixes where the 本年增/减 cell starts; a glued run
+(no separator) is read with every cell printed when it can be, as glued table 三 rows
+are, while spaced numbers may have lost blank cells. In dropped-blank rows the strict R2
+(a row printing counts prints its total) is not applied to two equal numbers (``1 1``),
+whose "sum" holds trivially: two applicant cells beside a blank 总计 stay possible.
 """
 
 from __future__ import annotations

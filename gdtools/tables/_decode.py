@@ -322,7 +322,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
                 out.status[a.code] = "undecidable"
                 out.rows[a.code] = []
             else:
-                out.rows[a.code] = filter_rows(cands, _r2(True))
+                out.rows[a.code] = filter_rows(cands, _r2(True)) + _equal_pair_readings(rt, cands)
     line_codes = set(lossy)
     # one-per-line dumps: the empty lines are trusted as blank cells unless some row read that
     # way puts values beside a blank total (then blanks were dropped, not kept)
@@ -451,6 +451,17 @@ def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows:
             out.raw[code] = "[按顺序补位] " + line
             placed.append(code)
     return placed
+
+
+def _equal_pair_readings(rt: RowText, cands: list[tuple]) -> list[tuple]:
+    """Readings of a dropped-blanks row printing two equal numbers (``1 1``) as two applicant
+    cells beside a blank 总计. The strict R2 (a row printing counts prints its total) rests on
+    the last number being the sum of the others, which two equal numbers satisfy trivially;
+    so both kinds of reading stay, for the column sums to decide."""
+    values = [rd.parse_value(t.text) for t in rt.tokens]
+    if len(values) != 2 or any(v is rd.NOT_A_VALUE or not v[0] for v in values) or values[0] != values[1]:
+        return []
+    return [r for r in cands if r[N3 - 1] is None and sum(v is not None for v in r) == 2]
 
 
 def _has_gap(reading: tuple) -> bool:
@@ -685,11 +696,13 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
-        regions[a.code] = (read_region(_split_signs(region), in_grid, ncols[a.code]), in_grid)
+        # one run of characters cut only at its sign: glued cells, none of them left out
+        glued = len(read_region(region, in_grid, ncols[a.code]).tokens) == 1
+        regions[a.code] = (read_region(_split_signs(region), in_grid, ncols[a.code]), in_grid, glued)
         out.texts.append((regions[a.code][0], ncols[a.code]))
     gaps = estimate_gaps(out.texts)
     for a in anchors:
-        rt, in_grid = regions[a.code]
+        rt, in_grid, glued = regions[a.code]
         n = ncols[a.code]
         out.raw[a.code] = rt.raw
         out.labels[a.code] = a.label
@@ -706,7 +719,9 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
         else:
-            cands = _inline(rt, n, False, dropped=False if signs.get(a.code) is None else True,
+            # a glued run is read with every cell printed when it can be (blank cells
+            # only when it cannot), as glued table 三 rows are
+            cands = _inline(rt, n, False, dropped=signs.get(a.code) is not None and not glued,
                             sign_col=signs.get(a.code))
         if cands is None:
             out.status[a.code] = "undecidable"

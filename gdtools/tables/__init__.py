@@ -61,6 +61,7 @@ from ._decode import (
     t2_layout,
     t3_rows,
 )
+from ._hints import apply_narrative, narrative_figures
 from ._solve import cell_outcome
 from ._text import prepare_text
 
@@ -85,6 +86,8 @@ def extract_tables(report: Report) -> pd.DataFrame:
     t4 = decode_table4(text, loc[1] if loc else 0, gaps)
     base = {"report_id": report.report_id, "source": report.source}
     if t2 is not None and t2.rows:
+        cols = {code: [c["col_code"] for c in spec] for code, _, spec in t2_layout(t2.version)}
+        apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version))
         records.extend(_table2_records(t2, base))
     if t3 is not None:
         records.extend(_table3_records(t3, base))

@@ -14,7 +14,8 @@ prints, for tables 三 and 四:
 
 Cells named exactly under ``uncertain`` are not scored for exactness; ``ok`` there is a
 silent error only when its value differs from the recorded one. Table 二 is scored the same way
-and printed separately. Returns True when exact ≥ 99 %, no silent error, blanks ≥ 99 %.
+and printed separately. Tables are those of every report in the folder after
+:func:`gdtools.tables.refine_tables` (what ``gdtools extract FOLDER`` gives). Returns True when exact ≥ 99 %, no silent error, blanks ≥ 99 %.
 """
 
 from __future__ import annotations
@@ -183,6 +184,30 @@ def score_report(frame, expected: dict) -> dict[str, Score]:
     return scores
 
 
+def _extract_all(reports: dict[str, Path]):
+    """Tables of every report in the folder, refined across years as ``gdtools extract`` does."""
+    import pandas as pd
+
+    from ..io import load_report, report_record
+    from ..tables import extract_tables, refine_tables
+
+    frames, records, failed = {}, [], {}
+    for stem, path in reports.items():
+        try:
+            report = load_report(path)
+            frames[stem] = extract_tables(report)
+            records.append(report_record(report))
+        except Exception as exc:  # one broken report is a failure line, not a crash
+            failed[stem] = exc
+    if not frames:
+        return frames, failed
+    refined = refine_tables(pd.concat(frames.values(), ignore_index=True), pd.DataFrame.from_records(records))
+    ids = {stem: frame["report_id"].iloc[0] for stem, frame in frames.items() if not frame.empty}
+    for stem, rid in ids.items():
+        frames[stem] = refined[refined["report_id"] == rid]
+    return frames, failed
+
+
 def _na(value) -> bool:
     try:
         return value is None or bool(value != value) or str(value) == "<NA>"
@@ -196,27 +221,22 @@ def _rate(num: int, den: int) -> float:
 
 def evaluate(folder, out=None) -> bool:
     """Score every report in ``folder`` that has an expected file; print; True when the bar is met."""
-    from ..io import load_report
-    from ..tables import extract_tables
-
     out = out or sys.stdout
     folder = Path(folder)
     reports = {p.stem: p for p in sorted((folder / "reports").glob("*")) if p.is_file()}
+    frames, failed = _extract_all(reports)
     totals = {t: Score() for t in ("table2", "table3", "table4")}
     per_report: list[str] = []
     for exp_path in sorted((folder / "expected").glob("*.json")):
         stem = exp_path.stem
         expected = json.loads(exp_path.read_text(encoding="utf-8"))
-        path = reports.get(stem)
-        if path is None:
+        if stem not in reports:
             per_report.append(f"{stem}: report file not found")
             continue
-        try:
-            frame = extract_tables(load_report(path))
-        except Exception as exc:  # one broken report is a failure line, not a crash
-            per_report.append(f"{stem}: extraction failed: {exc}")
+        if stem in failed:
+            per_report.append(f"{stem}: extraction failed: {failed[stem]}")
             continue
-        scores = score_report(frame, expected)
+        scores = score_report(frames[stem], expected)
         lines = []
         for table, s in scores.items():
             totals[table].add(s)

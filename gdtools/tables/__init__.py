@@ -62,10 +62,11 @@ from ._decode import (
     t3_rows,
 )
 from ._hints import apply_narrative, narrative_figures
+from ._refine import refine_tables
 from ._solve import cell_outcome
 from ._text import prepare_text
 
-__all__ = ["extract_tables", "wide_table"]
+__all__ = ["extract_tables", "refine_tables", "wide_table"]
 # an uncertain cell with more readings than this is reported as "undecidable"
 MAX_CANDIDATES = 30
 log = logging.getLogger("gdtools")

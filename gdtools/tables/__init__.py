@@ -40,6 +40,12 @@ stays uncertain unless a printed sign fixes where the 本年增/减 cell starts;
 are, while spaced numbers may have lost blank cells. In dropped-blank rows the strict R2
 (a row printing counts prints its total) is not applied to two equal numbers (``1 1``),
 whose "sum" holds trivially: two applicant cells beside a blank 总计 stay possible.
+
+Evidence outside the table only removes readings of a row that has several, never a
+printed value: a 规范性文件 figure the report's narrative states unambiguously (row and
+column keyword + number + 件, ``raw`` gains ``[正文: …]``), and, over a corpus,
+``refine_tables(tables, reports_frame)``: the same agency's adjacent years (X2/X3, ``raw``
+gains ``[跨年度: …]``). Batch runners call it after extracting every report.
 """
 
 from __future__ import annotations

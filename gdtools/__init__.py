@@ -24,6 +24,7 @@ _API = {
     "detect_template": "gdtools.template",
     "extract_tables": "gdtools.tables",
     "wide_table": "gdtools.tables",
+    "refine_tables": "gdtools.tables",
     "validate": "gdtools.validate",
     "summarize_findings": "gdtools.validate",
     "Segmenter": "gdtools.segment",

@@ -138,3 +138,26 @@ def test_text_flooded_with_numbered_items_keeps_its_headings(caplog):
         sections = split_sections(report)
     assert "".join(s.code for s in sections) == "一二三四五六"
     assert "flood.txt" in caplog.text and "numbered items" in caplog.text
+
+
+def test_missing_five_heading_recovered_from_dated_problem_subheading():
+    # PDF-to-markdown output that lost the 五 heading: the section opens with a dated
+    # sub-heading on its own line ("（一）2023 年工作中存在问题的改进情况").
+    lines = STANDARD.replace("五、政府信息公开工作存在的主要问题及改进情况\n", "").replace(
+        "人员不足。下一步加强培训。\n",
+        "（一）2023 年工作中存在问题的改进情况\n针对上年问题加强培训。\n（二）2024 年工作中存在的主要问题\n人员不足。\n")
+    sections = split_sections(_report(lines, 2024))
+    assert [s.code for s in sections] == list("一二三四五六")
+    five = sections[4]
+    assert lines[five.start:five.end].startswith("（一）2023 年工作中存在问题")
+    assert "人员不足" in lines[five.start:five.end]
+    assert "针对上年" not in lines[sections[3].start:sections[3].end]
+
+
+def test_missing_five_heading_recovered_from_dated_subheading_mid_line():
+    text = ("一、总体情况正文。二、主动公开政府信息情况正文。三、收到和处理政府信息公开申请情况"
+            "本年收到申请3件。（一）2023年工作中存在问题的改进情况针对上年问题加强了培训。"
+            "六、其他需要报告的事项无。")
+    sections = split_sections(_report(text, 2024))
+    assert [s.code for s in sections] == list("一二三五六")
+    assert text[sections[3].start:sections[3].end].startswith("（一）2023年工作中存在问题")

@@ -152,7 +152,8 @@ def _markers(text: str, cues: _Cues) -> dict[int, tuple[str, int]]:
     A marker counts after a boundary character when its list starts at 1 and counts up
     (最后 closes any list). Crawled texts glue a heading to its first item ("…行为1、加强"),
     so a first item without a boundary counts when its second item has one; a marker
-    out of sequence counts when a section sub-heading follows it ("（二）改进措施").
+    out of sequence counts when a section sub-heading follows it ("（二）改进措施"); a
+    misnumbered X是 (repeated or one skipped, a common typo) counts after a boundary.
     """
     found = []
     for kind, pattern in cues.markers:
@@ -174,6 +175,8 @@ def _markers(text: str, cues: _Cues) -> dict[int, tuple[str, int]]:
             continue
         if bounded:
             ok = n in (1, 0) or last.get(kind) == n - 1
+            # "一是…；三是…；三是…": a misnumbered X是 after a boundary still opens an item
+            ok = ok or kind == "shi" and kind in last and n - last[kind] in (0, 2)
             if not ok:
                 title_end = _title_end(text, end, len(text))
                 ok = bool(title_end and _subheading(text[end:title_end], cues))
@@ -335,8 +338,15 @@ def classify(text: str, units: list[Unit], year: int | None = None,
         if specific:
             out.append((PROBLEM, specific.group(0)))
             continue
-        if cues.generic_deficit.search(body):
-            out.append((OTHER, "framing"))
+        deficit = cues.generic_deficit.search(body)
+        if deficit:
+            # "平台互动功能仍有不足" names what falls short (a theme, one clause): a problem;
+            # "我厅公开工作仍存在一些不足" or "但与新要求相比，仍有差距" only frames the list
+            subject = body[:deficit.start()]
+            if not re.search(r"[，,：:]", subject) and themes(subject, lexicon, fallback=None):
+                out.append((PROBLEM, deficit.group(0)))
+            else:
+                out.append((OTHER, "framing"))
             continue
         verb = cues.measure_verb.search(body)
         if verb:

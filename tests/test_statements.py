@@ -219,3 +219,28 @@ def test_units_are_ordered_disjoint_and_inside_the_span(seed):
         assert text[unit.start:unit.end] == text[unit.start:unit.end].strip()
         previous_end = unit.end
     assert len(classify(text, units, 2020)) == len(units)
+
+
+def test_problem_list_after_ru_colon_each_item_a_problem():
+    body = ("本年度我局公开工作取得一定进展，但仍存在一些不足，如：专职队伍建设有待进一步加强；"
+            "办理答复质量待进一步提升；门户网站检索功能仍有不足。下一步，我局将加强人员培训，完善网站检索功能。")
+    sec = five(statements(make_report(body)))
+    rows = list(zip(sec.kind, sec.text))
+    assert rows[0][0] == "other" and rows[0][1].endswith("如：")
+    assert [k for k, _ in rows[1:4]] == ["problem"] * 3
+    assert rows[4][0] == "measure"
+
+
+def test_framing_without_a_named_subject_stays_other():
+    body = "我局公开工作仍存在一些不足。一是栏目更新不及时。下一步，我局将按时更新栏目。"
+    sec = five(statements(make_report(body)))
+    assert sec.kind.tolist()[:2] == ["other", "problem"]
+    assert sec.cue[0] == "framing"
+
+
+def test_misnumbered_shi_items_are_still_split():
+    body = "存在的问题主要有：一是栏目更新不及时；三是解读形式单一；三是答复质量不高。下一步，我局将逐项整改。"
+    sec = five(statements(make_report(body)))
+    problems = sec[sec.kind == "problem"].text.tolist()
+    assert len(problems) == 3
+    assert problems[1].startswith("三是解读") and problems[2].startswith("三是答复")

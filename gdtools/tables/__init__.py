@@ -23,6 +23,11 @@ ambiguous rows take the one joint reading that breaks strictly the fewest rule i
 consistent table whatever the printed （七）总计 — and R2 per row), status ``ok`` with the
 set-aside values in ``candidates`` (``alt: 1|10``); on a tie the cells stay uncertain.
 
+A reading is dropped when a cell holds a value its column cannot hold
+(``_readings.MAX_COUNT_DIGITS``: a count has at most 7 digits; an amount in 元/万元 at
+most ``MAX_AMOUNT_DIGITS`` before its decimals); a row left without readings is
+``uncertain`` with candidates ``undecidable`` and its printed text in ``raw``.
+
 Broken grids (PDF-to-markdown) can print value rows without their label cell. Such a
 row is placed only when it is forced: between two rows read with their labels, the
 template rows left without values are exactly as many as the full label-less value rows

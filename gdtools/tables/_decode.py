@@ -345,6 +345,9 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             out.rows[code] = [literal[code]]
         else:
             out.rows[code] = filter_rows(_lines_lossy(lossy[code], N3, aligned), _r2(True))
+    # a reading with an implausible count (a 200-digit run) is no reading; a row left
+    # without any is undecidable, its raw text kept
+    out.rows = {c: rd.plausible_readings(v, ["count"] * N3) for c, v in out.rows.items()}
     before = {c: (list(v), out.status.get(c), out.raw.get(c)) for c, v in out.rows.items()}
     placed = _place_orphans(text, start, end, anchors, rows, out) if grid_region else []
     solvable = {c: v for c, v in out.rows.items() if v}
@@ -441,7 +444,8 @@ def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows:
                 continue
             cells = [c.strip() for c in m.group(1).split("|")]
             parsed = [rd.parse_value(c) for c in cells]
-            if len(cells) == N3 and all(p is not rd.NOT_A_VALUE and p[0] is not None for p in parsed):
+            if len(cells) == N3 and all(p is not rd.NOT_A_VALUE and p[0] is not None
+                                        and rd.plausible(p[0], "count") for p in parsed):
                 orphans.append((tuple(p[0] for p in parsed), line.strip()))
         if len(orphans) != len(gap) or not all(total_holds(list(v[:6]), v[6], True) for v, _ in orphans):
             continue
@@ -607,7 +611,7 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
     if cands is None:
         out.status[code] = "undecidable"
         cands = []
-    out.rows[code] = cands
+    out.rows[code] = rd.plausible_readings(cands, ["count"] * N4)
     return out
 
 
@@ -680,6 +684,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     signs = {code: next((i for i, c in enumerate(cols) if c["kind"] == "signed"), None)
              for code, _, cols in layout}
     items = {item: cols for _, item, cols in layout}
+    row_cols = {code: cols for code, _, cols in layout}
     out = Decoded(version=version)
     for extra, item in _extra_rows(text, start, end, anchors, version):
         anchors.append(extra)
@@ -726,7 +731,8 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         if cands is None:
             out.status[a.code] = "undecidable"
             cands = []
-        out.rows[a.code] = cands
+        cols = out.extra_cols[a.code] if a.code in out.extra_cols else row_cols[a.code]
+        out.rows[a.code] = rd.plausible_readings(cands, [c["kind"] for c in cols] or ["count"])
     return out
 
 

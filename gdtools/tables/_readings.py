@@ -27,6 +27,11 @@ _VALID = re.compile(r"^(?:0|[1-9]\d*)(?:\.\d+)?$")
 MAX_READINGS = 200_000
 # longest printed number (characters incl. a decimal point): 999,999,999,999 or 12345678.90
 MAX_DIGITS = 13
+# plausible cell values by column kind: a count (applications, cases, documents, items)
+# has at most 7 digits, the largest real volumes being in the tens of thousands; an amount
+# (元 or 万元) at most 12 digits before its decimals. A reading outside these is dropped.
+MAX_COUNT_DIGITS = 7
+MAX_AMOUNT_DIGITS = 12
 
 
 def parse_value(text: str):
@@ -49,6 +54,19 @@ def parse_value(text: str):
     value = float(m.group(2))
     unit = "万元" if m.group(3) == "万" else m.group(3) or ""
     return (-value if m.group(1) == "-" else value), unit
+
+
+def plausible(value, kind: str) -> bool:
+    """Whether ``value`` can stand in a cell of column ``kind`` (count, signed or amount)."""
+    if value is None:
+        return True
+    digits = MAX_AMOUNT_DIGITS if kind == "amount" else MAX_COUNT_DIGITS
+    return abs(value) < 10 ** digits
+
+
+def plausible_readings(readings: list[tuple], kinds: list[str]) -> list[tuple]:
+    """The readings whose every cell is plausible for its column (see :func:`plausible`)."""
+    return [r for r in readings if all(plausible(v, k) for v, k in zip(r, kinds, strict=True))]
 
 
 def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:

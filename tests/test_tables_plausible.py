@@ -1,0 +1,84 @@
+"""Printed values no count cell can hold are never read as ``ok`` (synthetic snippets)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from test_tables import T2_V19, T3_HEAD, T4_HEAD, V21, cells, consistent_rows, label, report
+
+from gdtools.tables import extract_tables
+from gdtools.tables._readings import MAX_COUNT_DIGITS, plausible, plausible_readings
+
+
+def spaced_text(changes: dict[str, list[str]], t4: str = "0 " * 15) -> str:
+    """Table 三 with one space between values (row 予以公开 holds 3), then table 四."""
+    values = {k: [str(v) for v in vs] for k, vs in consistent_rows(V21, {"open": 3}).items()}
+    values.update(changes)
+    body = "".join(label(r) + " ".join(values[r["row_code"]]) for r in V21)
+    return "前言。" + T3_HEAD + body + T4_HEAD + t4 + "五、存在的主要问题及改进情况无。"
+
+
+def assert_not_ok(row: pd.DataFrame, printed: str) -> None:
+    assert (row["status"] == "uncertain").all()
+    assert row["value"].isna().all()
+    assert (row["candidates"] == "undecidable").all()
+    assert (row["raw"].str.contains(printed, regex=False)).all()
+
+
+def test_plausibility_is_a_digit_count_per_column_kind():
+    limit = 10 ** MAX_COUNT_DIGITS
+    assert plausible(limit - 1, "count") and not plausible(limit, "count")
+    assert plausible(None, "count") and plausible(float(limit), "amount")
+    assert not plausible(1e200, "amount")
+    readings = [(1.0, 2.0, float(limit)), (12.0, 3.0, 4.0)]
+    assert plausible_readings(readings, ["count"] * 3) == [(12.0, 3.0, 4.0)]
+
+
+def test_two_hundred_digit_count_in_table3_is_not_a_value():
+    long_run = "1" * 200
+    frame = extract_tables(report(spaced_text({"open": ["3", "0", "0", "0", "0", "0", long_run]})))
+    assert_not_ok(cells(frame, "table3", "open"), long_run)
+    # the other rows keep their printed values
+    assert cells(frame, "table3", "received").loc["natural", "value"] == 3
+    # printed alone, the run is no reading either (cut into 7 numbers, one is too long)
+    frame = extract_tables(report(spaced_text({"open": [long_run]})))
+    assert_not_ok(cells(frame, "table3", "open"), long_run)
+
+
+def test_count_limit_is_seven_digits():
+    seven, eight = "1234567", "12345678"
+    ok = extract_tables(report(spaced_text({"open": [seven, "0", "0", "0", "0", "0", seven]})))
+    assert cells(ok, "table3", "open").loc["total", "value"] == 1234567
+    assert cells(ok, "table3", "open").loc["total", "status"] == "ok"
+    bad = extract_tables(report(spaced_text({"open": [eight, "0", "0", "0", "0", "0", eight]})))
+    assert_not_ok(cells(bad, "table3", "open"), eight)
+
+
+def test_glued_run_whose_only_readings_are_too_long_is_not_ok():
+    # 7 cells from 1+13 zeros+1+8 zeros, no leading zeros: the first number always has 9+
+    # digits (100000000,0,0,0,0,0,100000000 even satisfies the row total)
+    run = "1" + "0" * 13 + "1" + "0" * 8
+    frame = extract_tables(report(spaced_text({"open": [run]})))
+    row = cells(frame, "table3", "open")
+    assert (row["status"] == "uncertain").all() and row["value"].isna().all()
+
+
+def test_long_count_in_table4_is_not_ok():
+    long_run = "9" * 200
+    frame = extract_tables(report(spaced_text({}, t4=long_run + " " + "0 " * 14)))
+    t4 = frame[frame["table"] == "table4"]
+    assert len(t4) == 15
+    assert_not_ok(t4, long_run)
+
+
+def test_table2_counts_are_bounded_but_amounts_may_be_long():
+    text = T2_V19.replace("政府集中采购\n3\n25.1万元", "政府集中采购\n3\n123456789.5万元")
+    t2 = extract_tables(report(text + T3_HEAD))
+    t2 = t2[t2["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert t2.loc[("procurement", "amount"), "value"] == 123456789.5
+    assert t2.loc[("procurement", "items"), "value"] == 3
+    text = T2_V19.replace("规章\n1\n2\n3", "规章\n1\n2\n" + "3" * 30)
+    t2 = extract_tables(report(text + T3_HEAD))
+    t2 = t2[t2["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert (t2.loc["rules", "status"] == "uncertain").all()
+    assert t2.loc["rules", "value"].isna().all()
+    assert t2.loc[("normative_docs", "made"), "value"] == 4

@@ -244,3 +244,12 @@ def test_misnumbered_shi_items_are_still_split():
     problems = sec[sec.kind == "problem"].text.tolist()
     assert len(problems) == 3
     assert problems[1].startswith("三是解读") and problems[2].startswith("三是答复")
+
+
+def test_dated_subheadings_set_the_mode_and_are_excluded():
+    body = ("（一）2023 年工作中存在问题的改进情况\n一是优化了栏目设置。\n"
+            "（二）2024 年工作中存在的主要问题\n一是解读形式单一；二是答复质量不高。")
+    sec = five(statements(make_report(body, year=2024)))
+    assert sec.kind.tolist() == ["measure", "problem", "problem"]
+    assert sec.cue[0] == "after:subheading"
+    assert not sec.text.str.contains("工作中存在").any()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from test_tables import T2_V19, T3_HEAD, T4_HEAD, V21, cells, consistent_rows, label, report
 
+from gdtools.model import Block, Cell
 from gdtools.tables import extract_tables
 from gdtools.tables._readings import MAX_COUNT_DIGITS, plausible, plausible_readings
 
@@ -29,6 +30,7 @@ def test_plausibility_is_a_digit_count_per_column_kind():
     assert plausible(limit - 1, "count") and not plausible(limit, "count")
     assert plausible(None, "count") and plausible(float(limit), "amount")
     assert not plausible(1e200, "amount")
+    assert plausible(-3.0, "signed") and not plausible(-3.0, "count") and not plausible(-1.0, "amount")
     readings = [(1.0, 2.0, float(limit)), (12.0, 3.0, 4.0)]
     assert plausible_readings(readings, ["count"] * 3) == [(12.0, 3.0, 4.0)]
 
@@ -82,3 +84,44 @@ def test_table2_counts_are_bounded_but_amounts_may_be_long():
     assert (t2.loc["rules", "status"] == "uncertain").all()
     assert t2.loc["rules", "value"].isna().all()
     assert t2.loc[("normative_docs", "made"), "value"] == 4
+
+
+# ---- negative counts: only 本年增/减 is signed ------------------------------------------
+
+def test_negative_count_in_table3_is_not_read_as_ok():
+    for changes in ({"open": ["3", "0", "0", "0", "0", "0", "-3"]},
+                    {"open": ["-3", "0", "0", "0", "0", "0", "3"]}):
+        frame = extract_tables(report(spaced_text(changes)))
+        row = cells(frame, "table3", "open")
+        assert_not_ok(row, "-3")
+        assert not (frame["value"] < 0).any()
+
+
+def test_negative_count_in_a_grid_cell_is_not_read_as_ok():
+    rows = [[Cell("一、本年新收政府信息公开申请数量"), *map(Cell, ["3", "", "", "", "", "", "3"])],
+            [Cell("二、上年结转政府信息公开申请数量"), *map(Cell, ["0", "", "", "", "", "", "0"])],
+            [Cell("（一）予以公开"), *map(Cell, ["3", "", "", "", "", "", "-3"])],
+            [Cell("（七）总计"), *map(Cell, ["3", "", "", "", "", "", "3"])],
+            [Cell("四、结转下年度继续办理"), *map(Cell, ["0", "", "", "", "", "", "0"])]]
+    head = "三、收到和处理政府信息公开申请情况\n"
+    grid = "\n".join("\t".join(c.text for c in row) for row in rows)
+    block = Block("table", grid, start=len(head), end=len(head) + len(grid), rows=rows)
+    frame = extract_tables(report(head + grid + "\n五、存在的主要问题及改进情况", [block]))
+    assert_not_ok(cells(frame, "table3", "open"), "-3")
+    assert cells(frame, "table3", "total").loc["total", "value"] == 3
+
+
+def test_negative_count_in_table4_is_not_ok():
+    frame = extract_tables(report(spaced_text({}, t4="1 0 0 0 -1 " + "0 " * 10)))
+    t4 = frame[frame["table"] == "table4"]
+    assert_not_ok(t4, "-1")
+
+
+def test_table2_signs_only_in_the_change_column():
+    t2 = extract_tables(report(T2_V19.replace("规章\n1\n2\n3", "规章\n1\n-2\n3") + T3_HEAD))
+    t2 = t2[t2["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert (t2.loc["rules", "status"] == "uncertain").all()
+    assert t2.loc["rules", "value"].isna().all()
+    # 本年增/减 keeps its sign
+    assert t2.loc[("penalty", "change"), "value"] == -8
+    assert t2.loc[("other_services", "change"), "value"] == -2

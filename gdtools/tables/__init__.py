@@ -25,7 +25,9 @@ set-aside values in ``candidates`` (``alt: 1|10``); on a tie the cells stay unce
 
 A reading is dropped when a cell holds a value its column cannot hold
 (``_readings.MAX_COUNT_DIGITS``: a count has at most 7 digits; an amount in 元/万元 at
-most ``MAX_AMOUNT_DIGITS`` before its decimals); a row left without readings is
+most ``MAX_AMOUNT_DIGITS`` before its decimals; only 本年增/减 is signed, so a printed
+``-3`` in a count cell is no value: ``-`` glued to a number is not taken for a blank
+mark, which would guess a layout); a row left without readings is
 ``uncertain`` with candidates ``undecidable`` and its printed text in ``raw``.
 
 Broken grids (PDF-to-markdown) can print value rows without their label cell. Such a

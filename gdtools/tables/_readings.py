@@ -29,7 +29,8 @@ MAX_READINGS = 200_000
 MAX_DIGITS = 13
 # plausible cell values by column kind: a count (applications, cases, documents, items)
 # has at most 7 digits, the largest real volumes being in the tens of thousands; an amount
-# (元 or 万元) at most 12 digits before its decimals. A reading outside these is dropped.
+# (元 or 万元) at most 12 digits before its decimals. Only a "signed" column (本年增/减)
+# holds negative values. A reading outside these is dropped.
 MAX_COUNT_DIGITS = 7
 MAX_AMOUNT_DIGITS = 12
 
@@ -60,6 +61,8 @@ def plausible(value, kind: str) -> bool:
     """Whether ``value`` can stand in a cell of column ``kind`` (count, signed or amount)."""
     if value is None:
         return True
+    if value < 0 and kind != "signed":
+        return False
     digits = MAX_AMOUNT_DIGITS if kind == "amount" else MAX_COUNT_DIGITS
     return abs(value) < 10 ** digits
 

@@ -7,7 +7,7 @@ import pandas as pd
 from gdtools.model import Report
 from gdtools.tables import extract_tables, refine_tables
 
-T2 = ("二、主动公开政府信息情况第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
+T2 = ("二、主动公开政府信息情况 第二十条第（一）项信息内容本年制发件数本年废止件数现行有效件数"
       "规章000行政规范性文件{run}第二十条第（五）项信息内容本年处理决定数量行政许可12"
       "三、收到和处理政府信息公开申请情况")
 

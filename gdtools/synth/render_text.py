@@ -88,10 +88,13 @@ def table_lines(rows: list[list[SCell]], mode: str) -> list[str]:
 def render_text(doc: ReportDoc, modes: dict[str, str], collapse: bool = False, markdown: bool = False) -> str:
     """The report as text; ``modes`` maps table name to table mode."""
     lines: list[str] = []
+    headings = {block.text for block in doc.blocks if block.kind == "heading"}
     for block in doc.blocks:
         lines += _block_lines(block, modes, markdown)
     if collapse:
-        return "".join(line.strip("\t") for line in lines) + "\n"
+        # Crawlers often keep one space after a heading; without it a section heading would run
+        # straight into the official table header wording.
+        return "".join(line.strip("\t") + (" " if line in headings else "") for line in lines) + "\n"
     return "\n".join(lines) + "\n"
 
 

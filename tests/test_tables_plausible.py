@@ -31,6 +31,7 @@ def test_plausibility_is_a_digit_count_per_column_kind():
     assert plausible(None, "count") and plausible(float(limit), "amount")
     assert not plausible(1e200, "amount")
     assert plausible(-3.0, "signed") and not plausible(-3.0, "count") and not plausible(-1.0, "amount")
+    assert not plausible(2.5, "count") and not plausible(-1.5, "signed") and plausible(2.5, "amount")
     readings = [(1.0, 2.0, float(limit)), (12.0, 3.0, 4.0)]
     assert plausible_readings(readings, ["count"] * 3) == [(12.0, 3.0, 4.0)]
 
@@ -125,3 +126,14 @@ def test_table2_signs_only_in_the_change_column():
     # 本年增/减 keeps its sign
     assert t2.loc[("penalty", "change"), "value"] == -8
     assert t2.loc[("other_services", "change"), "value"] == -2
+
+
+def test_count_cell_with_decimals_is_not_a_reading():
+    # 采购项目数量 and 采购总金额 glued: the count cannot take the decimals
+    text = ("第二十条第（九）项\n信息内容 采购项目数量 采购总金额\n政府集中采购 3512.25\n"
+            "三、收到和处理政府信息公开申请情况\n")
+    frame = extract_tables(report(text))
+    rows = frame[(frame["table"] == "table2") & (frame["row_code"] == "procurement")].set_index("col_code")
+    assert "3512.2" not in rows.loc["items", "candidates"].split("|")
+    assert set(rows.loc["items", "candidates"].split("|")) == {"3", "35", "351"}
+    assert rows["value"].isna().all()

@@ -30,7 +30,7 @@ MAX_DIGITS = 13
 # plausible cell values by column kind: a count (applications, cases, documents, items)
 # has at most 7 digits, the largest real volumes being in the tens of thousands; an amount
 # (元 or 万元) at most 12 digits before its decimals. Only a "signed" column (本年增/减)
-# holds negative values. A reading outside these is dropped.
+# holds negative values, and only an amount has decimals. A reading outside these is dropped.
 MAX_COUNT_DIGITS = 7
 MAX_AMOUNT_DIGITS = 12
 
@@ -62,6 +62,9 @@ def plausible(value, kind: str) -> bool:
     if value is None:
         return True
     if value < 0 and kind != "signed":
+        return False
+    if kind != "amount" and not float(value).is_integer():
+        # a count (or 本年增/减) is a whole number: 102339.4 is a misread glued run
         return False
     digits = MAX_AMOUNT_DIGITS if kind == "amount" else MAX_COUNT_DIGITS
     return abs(value) < 10 ** digits

@@ -26,6 +26,7 @@ import os
 import resource
 import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -412,7 +413,7 @@ class _Batch:
         from .io import iter_report_paths
 
         t_start = time.perf_counter()
-        self.out.mkdir(parents=True, exist_ok=True)
+        _check_writable(self.out)
         t = time.perf_counter()
         paths = [str(p) for p in iter_report_paths(self.paths)]
         if not paths:
@@ -886,6 +887,17 @@ def _convert_tables(part: Path, final: Path, fmt: str) -> None:
 
 
 # ---------------------------------------------------------------- public API
+
+def _check_writable(folder: Path) -> None:
+    """Fail before any work when the output folder cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".gdtools-probe-"):
+            pass
+    except OSError as exc:
+        raise GdtoolsError(f"cannot write the output folder ({exc.strerror or exc}); "
+                           "choose another -o folder or fix its permissions", str(folder)) from exc
+
 
 def run_batch(paths: Iterable, out, stages=PROCESS_STAGES, fmt: str = "csv", jobs: int | None = None,
               html: bool = False, progress: bool = True, cache_dir=None, executor: Executor | None = None,

@@ -25,12 +25,15 @@ import logging
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,6 +62,7 @@ log = logging.getLogger("gdtools")
 COUNT_COLUMNS = ["n_ok", "n_blank", "n_uncertain", "n_missing"]
 PROCESS_STAGES = ("inspect", "tables", "validate", "narrative")
 JOURNAL = ".gdtools-journal.jsonl"
+FILE_TIMEOUT = 300  # seconds one file may take through all stages (GDTOOLS_FILE_TIMEOUT overrides)
 
 
 # ---------------------------------------------------------------- per-report stages
@@ -126,12 +130,59 @@ def _error_frame(path: str, exc: BaseException) -> pd.DataFrame:
     return pd.DataFrame([error_record(path, exc)])
 
 
+class FileTimeout(GdtoolsError):
+    """One file took longer than the per-file time budget (``GDTOOLS_FILE_TIMEOUT`` seconds)."""
+
+
+@contextmanager
+def _time_budget(path: str):
+    """Abort the work on one file after ``GDTOOLS_FILE_TIMEOUT`` seconds (default 300; 0 = no limit).
+
+    A single pathological file (a PDF listing hundreds of thousands of objects, say) must not
+    stall a night's batch. Uses SIGALRM, so it applies in worker processes' main threads only.
+    """
+    seconds = int(os.environ.get("GDTOOLS_FILE_TIMEOUT", FILE_TIMEOUT))
+    state = {"expired": None}
+    usable = seconds > 0 and hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield state
+        return
+
+    def expire(signum, frame):
+        # Code under the budget may wrap any exception (loaders turn them into ReadError), so the
+        # expiry is also recorded here for the caller to see.
+        state["expired"] = FileTimeout(f"处理超过 {seconds} 秒仍未完成，已跳过 (processing took over {seconds} s; "
+                                       "set GDTOOLS_FILE_TIMEOUT to allow more)", path)
+        raise state["expired"]
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield state
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def _run_one(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], dict]:
     """All stages for one file: its frames by kind and ``{ok, cacheable, timings}``.
 
     Never raises: a file that cannot be read, or a stage that fails on it (even a bug),
-    becomes the report's row with status ``error`` and the reason.
+    or one that runs out of its time budget, becomes the report's row with status
+    ``error`` and the reason.
     """
+    result = None
+    with _time_budget(path) as budget:
+        try:
+            result = _run_stages(path, stages)
+        except FileTimeout:
+            pass
+    if budget["expired"] is not None:  # never cached: another machine or a later run may finish it
+        return {"reports": _error_frame(path, budget["expired"])}, {"ok": False, "cacheable": False, "timings": {}}
+    return result
+
+
+def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], dict]:
     from .io import load_report
 
     timings: dict[str, float] = {}  # wall and CPU seconds per stage ("load", "cpu_load", …)

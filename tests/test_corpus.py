@@ -344,3 +344,27 @@ def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_
     for name in ("reports.csv", "tables.csv", "findings.csv", "statements.csv", "summary.csv", "repeats.csv",
                  "keywords.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+
+
+def test_a_file_over_its_time_budget_becomes_an_error_row_and_the_batch_goes_on(tmp_path, monkeypatch):
+    import time as _time
+
+    import gdtools.corpus as corpus
+
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("某县人民政府2023年政府信息公开工作年度报告\n一、总体情况\n本年度工作有序开展。\n",
+                                     encoding="utf-8")
+    real = corpus._run_stages
+
+    def slow_on_b(path, stages):
+        if path.endswith("b.txt"):
+            _time.sleep(5)
+        return real(path, stages)
+
+    monkeypatch.setattr(corpus, "_run_stages", slow_on_b)
+    monkeypatch.setenv("GDTOOLS_FILE_TIMEOUT", "1")
+    frames, info = corpus._run_one(str(tmp_path / "b.txt"), ("inspect",))
+    row = frames["reports"].iloc[0]
+    assert row["status"] == "error" and "GDTOOLS_FILE_TIMEOUT" in row["error"] and info["cacheable"] is False
+    frames, info = corpus._run_one(str(tmp_path / "a.txt"), ("inspect",))
+    assert frames["reports"].iloc[0]["status"] == "ok" and info["ok"]

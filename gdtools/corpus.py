@@ -663,6 +663,8 @@ class _Batch:
         key = hashlib.sha1(f"{inputs}\0{','.join(self.stages)}".encode()).hexdigest()
         hit = self._cache.corpus_files(key) if self._cache is not None else None
         made: dict[str, Path] = {}
+        if "tables" in self.stages:
+            self._refine_tables(reports)
         if "validate" in self.stages:
             made |= self._finish_validate(reports, offsets, hit)
         if "narrative" in self.stages:
@@ -740,6 +742,27 @@ class _Batch:
                 writer.close()
         write_frame(keywords(section5, by="report_id", reports=reports), outputs["keywords.csv"])
         return outputs
+
+    def _refine_tables(self, reports: pd.DataFrame) -> None:
+        """Narrow uncertain table 二 cells with the same agency's adjacent years (:func:`gdtools.refine_tables`).
+
+        Agency groups run through the executor with bounded memory; the few changed cells
+        are then written into the tables part in one streaming pass (atomically replaced).
+        """
+        ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()]
+        groups = _agency_groups(ok, self.corpus_group_size)
+        if not groups:
+            return
+        spill = self.out / ".refine-spill"
+        shutil.rmtree(spill, ignore_errors=True)
+        try:
+            files = spill_by_group(self._part("tables"), TABLE_COLUMNS, [g["report_id"] for g in groups], spill)
+            tasks = ((read_spill(f, TABLE_COLUMNS), g) for f, g in zip(files, groups))
+            changed = list(self._map(_refine_task, tasks, "cross-year table refinement"))
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
+        if changed:
+            _patch_table_cells(self._part("tables"), pd.concat(changed, ignore_index=True))
 
     def _cross_year_findings(self, reports: pd.DataFrame):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
@@ -836,6 +859,43 @@ def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFram
     from .validate import validate_corpus
 
     return normalize_frame(validate_corpus(tables, reports), FINDING_COLUMNS)
+
+
+_CELL_KEY = ["report_id", "table", "row_code", "col_code"]
+_REFINED = ["value", "status", "candidates", "raw"]
+
+
+def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """The cells of one agency group that cross-year evidence changed (key and new values)."""
+    from .tables import refine_tables
+
+    if tables.empty:
+        return tables.iloc[:0]
+    tables = tables.astype({c: object for c in tables.columns if c != "value"}).reset_index(drop=True)
+    refined = refine_tables(tables, reports).reset_index(drop=True)
+    differs = pd.Series(False, index=tables.index)
+    for col in _REFINED:
+        before, after = tables[col], refined[col]
+        differs |= ~((before == after) | (before.isna() & after.isna()))
+    return refined.loc[differs, _CELL_KEY + _REFINED]
+
+
+def _patch_table_cells(part: Path, changed: pd.DataFrame) -> None:
+    """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically."""
+    updates = {tuple(map(str, key)): row for key, row in
+               zip(changed[_CELL_KEY].itertuples(index=False), changed[_REFINED].itertuples(index=False))}
+    with atomic_path(part) as tmp:
+        header = True
+        for chunk in pd.read_csv(part, dtype=str, keep_default_na=False, na_filter=False, chunksize=200_000):
+            keys = list(zip(*(chunk[c] for c in _CELL_KEY)))
+            hits = [i for i, key in enumerate(keys) if key in updates]
+            for i in hits:
+                row = updates[keys[i]]
+                chunk.iloc[i, [chunk.columns.get_loc(c) for c in _REFINED]] = [
+                    "" if pd.isna(row.value) else repr(float(row.value)),
+                    *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
+            chunk.to_csv(tmp, mode="w" if header else "a", header=header, index=False)
+            header = False
 
 
 def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

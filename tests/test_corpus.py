@@ -368,3 +368,25 @@ def test_a_file_over_its_time_budget_becomes_an_error_row_and_the_batch_goes_on(
     assert row["status"] == "error" and "GDTOOLS_FILE_TIMEOUT" in row["error"] and info["cacheable"] is False
     frames, info = corpus._run_one(str(tmp_path / "a.txt"), ("inspect",))
     assert frames["reports"].iloc[0]["status"] == "ok" and info["ok"]
+
+
+def test_batch_extract_narrows_table2_with_the_adjacent_year(realdata, tmp_path):
+    """Glued table 二 rows that one report leaves open are settled by the same agency's next report."""
+    import json
+    import shutil
+
+    from gdtools.corpus import load_outputs, run_batch
+
+    stems = ["004_pingtan-zone-2019", "006_pingtan-zone-2020"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for stem in stems:
+        shutil.copy(realdata / "reports" / f"{stem}.txt", folder)
+    run_batch([folder], tmp_path / "out", stages=("inspect", "tables"), jobs=1, progress=False)
+    tables = load_outputs(tmp_path / "out")["tables"]
+    expected = json.loads((realdata / "expected" / f"{stems[0]}.json").read_text(encoding="utf-8"))
+    cells = tables[tables["source"].str.contains(stems[0]) & (tables["table"] == "table2")
+                   & (tables["row_code"] == "licensing")].set_index("col_code")
+    assert cells.loc["prev_items", "status"] == "ok" and "跨年度" in cells.loc["prev_items", "raw"]
+    assert cells.loc["prev_items", "value"] == expected["table2"]["行政许可"]["上一年项目数量"]
+    assert not ((tables["status"] == "ok") & tables["raw"].str.contains("跨年度") & tables["value"].isna()).any()

@@ -469,14 +469,15 @@ def test_readings_of_glued_chunks_and_placements():
     assert gap_positions([Token("4", 1, 3)], 2, 2, 7) is None
 
 
-def test_partial_grid_row_marks_unprinted_cells_missing():
+def test_partial_grid_row_is_not_filled_left_to_right():
     text = (T3_HEAD + "\n| 一、本年新收政府信息公开申请数量 | 3 | 0 | 0 |\n"
             "| 二、上年结转政府信息公开申请数量 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |\n"
             "| （七）总计 | 3 | 0 | 0 | 0 | 0 | 0 | 3 |\n五、存在的主要问题")
     frame = extract_tables(report(text))
     received = cells(frame, "table3", "received")
-    assert received.loc["natural", "value"] == 3
-    assert received.loc["public_interest", "status"] == "missing"
+    # three cells for seven columns, nothing to check them against: no cell is certain
+    assert (received["status"] == "uncertain").all() and received["value"].isna().all()
+    assert set(received.loc["natural", "candidates"].split("|")) == {"3", "blank"}
     assert cells(frame, "table3", "total").loc["total", "value"] == 3
 
 
@@ -556,3 +557,34 @@ def test_glued_signed_run_is_read_with_every_cell_printed():
     t2 = spaced[spaced["table"] == "table2"].set_index(["row_code", "col_code"])
     assert t2.loc[("licensing", "decisions"), "status"] == "uncertain"
     assert "blank" in t2.loc[("licensing", "decisions"), "candidates"].split("|")
+
+
+T2_SHORT_GRID = ("二、主动公开政府信息情况\n第二十条第（一）项\n4\n（其中修订 2 件）\n9\n（含自然失效 3 件）\n"
+                 "| 信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数 |\n|---|---|---|---|\n"
+                 "| 规章 | 4 | 61 |\n| 行政规范性文件 | 7 | 88 |\n"
+                 "第二十条第（五）项\n信息内容本年处理决定数量\n行政许可 5\n")
+
+
+def test_table2_grid_row_shorter_than_its_header_is_uncertain():
+    # the 废止 figure was printed outside the grid: 61 may be 废止 or 现行有效
+    frame = extract_tables(report(T2_SHORT_GRID + T3_HEAD))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    for row, first, second in (("rules", "4", "61"), ("normative_docs", "7", "88")):
+        cells_ = t2.loc[row]
+        assert (cells_["status"] == "uncertain").all() and cells_["value"].isna().all()
+        assert set(cells_.loc["in_force", "candidates"].split("|")) == {second, "blank"}
+        assert second in cells_.loc["repealed", "candidates"].split("|")
+        assert first in cells_.loc["issued", "candidates"].split("|")
+    assert t2.loc[("licensing", "decisions"), "value"] == 5
+    # parenthesised annotations around the table are no local rows
+    assert not frame["row_code"].str.startswith("extra:").any()
+
+
+def test_table2_short_grid_row_settled_by_the_narrative():
+    prose = "一、总体情况。本年制发行政规范性文件7件，废止行政规范性文件2件。"
+    frame = extract_tables(report(prose + T2_SHORT_GRID + T3_HEAD))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    docs = t2.loc["normative_docs"]
+    assert docs.loc["issued", "value"] == 7 and docs.loc["issued", "status"] == "ok"
+    # 88 cannot be 废止 (stated 2 elsewhere) but the cell it lost is not printed in the grid
+    assert docs.loc["in_force", "value"] == 88 and docs.loc["repealed", "status"] == "missing"

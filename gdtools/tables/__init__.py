@@ -9,7 +9,13 @@ template cell of a table that was found is present, so blanks and gaps are expli
   ``candidates`` lists them (``2|20``; ``blank`` for an empty reading, ``undecidable``
   when the text admits too many to list), value NA;
 * ``missing`` — the label is printed but the text holds no cell for it (a value row that
-  lost its label in a broken grid, a grid row with fewer cells), or the label is absent.
+  lost its label in a broken grid, a grid row printing no value), or the label is absent.
+
+A grid row printing fewer value cells than its columns (PDF-to-markdown loses cells, or
+prints one outside the table) is not filled left to right: every order-preserving
+placement of its cells is a reading, so cells stay ``uncertain`` (``blank`` among the
+candidates standing for "not in this row") unless the sums or a narrative figure decide;
+a cell that every surviving reading leaves empty is ``missing``, never ``blank``.
 
 How a row is read depends on what survived of the layout (DOMAIN.md §7): grid cells
 (HTML/DOCX/PDF tables, Markdown pipes, tab-separated lines) are taken as printed; glued
@@ -101,7 +107,8 @@ def extract_tables(report: Report) -> pd.DataFrame:
     base = {"report_id": report.report_id, "source": report.source}
     if t2 is not None and t2.rows:
         cols = {code: [c["col_code"] for c in spec] for code, _, spec in t2_layout(t2.version)}
-        apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version))
+        short = {code for code, status in t2.status.items() if status == "short"}
+        apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version), short)
         records.extend(_table2_records(t2, base))
     if t3 is not None:
         records.extend(_table3_records(t3, base))
@@ -127,15 +134,14 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
         return None, MISSING, ""
     if not readings:
         return None, UNCERTAIN, "undecidable"
-    if row_status.startswith("partial:") and index >= int(row_status.split(":")[1]):
-        return None, MISSING, ""
     value, candidates = cell_outcome([r[index] for r in readings])
     if len(candidates) > MAX_CANDIDATES:
         return None, UNCERTAIN, "undecidable"
     if candidates:
         return None, UNCERTAIN, "|".join(_fmt(c) for c in candidates)
     if value is None:
-        return None, BLANK, ""
+        # a grid row with fewer cells than columns: an empty reading there is a lost cell
+        return None, (MISSING if row_status == "short" else BLANK), ""
     return value, OK, ""
 
 

@@ -260,6 +260,10 @@ def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:
             return _inline(RowText("inline", chunks), n, False), n
         values.append(parsed[0])
     printed = len(values)
+    if 0 < printed < n:
+        # fewer cells than columns: which columns lost theirs is not printed, so every
+        # order-preserving placement stays a reading (the sums or a hint may decide)
+        return list(rd.placements(tuple(values), n, False)), printed
     values = (values + [None] * n)[:n]
     return [tuple(values)], printed
 
@@ -307,7 +311,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             cands, printed = _cells(rt, N3)
             out.rows[a.code] = cands if cands is not None else []
             if printed < N3:
-                out.status[a.code] = f"partial:{printed}"
+                out.status[a.code] = "short" if printed else "missing"
         elif rt.mode == "lines":
             lit = _lines_literal(rt, N3, gaps, gaps.cell)
             if lit is not None:
@@ -571,14 +575,14 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
         rt = RowText("cells", [Token(c, 0) for c in cells], raw=" | ".join(cells))
         cands, printed = _cells(rt, N4)
         if printed < N4:
-            out.status[code] = f"partial:{printed}"
+            out.status[code] = "short" if printed else "missing"
         out.raw[code] = rt.raw
     elif _tab_line(region) is not None:
         fields = _tab_line(region)
         rt = RowText("cells", [Token(f.strip(), 0) for f in fields], raw=" | ".join(fields))
         cands, printed = _cells(rt, N4)
         if printed < N4:
-            out.status[code] = f"partial:{printed}"
+            out.status[code] = "short" if printed else "missing"
         out.raw[code] = rt.raw
     else:
         rt = read_region(region, False, N4)
@@ -719,7 +723,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         if rt.mode == "cells":
             cands, printed = _cells(rt, n)
             if printed < n:
-                out.status[a.code] = f"partial:{printed}"
+                out.status[a.code] = "short" if printed else "missing"
         elif rt.mode == "lines":
             lit = _lines_literal(rt, n, gaps, gaps.cell)
             cands = [lit] if lit is not None else _lines_lossy(rt, n, False)
@@ -746,7 +750,7 @@ def _extra_rows(text: str, start: int, end: int, anchors: list[Anchor], version:
     """Local rows of table 二 that are not in the template (e.g. 其他主动公开文件).
 
     A run of words directly followed by numbers, not a known row or header, inside the
-    table. Kept as ``extra:<label>`` rows under the item printed before them.
+    table, and not opened by a parenthesis (an annotation such as （其中修订N件）). Kept as ``extra:<label>`` rows under the item printed before them.
     """
     aliases = {alias for names in _T2_ALIASES.values() for alias in names}
     for m in _EXTRA_LABEL.finditer(text, start, end):
@@ -756,6 +760,9 @@ def _extra_rows(text: str, start: int, end: int, anchors: list[Anchor], version:
         if len(label) < 3 or label in aliases or re.search(r"第二十条|单位|情况|、", label):
             continue
         label_start = m.end() - len(label)
+        if re.search(r"[（(]\s*$", text[start:label_start]) and not re.search(r"[）)]", label):
+            # a parenthesised annotation (（其中修订N件）) qualifies a figure, it is no row
+            continue
         items = [i.group(1).replace("(", "（").replace(")", "）") for i in _ITEM.finditer(text, start, label_start)]
         yield Anchor(f"extra:{label}", label_start, m.end(), label), (items[-1] if items else "")
 

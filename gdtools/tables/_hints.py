@@ -49,14 +49,20 @@ def narrative_figures(text: str, version: str) -> dict[tuple[str, str], tuple[fl
 
 
 def apply_narrative(rows: dict[str, list[tuple]], cols: dict[str, list[str]], raw: dict[str, str],
-                    figures: dict[tuple[str, str], tuple[float, str]]) -> None:
-    """Keep, in rows with several readings, only those agreeing with ``figures`` (in place)."""
+                    figures: dict[tuple[str, str], tuple[float, str]], short: frozenset | set = frozenset()
+                    ) -> None:
+    """Keep, in rows with several readings, only those agreeing with ``figures`` (in place).
+
+    In a ``short`` row (a grid row that lost cells) an empty cell is one not printed in
+    the row, so it agrees with any figure; a value printed there must equal it.
+    """
     for (row, col), (value, evidence) in figures.items():
         readings = rows.get(row) or []
         if len(readings) < 2 or col not in cols.get(row, []):
             continue
         i = cols[row].index(col)
-        kept = [r for r in readings if r[i] is not None and abs(r[i] - value) < 1e-6]
+        kept = [r for r in readings if (r[i] is None and row in short)
+                or (r[i] is not None and abs(r[i] - value) < 1e-6)]
         if kept and len(kept) < len(readings):
             rows[row] = kept
             raw[row] = f"{raw.get(row, '')} [{evidence}]".strip()

@@ -588,3 +588,32 @@ def test_table2_short_grid_row_settled_by_the_narrative():
     assert docs.loc["issued", "value"] == 7 and docs.loc["issued", "status"] == "ok"
     # 88 cannot be 废止 (stated 2 elsewhere) but the cell it lost is not printed in the grid
     assert docs.loc["in_force", "value"] == 88 and docs.loc["repealed", "status"] == "missing"
+
+
+def collapsed_t2(fees: str, licensing: str) -> str:
+    return ("二、主动公开政府信息情况第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+            "规章规范性文件444第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量"
+            f"行政许可{licensing}第二十条第（八）项信息内容上一年项目数量本年增/减行政事业性收费{fees}"
+            "第二十条第（九）项信息内容采购项目数量采购总金额政府集中采购512.5万元" + T3_HEAD)
+
+
+def test_table2_glued_runs_where_blanks_were_dropped_stay_uncertain():
+    # 行政许可 prints two digits for three cells, so empty cells were collapsed: 60 may be
+    # 6|0 or 60 beside a blank
+    frame = extract_tables(report(collapsed_t2("60", "80")))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert (t2.loc["rules", "status"] == "blank").all()
+    fees = t2.loc["fees"]
+    assert (fees["status"] == "uncertain").all() and fees["value"].isna().all()
+    assert set(fees.loc["prev_items", "candidates"].split("|")) == {"6", "60", "blank"}
+    assert "444" in t2.loc[("normative_docs", "made"), "candidates"].split("|")
+    assert t2.loc[("procurement", "amount"), "status"] == "uncertain"
+
+
+def test_table2_glued_runs_where_every_row_is_full_are_split():
+    # every row printing values prints at least as many digits as it has cells (规章 prints
+    # nothing: an all-blank row): no sign of dropped blanks
+    frame = extract_tables(report(collapsed_t2("60", "803")))
+    t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
+    assert list(t2.loc["fees", "value"]) == [6, 0]
+    assert list(t2.loc["normative_docs", "value"]) == [4, 4, 4]

@@ -710,6 +710,12 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         regions[a.code] = (read_region(_split_signs(region), in_grid, ncols[a.code]), in_grid, glued)
         out.texts.append((regions[a.code][0], ncols[a.code]))
     gaps = estimate_gaps(out.texts)
+    # inline text that left blank cells out of a row printing values (fewer digits than
+    # its columns): any inline row of the table may have lost blanks too. A row printing
+    # nothing at all is no such evidence (an all-blank row beside fully printed ones).
+    drops = any(rt.mode == "inline" and not in_grid and rt.tokens
+                and sum(rd.max_parts(t.text) for t in rt.tokens) < ncols[code]
+                for code, (rt, in_grid, _) in regions.items())
     for a in anchors:
         rt, in_grid, glued = regions[a.code]
         n = ncols[a.code]
@@ -732,12 +738,24 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
             # only when it cannot), as glued table 三 rows are
             cands = _inline(rt, n, False, dropped=signs.get(a.code) is not None and not glued,
                             sign_col=signs.get(a.code))
+            if drops and cands is not None and 0 < len(rt.tokens) < n:
+                cands = _with_dropped_blanks(rt, n, signs.get(a.code), cands)
         if cands is None:
             out.status[a.code] = "undecidable"
             cands = []
         cols = out.extra_cols[a.code] if a.code in out.extra_cols else row_cols[a.code]
         out.rows[a.code] = rd.plausible_readings(cands, [c["kind"] for c in cols] or ["count"])
     return out
+
+
+def _with_dropped_blanks(rt: RowText, n: int, sign_col: int | None, cands: list[tuple]) -> list[tuple] | None:
+    """``cands`` plus the readings of ``rt`` with fewer values than cells (blanks left out)."""
+    if sign_col is not None:
+        more = rd.signed_placements(rt.tokens, n, sign_col)
+    else:
+        short = rd.all_splits(rt.tokens, n)
+        more = None if short is None else [p for values in short for p in rd.placements(values, n, False)]
+    return None if more is None else list(dict.fromkeys(cands + more))
 
 
 _ITEM = re.compile(r"第二十条第?\s*([（(][一二三四五六七八九十]+[）)])")

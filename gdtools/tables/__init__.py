@@ -50,7 +50,10 @@ lacks (e.g. 其他主动公开文件) are kept as ``row_code`` ``extra:<printed 
 item printed before them. Table 二 has no arithmetic, so a glued run there (``898989``)
 stays uncertain unless a printed sign fixes where the 本年增/减 cell starts; a glued run
 (no separator) is read with every cell printed when it can be, as glued table 三 rows
-are, while spaced numbers may have lost blank cells. In dropped-blank rows the strict R2
+are, while spaced numbers may have lost blank cells; but once some inline row of the
+table prints fewer digits than its columns (blanks were dropped in this layout), every
+inline row with fewer chunks than columns also keeps its readings with blanks (``30``
+under two columns: ``3|30|blank``). In dropped-blank rows the strict R2
 (a row printing counts prints its total) is not applied to two equal numbers (``1 1``),
 whose "sum" holds trivially: two applicant cells beside a blank 总计 stay possible.
 

@@ -617,3 +617,22 @@ def test_table2_glued_runs_where_every_row_is_full_are_split():
     t2 = frame[frame["table"] == "table2"].set_index(["row_code", "col_code"])
     assert list(t2.loc["fees", "value"]) == [6, 0]
     assert list(t2.loc["normative_docs", "value"]) == [4, 4, 4]
+
+
+def test_orphan_rows_with_label_fragments_placed_when_fragments_fit():
+    values = consistent_rows(V21, {"open": 3, "unable_not_held": 4, "unable_needs_creation": 6})
+    rows = [values[LOST[0]], ["信息需要", *values[LOST[1]]], ["申请内容、", "不明", *values[LOST[2]]]]
+    frame = extract_tables(report(orphan_grid(values, LOST, rows)))
+    for code in LOST:
+        row = cells(frame, "table3", code)
+        assert list(row["value"]) == values[code] and (row["status"] == "ok").all()
+        assert row["raw"].iloc[0].startswith("[按顺序补位]")
+
+
+def test_orphan_rows_with_label_fragments_of_another_row_stay_missing():
+    values = consistent_rows(V21, {"open": 3, "unable_not_held": 4, "unable_needs_creation": 6})
+    # the second row printed carries a piece of the third row's label: order is not trustworthy
+    rows = [values[LOST[0]], ["申请内容", *values[LOST[1]]], values[LOST[2]]]
+    frame = extract_tables(report(orphan_grid(values, LOST, rows)))
+    for code in LOST:
+        assert (cells(frame, "table3", code)["status"] == "missing").all()

@@ -420,11 +420,14 @@ def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows:
     floats elsewhere as loose text. Between two rows read with their label (consecutive in
     template order and in the text), the template rows left without values form a gap; when
     the full label-less value rows printed between those two rows are exactly as many as
-    the gap, reading order and template order force the assignment. A lone number is no row.
+    the gap, reading order and template order force the assignment. A value row may start
+    with fragments of its label (split across cells or lines); each must be a piece of the
+    label of the row its position gives. A lone number is no row.
     The caller checks the result against the arithmetic (R1/R3) and undoes it on conflict.
     Returns the row codes placed.
     """
     order = [r["row_code"] for r in rows]
+    labels = {r["row_code"]: r["label"] for r in rows}
     by_code = {a.code: a for a in anchors}
     valued = [c for c in order if c in by_code and out.rows.get(c) and out.status.get(c) != "missing"]
     placed: list[str] = []
@@ -447,18 +450,32 @@ def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows:
             if not m:
                 continue
             cells = [c.strip() for c in m.group(1).split("|")]
+            # cells before the values: fragments of a label split across cells or lines
+            lead = []
+            while cells and rd.parse_value(cells[0]) is rd.NOT_A_VALUE:
+                lead.append(cells.pop(0))
             parsed = [rd.parse_value(c) for c in cells]
             if len(cells) == N3 and all(p is not rd.NOT_A_VALUE and p[0] is not None
                                         and rd.plausible(p[0], "count") for p in parsed):
-                orphans.append((tuple(p[0] for p in parsed), line.strip()))
-        if len(orphans) != len(gap) or not all(total_holds(list(v[:6]), v[6], True) for v, _ in orphans):
+                orphans.append((tuple(p[0] for p in parsed), line.strip(), lead))
+        if len(orphans) != len(gap) or not all(total_holds(list(v[:6]), v[6], True) for v, _, _ in orphans):
             continue
-        for code, (values, line) in zip(gap, orphans, strict=True):
+        # a printed label fragment must belong to the row its position gives
+        if not all(_fragment_of(f, labels[code]) for code, (_, _, lead) in zip(gap, orphans, strict=True)
+                   for f in lead):
+            continue
+        for code, (values, line, _) in zip(gap, orphans, strict=True):
             out.rows[code] = [values]
             out.status.pop(code, None)
             out.raw[code] = "[按顺序补位] " + line
             placed.append(code)
     return placed
+
+
+def _fragment_of(fragment: str, label: str) -> bool:
+    """Whether a printed cell is a piece (two characters or more) of the template label."""
+    piece = re.sub(r"\s+", "", fragment).strip("、，,")
+    return len(piece) >= 2 and piece in re.sub(r"\s+", "", label)
 
 
 def _equal_pair_readings(rt: RowText, cands: list[tuple]) -> list[tuple]:

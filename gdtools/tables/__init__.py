@@ -39,7 +39,9 @@ mark, which would guess a layout); a row left without readings is
 Broken grids (PDF-to-markdown) can print value rows without their label cell. Such a
 row is placed only when it is forced: between two rows read with their labels, the
 template rows left without values are exactly as many as the full label-less value rows
-printed there, so reading order and template order admit one assignment; the result must
+printed there (a row may start with label fragments split across cells or lines, each
+a piece of the label of the row its position gives), so reading order and template order
+admit one assignment; the result must
 satisfy R2 per row and R1/R3 where checkable, else the rows stay missing. These cells are
 ``ok`` and their ``raw`` starts with ``[按顺序补位]``. A lone number is never a row.
 

@@ -22,7 +22,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import os
+import pickle
 import resource
 import shutil
 import signal
@@ -30,7 +32,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
@@ -719,7 +721,7 @@ class _Batch:
 
     def _finish_narrative(self, reports: pd.DataFrame, hit: Path | None) -> dict:
         """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
-        from .narrative import REPEAT_COLUMNS, keywords
+        from .narrative import REPEAT_COLUMNS
 
         outputs = {"repeats.csv": self.out / "repeats.csv", "keywords.csv": self.out / "keywords.csv"}
         if hit is not None:
@@ -727,21 +729,71 @@ class _Batch:
                 with atomic_path(path) as tmp:
                     shutil.copyfile(hit / name, tmp)
             return outputs
-        section5 = scan_csv(self._part("statements"), STATEMENT_COLUMNS,
-                            lambda batch: pc.equal(batch["section"], "五"), categorical=False)
-        # repeats compare an agency's report with its report of the year before: agency groups in
-        # parallel, each group's rows appended as it comes back
+        # Memory holds one group of statements at a time: the section-五 rows are spilled to disk
+        # by agency group (repeats) and by chunks of reports (keywords), each a streaming pass.
+        part = self._part("statements")
         known = reports[reports["year"].notna() & reports["agency"].notna()]
         groups = _agency_groups(known, self.corpus_group_size)
-        with atomic_path(outputs["repeats.csv"]) as tmp:
-            writer = PartWriter(tmp, REPEAT_COLUMNS)
+        spill = self.out / ".narrative-spill"
+        shutil.rmtree(spill, ignore_errors=True)
+        try:
+            # repeats compare an agency's report with its report of the year before: agency groups in
+            # parallel, each group's rows appended as it comes back
+            files = spill_by_group(part, STATEMENT_COLUMNS, [g["report_id"] for g in groups], spill / "repeats",
+                                   keep=_section5)
+            tasks = ((read_spill(f, STATEMENT_COLUMNS, categorical=False), g) for f, g in zip(files, groups))
+            with atomic_path(outputs["repeats.csv"]) as tmp:
+                writer = PartWriter(tmp, REPEAT_COLUMNS)
+                try:
+                    for frame in self._map(_repeats_task, tasks, "repeats"):
+                        writer.append(frame)
+                finally:
+                    writer.close()
+            self._keywords(part, spill / "keywords", outputs["keywords.csv"])
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
+        return outputs
+
+    def _keywords(self, part: Path, spill: Path, out: Path) -> None:
+        """keywords.csv as :func:`gdtools.narrative.keywords` (tf-idf, one document per report) gives it
+        for all section-五 statements, with bounded memory.
+
+        The document frequencies need every report before any report can be scored: the
+        reports' word counts are made in the workers (chunks of reports, in order of first
+        appearance, the order ``keywords`` uses), counted into the document frequencies and
+        spilled to disk as they come back, then read back one chunk at a time and scored.
+        Memory holds the vocabulary and one chunk, not the statements or the tokens.
+        """
+        from .narrative import KEYWORD_COLUMNS
+
+        order = list(dict.fromkeys(
+            rid for batch in _open_csv(part, ["report_id", "section"])
+            for rid in batch.filter(_section5(batch))["report_id"].to_pylist() if rid is not None))
+        chunks = [order[i:i + self.corpus_group_size] for i in range(0, len(order), self.corpus_group_size)]
+        files = spill_by_group(part, ["report_id", "section", "text"], chunks, spill, keep=_section5)
+        tasks = ((read_spill(f, ["report_id", "text"], categorical=False), pd.DataFrame({"agency": ["?"]}))
+                 for f in files)
+        doc_freq: Counter[str] = Counter()
+        n_docs = 0
+        counts_file = spill / "counts.pickle"
+        with open(counts_file, "wb") as fh:
+            for pairs in self._map(_keyword_counts_task, tasks, "keywords"):
+                for _, counts in pairs:
+                    doc_freq.update(counts.keys())
+                n_docs += len(pairs)
+                pickle.dump(pairs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        with atomic_path(out) as tmp, open(counts_file, "rb") as fh:
+            writer = PartWriter(tmp, KEYWORD_COLUMNS)
             try:
-                for frame in self._map(_repeats_task, zip(_partition(section5, groups), groups), "repeats"):
-                    writer.append(frame)
+                while True:
+                    try:
+                        pairs = pickle.load(fh)
+                    except EOFError:
+                        break
+                    rows = [row for rid, counts in pairs for row in _tfidf_top(rid, counts, doc_freq, n_docs)]
+                    writer.append(normalize_frame(pd.DataFrame(rows, columns=KEYWORD_COLUMNS), KEYWORD_COLUMNS))
             finally:
                 writer.close()
-        write_frame(keywords(section5, by="report_id", reports=reports), outputs["keywords.csv"])
-        return outputs
 
     def _refine_tables(self, reports: pd.DataFrame) -> None:
         """Narrow uncertain table 二 cells with the same agency's adjacent years (:func:`gdtools.refine_tables`).
@@ -904,6 +956,33 @@ def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFra
     return normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
 
 
+def _section5(batch: pa.RecordBatch):
+    return pc.equal(batch["section"], "五")
+
+
+def _keyword_counts_task(statements: pd.DataFrame, _reports: pd.DataFrame) -> list[tuple[str, Counter]]:
+    """Content-word counts of each report's section-五 text (statements joined by newlines, as
+    :func:`gdtools.narrative.keywords` joins them), reports in order of first appearance."""
+    from .segment import Segmenter
+
+    docs: dict[str, list[str]] = {}
+    for rid, text in zip(statements["report_id"], statements["text"]):
+        if isinstance(text, str) and isinstance(rid, str):
+            docs.setdefault(rid, []).append(text)
+    segmenter = Segmenter()
+    return [(rid, Counter(segmenter.tokens("\n".join(texts), content=True))) for rid, texts in docs.items()]
+
+
+def _tfidf_top(rid: str, counts: Counter, doc_freq: Counter, n_docs: int, top: int = 10) -> list[dict]:
+    """The rows :func:`gdtools.narrative.keywords` (method tfidf, defaults) gives one document:
+    term frequency × ``log((1+N)/(1+df))+1``, best ``top`` first, ties alphabetical, 6 decimals."""
+    total = sum(counts.values())
+    scores = {w: c / total * (math.log((1 + n_docs) / (1 + doc_freq[w])) + 1) for w, c in counts.items()}
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    return [{"group": rid, "method": "tfidf", "rank": r, "keyword": w, "score": round(s, 6)}
+            for r, (w, s) in enumerate(ranked, 1)]
+
+
 def _open_csv(path: Path, columns: list[str]):
     """A streaming Arrow reader of ``columns`` of an output CSV ("" is NA, never 0)."""
     from pyarrow import csv as pacsv
@@ -941,11 +1020,13 @@ def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categ
     return _to_pandas(pa.Table.from_batches(batches, schema=reader.schema), categorical)
 
 
-def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path) -> list[Path]:
+def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path,
+                   keep: Callable | None = None) -> list[Path]:
     """Route the rows of an output CSV into one Arrow file per group of ``report_id`` values.
 
     One streaming pass; memory holds one block of the CSV, never the whole frame, so a
-    national tables file can be checked group by group. Rows of no group are dropped.
+    national tables file can be checked group by group. Rows of no group, or where
+    ``keep(batch)`` is false, are dropped.
     Returns one path per group (absent when the group has no rows).
     """
     folder.mkdir(parents=True, exist_ok=True)
@@ -961,6 +1042,8 @@ def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path) -
     reader = _open_csv(path, columns)
     try:
         for batch in reader:
+            if keep is not None:
+                batch = batch.filter(keep(batch))
             where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
             group = group_of[where]
             order = np.argsort(group, kind="stable")
@@ -979,12 +1062,13 @@ def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path) -
     return files
 
 
-def read_spill(path: Path, columns: list[str]) -> pd.DataFrame:
-    """One group written by :func:`spill_by_group` (text columns categorical)."""
+def read_spill(path: Path, columns: list[str], categorical: bool = True) -> pd.DataFrame:
+    """One group written by :func:`spill_by_group` (text columns categorical when ``categorical``)."""
     if not path.exists():
         return pd.DataFrame({c: pd.Series(dtype="float64" if c in FLOAT_COLUMNS else "object") for c in columns})
     with pa.ipc.open_stream(path) as stream:
-        return _to_pandas(stream.read_all(), categorical=True)
+        table = stream.read_all()
+        return _to_pandas(table.select([c for c in columns if c in table.schema.names]), categorical)
 
 
 def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:

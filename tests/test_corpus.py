@@ -338,7 +338,7 @@ def test_process_real_reports_end_to_end_and_again_from_the_cache(realdata, tmp_
 
     monkeypatch.setattr("gdtools.validate.validate_corpus", not_again)
     monkeypatch.setattr("gdtools.narrative.repeats", not_again)
-    monkeypatch.setattr("gdtools.narrative.keywords", not_again)
+    monkeypatch.setattr("gdtools.corpus._keyword_counts_task", not_again)
     again = corpus.process(paths, out=tmp_path / "b", cache_dir=tmp_path / "cache", jobs=2)
     assert again["n_cached"] == first["n_ok"] and again["corpus_step_errors"] == 0
     for name in ("reports.csv", "tables.csv", "findings.csv", "statements.csv", "summary.csv", "repeats.csv",
@@ -390,3 +390,30 @@ def test_batch_extract_narrows_table2_with_the_adjacent_year(realdata, tmp_path)
     assert cells.loc["prev_items", "status"] == "ok" and "跨年度" in cells.loc["prev_items", "raw"]
     assert cells.loc["prev_items", "value"] == expected["table2"]["行政许可"]["上一年项目数量"]
     assert not ((tables["status"] == "ok") & tables["raw"].str.contains("跨年度") & tables["value"].isna()).any()
+
+
+_PROBLEMS = ["公开内容不够全面，政策解读形式单一。", "依申请公开答复时限把握不严，培训不足。",
+             "基层政务公开标准化建设进展缓慢，专栏更新不及时。", "网站栏目设置不合理，信息检索困难。"]
+
+
+def test_keywords_are_those_of_the_whole_section_five_frame_whatever_the_chunks(tmp_path, monkeypatch):
+    from gdtools.narrative import keywords
+    from gdtools.outputs import read_frame, write_frame
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(9):
+        text = _report_text(i).replace("公开内容不够全面。", _PROBLEMS[i % 4] + _PROBLEMS[(i * 3 + 1) % 4])
+        (folder / f"report_{i:03d}.txt").write_text(text, encoding="utf-8")
+    # chunks of 2 reports: the document frequencies must still count all nine documents
+    monkeypatch.setattr(corpus._Batch.__init__, "__defaults__", (2,))
+    corpus.run_batch([folder], tmp_path / "out", jobs=2, progress=False, cache_dir=None,
+                     executor=ThreadPoolExecutor(2))
+    statements = read_frame(tmp_path / "out" / "statements.csv")
+    section5 = statements[statements["section"] == "五"]
+    assert section5["report_id"].nunique() == 9
+    write_frame(keywords(section5, by="report_id"), tmp_path / "whole.csv")
+    got = (tmp_path / "out" / "keywords.csv").read_bytes()
+    assert got == (tmp_path / "whole.csv").read_bytes()
+    assert len(pd.read_csv(tmp_path / "whole.csv")["group"].unique()) == 9
+    assert not (tmp_path / "out" / ".narrative-spill").exists()

@@ -61,3 +61,21 @@ def test_other_agencies_and_gaps_in_years_are_not_linked():
     tables, reports = frames({"a": "4 12 310", "b": "52313"})
     reports.loc[1, "agency"] = "另一个机关"
     assert (row(refine_tables(tables, reports), "b")["status"] == "uncertain").all()
+
+
+T2_2019 = ("二、主动公开政府信息情况 第二十条第（一）项信息内容本年新制作数量本年新公开数量对外公开总数量"
+           "规章000规范性文件{run}第二十条第（五）项信息内容上一年项目数量本年增/减处理决定数量行政许可5 0 12"
+           "三、收到和处理政府信息公开申请情况")
+
+
+def test_template_2019_total_published_chains_across_years():
+    # 2020 glued "7777166": 对外公开总数量(2020) = 对外公开总数量(2019) 89 + 本年新公开数量(2020)
+    runs = {"a": "80 80 89", "b": "7777166"}
+    tables = pd.concat([extract_tables(Report(report_id=rid, source=f"{rid}.txt", format="txt",
+                                              text="一、总体情况。" + T2_2019.format(run=run), blocks=[]))
+                        for rid, run in runs.items()], ignore_index=True)
+    reports = pd.DataFrame({"report_id": ["a", "b"], "agency": ["某县测试局"] * 2, "year": [2019, 2020]})
+    assert (row(tables, "b")["status"] == "uncertain").any()
+    b = row(refine_tables(tables, reports), "b")
+    assert b.loc["published", "value"] == 77 and b.loc["public_total", "value"] == 166
+    assert b.loc["public_total", "status"] == "ok" and "跨年度" in b.loc["public_total", "raw"]

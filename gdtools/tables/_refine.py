@@ -3,7 +3,9 @@
 Two chains link one agency's consecutive annual reports:
 
 * X2 (items 五/六/八, template 2019): 上一年项目数量(t) = 上一年项目数量(t−1) + 本年增/减(t−1);
-* X3 (行政规范性文件, template 2021): 现行有效(t) = 现行有效(t−1) + 制发(t) − 废止(t).
+* X3 (规章/行政规范性文件, template 2021): 现行有效(t) = 现行有效(t−1) + 制发(t) − 废止(t);
+* its template-2019 counterpart (规章/规范性文件): 对外公开总数量(t) = 对外公开总数量(t−1) + 本年新公开数量(t)
+  (not an official rule, but what the column means; hand-checked real reports settle glued rows by it).
 
 A row's joint readings are rebuilt from its cells: every combination of the cells' values
 (``ok`` value, ``blank``, or an uncertain cell's candidates) whose digits, written in order,
@@ -24,6 +26,7 @@ from ..agency import normalize_agency
 from ..model import BLANK, OK, UNCERTAIN
 
 _X2_ROWS = ("licensing", "other_services", "penalty", "coercion", "fees")
+_DOC_ROWS = ("rules", "normative_docs")
 MAX_READINGS = 5000
 
 
@@ -41,7 +44,7 @@ def refine_tables(tables: pd.DataFrame, reports_frame: pd.DataFrame) -> pd.DataF
     t2 = out[out["table"] == "table2"]
     rows: dict[tuple[str, str], dict] = {}
     for (rid, code), cells in t2.groupby(["report_id", "row_code"], sort=False):
-        if rid in years and code in _X2_ROWS + ("normative_docs",):
+        if rid in years and code in _X2_ROWS + _DOC_ROWS:
             readings = _readings(cells)
             if readings:
                 rows[(rid, code)] = {"cols": list(cells["col_code"]), "readings": readings,
@@ -123,11 +126,14 @@ def _chain_ok(code: str, cols: list[str], mine: tuple, other_cols: list[str], ot
     a = dict(zip(cols, mine, strict=True))
     b = dict(zip(other_cols, other, strict=True))
     early, late = (b, a) if step < 0 else (a, b)
-    if code == "normative_docs":
+    if code in _DOC_ROWS:
         need = (early.get("in_force"), late.get("in_force"), late.get("issued"), late.get("repealed"))
-        if any(v is None for v in need):
-            return True
-        return abs(need[1] - (need[0] + need[2] - need[3])) < 1e-6
+        if all(v is not None for v in need):
+            return abs(need[1] - (need[0] + need[2] - need[3])) < 1e-6
+        need = (early.get("public_total"), late.get("public_total"), late.get("published"))
+        if all(v is not None for v in need):
+            return abs(need[1] - (need[0] + need[2])) < 1e-6
+        return True
     need = (early.get("prev_items"), early.get("change"), late.get("prev_items"))
     if any(v is None for v in need):
         return True

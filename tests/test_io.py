@@ -388,6 +388,21 @@ def test_pdf_table_running_over_a_page_is_one_grid(tmp_path):
     assert inside == [2]
 
 
+def test_pdf_cell_texts_are_those_of_pdfplumbers_own_extract():
+    # the indexed cell lookup must give exactly what Table.extract gives: spans, empty cells, both pages
+    import pdfplumber
+
+    from gdtools.io.pdf import _table_texts
+
+    with pdfplumber.open(io.BytesIO(_pdf_with_table(60))) as pdf:
+        found = [table for page in pdf.pages for table in page.find_tables()]
+        assert len(found) == 2
+        texts = [_table_texts(table, table.rows) for table in found]
+        assert texts == [table.extract() for table in found]
+    cells = [cell for grid in texts for row in grid for cell in row]
+    assert "" in cells and {"第1行", "第59行", "自然人"} <= set(cells)
+
+
 def test_doc_is_converted_with_soffice_when_installed(tmp_path, monkeypatch):
     # A stand-in for LibreOffice: writes a prepared .docx where soffice would put its output.
     converted = tmp_path / "prepared.docx"

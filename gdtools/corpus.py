@@ -356,6 +356,7 @@ class _Stats:
     worker_maxrss_kib: int = 0
     corpus_step_errors: int = 0
     main_maxrss_per_report_kib: int = 0
+    main_maxrss_after_kib: dict[str, int] = field(default_factory=dict)  # corpus step -> peak so far
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add_time(self, name: str, seconds: float) -> None:
@@ -533,7 +534,8 @@ class _Batch:
                 "stages": list(self.stages), "seconds": dict(s.seconds),
                 "corpus_step_errors": s.corpus_step_errors, "worker_maxrss_mib": s.worker_maxrss_kib / 1024,
                 "main_maxrss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                "main_maxrss_per_report_pass_mib": s.main_maxrss_per_report_kib / 1024}
+                "main_maxrss_per_report_pass_mib": s.main_maxrss_per_report_kib / 1024,
+                "main_maxrss_after_mib": {step: kib / 1024 for step, kib in s.main_maxrss_after_kib.items()}}
 
     def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
         self._cache = Cache(self.cache_dir) if self.cache_dir is not None else None
@@ -665,12 +667,16 @@ class _Batch:
         key = hashlib.sha1(f"{inputs}\0{','.join(self.stages)}".encode()).hexdigest()
         hit = self._cache.corpus_files(key) if self._cache is not None else None
         made: dict[str, Path] = {}
+        peak = self.stats.main_maxrss_after_kib
         if "tables" in self.stages:
             self._refine_tables(reports)
+            peak["refine_tables"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if "validate" in self.stages:
             made |= self._finish_validate(reports, offsets, hit)
+            peak["validate"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if "narrative" in self.stages:
             made |= self._finish_narrative(reports, hit)
+            peak["narrative"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         if hit is None and self._cache is not None and made:
             self._cache.put_corpus_files(key, made)
         self.out.joinpath(".cross_year.csv.part").unlink(missing_ok=True)

@@ -747,11 +747,11 @@ class _Batch:
             # parallel, each group's rows appended as it comes back
             files = spill_by_group(part, STATEMENT_COLUMNS, [g["report_id"] for g in groups], spill / "repeats",
                                    keep=_section5)
-            tasks = ((read_spill(f, STATEMENT_COLUMNS, categorical=False), g) for f, g in zip(files, groups))
+            tasks = ((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups))
             with atomic_path(outputs["repeats.csv"]) as tmp:
                 writer = PartWriter(tmp, REPEAT_COLUMNS)
                 try:
-                    for frame in self._map(_repeats_task, tasks, "repeats"):
+                    for frame in self._map(_on_spill, tasks, "repeats"):
                         writer.append(frame)
                 finally:
                     writer.close()
@@ -777,13 +777,13 @@ class _Batch:
             for rid in batch.filter(_section5(batch))["report_id"].to_pylist() if rid is not None))
         chunks = [order[i:i + self.corpus_group_size] for i in range(0, len(order), self.corpus_group_size)]
         files = spill_by_group(part, ["report_id", "section", "text"], chunks, spill, keep=_section5)
-        tasks = ((read_spill(f, ["report_id", "text"], categorical=False), pd.DataFrame({"agency": ["?"]}))
+        tasks = ((_keyword_counts_task, f, ["report_id", "text"], False, pd.DataFrame({"agency": ["?"]}))
                  for f in files)
         doc_freq: Counter[str] = Counter()
         n_docs = 0
         counts_file = spill / "counts.pickle"
         with open(counts_file, "wb") as fh:
-            for pairs in self._map(_keyword_counts_task, tasks, "keywords"):
+            for pairs in self._map(_on_spill, tasks, "keywords"):
                 for _, counts in pairs:
                     doc_freq.update(counts.keys())
                 n_docs += len(pairs)
@@ -815,8 +815,8 @@ class _Batch:
         shutil.rmtree(spill, ignore_errors=True)
         try:
             files = spill_by_group(self._part("tables"), TABLE_COLUMNS, [g["report_id"] for g in groups], spill)
-            tasks = ((read_spill(f, TABLE_COLUMNS), g) for f, g in zip(files, groups))
-            changed = list(self._map(_refine_task, tasks, "cross-year table refinement"))
+            tasks = ((_refine_task, f, TABLE_COLUMNS, True, g) for f, g in zip(files, groups))
+            changed = list(self._map(_on_spill, tasks, "cross-year table refinement"))
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         if changed:
@@ -837,8 +837,8 @@ class _Batch:
         try:
             files = spill_by_group(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
                                    [g["report_id"] for g in groups], spill)
-            tasks = ((read_spill(f, CROSS_YEAR_TABLE_COLUMNS), g) for f, g in zip(files, groups))
-            yield from self._map(_cross_year_task, tasks, "cross-year validation")
+            tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, True, g) for f, g in zip(files, groups))
+            yield from self._map(_on_spill, tasks, "cross-year validation")
         finally:
             shutil.rmtree(spill, ignore_errors=True)
 
@@ -911,6 +911,12 @@ def _partition(frame: pd.DataFrame, groups: list[pd.DataFrame]):
     for group in groups:
         picks = [rows_of[r] for r in group["report_id"].astype(str).unique() if r in rows_of]
         yield frame.iloc[np.concatenate(picks)] if picks else frame.iloc[:0]
+
+
+def _on_spill(fn: Callable, path: Path, columns: list[str], categorical: bool, group: pd.DataFrame):
+    """``fn(rows, group)`` with the group's rows read from its spill file where the task runs (a worker):
+    the main process never holds a group's rows, nor pickles them (the executor must see the output folder)."""
+    return fn(read_spill(path, columns, categorical), group)
 
 
 def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
@@ -997,7 +1003,7 @@ def _open_csv(path: Path, columns: list[str]):
     columns = [c for c in columns if c in header]
     types = {c: (pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns}
     return pacsv.open_csv(
-        path, read_options=pacsv.ReadOptions(block_size=16 << 20),
+        path, read_options=pacsv.ReadOptions(block_size=4 << 20, use_threads=False),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(include_columns=columns, column_types=types, strings_can_be_null=True))
 

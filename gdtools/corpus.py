@@ -1056,6 +1056,8 @@ def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path,
         for batch in reader:
             if keep is not None:
                 batch = batch.filter(keep(batch))
+            if not batch.num_rows:
+                continue
             where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
             group = group_of[where]
             order = np.argsort(group, kind="stable")

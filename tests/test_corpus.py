@@ -417,3 +417,18 @@ def test_keywords_are_those_of_the_whole_section_five_frame_whatever_the_chunks(
     assert got == (tmp_path / "whole.csv").read_bytes()
     assert len(pd.read_csv(tmp_path / "whole.csv")["group"].unique()) == 9
     assert not (tmp_path / "out" / ".narrative-spill").exists()
+
+
+def test_spill_by_group_keeps_only_rows_passing_keep_and_survives_blocks_with_none(tmp_path):
+    import pyarrow.compute as pc
+
+    part = tmp_path / "rows.csv"
+    pd.DataFrame({"report_id": ["a", "a", "b", "c"], "section": ["一", "五", "一", "一"],
+                  "text": ["x", "y", "z", "w"]}).to_csv(part, index=False)
+    five = corpus.spill_by_group(part, ["report_id", "section", "text"], [["a"], ["b", "c"]], tmp_path / "s",
+                                 keep=lambda batch: pc.equal(batch["section"], "五"))
+    assert corpus.read_spill(five[0], ["report_id", "text"], categorical=False)["text"].tolist() == ["y"]
+    assert corpus.read_spill(five[1], ["report_id", "text"]).empty
+    none = corpus.spill_by_group(part, ["report_id", "section"], [["a"]], tmp_path / "t",
+                                 keep=lambda batch: pc.equal(batch["section"], "九"))
+    assert not none[0].exists()

@@ -229,18 +229,23 @@ def _inline(rt: RowText, n: int, last_is_total: bool, dropped: bool = True,
                 return None
             out.extend(placed)
         elif not out:
-            short = rd.all_splits(toks, n)
-            if short is None:
+            placed = _placed_splits(toks, n, last_is_total)
+            if placed is None:
                 return None
-            for values in short:
-                out.extend(rd.placements(values, n, last_is_total))
+            out.extend(placed)
         return list(dict.fromkeys(out))
+    placed = _placed_splits(toks, n, last_is_total)
+    if placed is None:
+        return None
+    return list(dict.fromkeys(out + placed))
+
+
+def _placed_splits(toks, n: int, last_is_total: bool) -> list[tuple] | None:
+    """Every split of the chunks into fewer numbers than columns, placed in every order-keeping way."""
     short = rd.all_splits(toks, n)
     if short is None:
         return None
-    for values in short:
-        out.extend(rd.placements(values, n, last_is_total))
-    return list(dict.fromkeys(out))
+    return [reading for values in short for reading in rd.placements(values, n, last_is_total)]
 
 
 def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:

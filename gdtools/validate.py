@@ -416,8 +416,30 @@ def _options(cell: _Cell) -> tuple[float | None, ...]:
     return tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
 
 
+def _verdict(lv: Sequence[float | None], rv: Sequence[float | None], signed: Sequence[bool],
+             tol: float) -> tuple[str, float]:
+    """The verdict :func:`_judge` gives one reading and its distance from holding (``abs(diff)``,
+    inf when every cell is blank), without building its message."""
+    if all(v is None for v in lv) and all(v is None for v in rv):
+        return "not_assessable", math.inf
+    left = sum(v for v in lv if v is not None)
+    right = sum(v for v in rv if v is not None)
+    gap = left - right
+    if abs(gap) <= tol:
+        return "ok", abs(right - left)
+    if None not in lv and None not in rv:
+        return "fail", abs(right - left)
+    can_fill = (any(s and v is None for s, v in zip(signed, (*lv, *rv)))
+                or (gap > 0 and None in rv) or (gap < 0 and None in lv))
+    return ("not_assessable" if can_fill else "fail"), abs(right - left)
+
+
 def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:
-    """Verdict of sum(lhs) = sum(rhs) over the cells' readings (blank, missing and uncertain aware)."""
+    """Verdict of sum(lhs) = sum(rhs) over the cells' readings (blank, missing and uncertain aware).
+
+    Every combination of readings is judged by number only (:func:`_verdict`); the message is
+    written for the one reading shown, the first closest to holding.
+    """
     terms = list(lhs) + list(rhs)
     missing = [t.label for t in terms if t.cell is None or t.cell.status == MISSING]
     if missing:
@@ -432,15 +454,22 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
     if n > MAX_READINGS:
         return _Outcome("not_assessable", None, None,
                         f"读数不确定的单元格过多（{'、'.join(t.label for t, _ in uncertain)}），无法逐一核对")
-    outcomes = []
-    for combo in itertools.product(*options):
-        outcomes.append(_judge(lhs, rhs, combo[:len(lhs)], combo[len(lhs):], tol))
+    k = len(lhs)
     if not uncertain:
-        return outcomes[0]
+        combo = tuple(o[0] for o in options)
+        return _judge(lhs, rhs, combo[:k], combo[k:], tol)
+    signed = [t.signed for t in terms]
+    verdicts: set[str] = set()
+    best, best_key = None, math.inf
+    for combo in itertools.product(*options):
+        verdict, key = _verdict(combo[:k], combo[k:], signed, tol)
+        verdicts.add(verdict)
+        if best is None or key < best_key:   # the first minimum, as min() picks it
+            best, best_key = combo, key
     # shown: the reading closest to satisfying the rule (the first candidates may be absurd splits)
-    first = min(outcomes, key=lambda o: math.inf if o.diff is None else abs(o.diff))
+    first = _judge(lhs, rhs, best[:k], best[k:], tol)
     desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)
-    if len({o.verdict for o in outcomes}) == 1:
+    if len(verdicts) == 1:
         verdict = "所有候选读法组合均成立" if first.verdict == "ok" else "所有候选读法组合结论相同"
         return _Outcome(first.verdict, first.expected, first.actual,
                         f"读数不确定的单元格{desc}，{verdict}（最接近成立的一种：{first.detail}）",

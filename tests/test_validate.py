@@ -3,15 +3,25 @@ expected values of the real reports (so these tests do not hinge on the table ex
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtools.errors import ValidationError
 from gdtools.model import FINDING_COLUMNS, TABLE_COLUMNS, Field, Report, Section
 from gdtools.spec import table_spec
 from gdtools.validate import (
+    _Cell,
+    _evaluate,
+    _judge,
+    _options,
+    _Term,
+    _verdict,
     load_rules,
     parse_rules,
     summarize_findings,
@@ -497,3 +507,40 @@ def test_cross_year_rules_read_frames_as_written_to_csv(tmp_path):
                                                    "col_code": "category", "status": "category"})
     again = validate_corpus(back, pd.read_csv(tmp_path / "r.csv", dtype={"report_id": str}))
     pd.testing.assert_frame_equal(direct, again)
+
+
+# ---------------------------------------------------------------- readings of uncertain cells
+
+_values = st.one_of(st.none(), st.integers(0, 30).map(float))
+_cells = st.one_of(
+    _values.map(lambda v: _Cell(v, "blank" if v is None else "ok", ())),
+    st.tuples(_values, st.lists(_values, min_size=1, max_size=3, unique=True)).map(
+        lambda vc: _Cell(vc[0], "uncertain", tuple(vc[1]))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_cells, min_size=1, max_size=4), st.lists(_cells, min_size=1, max_size=2),
+       st.lists(st.booleans(), min_size=6, max_size=6), st.sampled_from([0.0, 1.0]))
+def test_each_reading_is_judged_by_number_as_its_message_says_and_the_closest_one_is_shown(left, right, signed, tol):
+    lhs = [_Term(f"左{i}", c, signed=signed[i]) for i, c in enumerate(left)]
+    rhs = [_Term(f"右{i}", c, signed=signed[4 + i]) for i, c in enumerate(right)]
+    options = [_options(c) for c in left + right]
+    judged = []
+    for combo in itertools.product(*options):
+        lv, rv = combo[:len(lhs)], combo[len(lhs):]
+        full = _judge(lhs, rhs, lv, rv, tol)
+        verdict, distance = _verdict(lv, rv, [t.signed for t in lhs + rhs], tol)
+        assert verdict == full.verdict
+        assert distance == (math.inf if full.diff is None else abs(full.diff))
+        judged.append(full)
+    outcome = _evaluate(lhs, rhs, tol)
+    closest = min(abs(o.diff) for o in judged if o.diff is not None) if any(o.diff is not None for o in judged) else None
+    shown = next(o for o in judged if (o.diff is None if closest is None else o.diff is not None and abs(o.diff) == closest))
+    assert (outcome.expected, outcome.actual) == (shown.expected, shown.actual)
+    assert shown.detail in outcome.detail
+    verdicts = {o.verdict for o in judged}
+    assert outcome.verdict == (verdicts.pop() if len(verdicts) == 1 else "not_assessable")
+    if any(c.status == "uncertain" for c in left + right):
+        assert "读数不确定的单元格" in outcome.detail
+    else:
+        assert outcome == shown

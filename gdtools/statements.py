@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +32,10 @@ NARRATIVE = "五"
 DEFAULT_SECTIONS = ("一", "五", "六")
 PROBLEM, MEASURE, OTHER = "problem", "measure", "other"
 _SEQUENCE_WORDS = {"首先": 1, "其次": 2, "再次": 3, "然后": 3, "最后": 0}
+# the order of a statement row tuple; numeric columns get their dtype when the frame is built
+_ROW_COLUMNS = ("report_id", "source", "section", "idx", "kind", "text", "themes", "cue", "specificity", "start",
+                "end")
+_NUMERIC_DTYPES = {"idx": "int64", "start": "int64", "end": "int64", "specificity": "float64"}
 _CLOSERS = "”’」』）)】》\"'"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # The opening sentence of a section 五 whose heading was lost: "…虽然…但仍存在…问题/不足".
@@ -440,9 +445,14 @@ def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
                 labels = None  # not assessed outside section 五
             else:
                 labels = ";".join(themes(text, lexicon)) if kind in (PROBLEM, MEASURE) else ""
-            rows.append({"report_id": report.report_id, "source": report.source, "section": code, "idx": idx,
-                         "kind": kind, "text": text, "themes": labels, "cue": cue,
-                         "specificity": specificity(text), "start": unit.start, "end": unit.end})
+            rows.append((report.report_id, report.source, code, idx, kind, text, labels, cue, specificity(text),
+                         unit.start, unit.end))
             idx += 1
-    frame = pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
-    return frame.astype({"idx": "int64", "start": "int64", "end": "int64", "specificity": "float64"})
+    # Built column by column with the numeric dtypes given up front: a frame from row dicts plus
+    # astype costs several times more for the few rows of one report.
+    if not rows:
+        return pd.DataFrame([], columns=STATEMENT_COLUMNS).astype(_NUMERIC_DTYPES)
+    columns = dict(zip(_ROW_COLUMNS, map(list, zip(*rows))))
+    for name, dtype in _NUMERIC_DTYPES.items():
+        columns[name] = np.array(columns[name], dtype=dtype)
+    return pd.DataFrame(columns, columns=STATEMENT_COLUMNS)

@@ -17,6 +17,7 @@ MIXED_ENCODING = "utf-8+gb18030"
 log = logging.getLogger("gdtools")
 _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -26,7 +27,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if b"\x00" in head:
         return True
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return bool(head) and controls / len(head) > 0.05
 
 
@@ -119,7 +120,7 @@ def text_blocks(text: str) -> list[Block]:
     for line in text.split("\n"):
         start, end = pos, pos + len(line)
         pos = end + 1
-        if _PIPE_ROW.match(line):
+        if "|" in line and _PIPE_ROW.match(line):
             table.append((start, end, line))
             continue
         flush()

@@ -34,10 +34,11 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -531,17 +532,25 @@ def _item_name(over: str, layout: _Layout, code: str) -> tuple[str, str, str]:
     return f"「{label}」行", label, ""
 
 
-def _sum_terms(layout: _Layout, cells_of, over: str, item: str, codes: Sequence[str], table: str):
-    terms = []
+@lru_cache(maxsize=4096)
+def _term_keys(table: str, template: str | None, over: str, item: str,
+               codes: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
+    """(label, row, col, year) of each term of one item's side of a rule (immutable, cached)."""
+    layout = _layout(table, template)
+    keys = []
     for spec in codes:
         code, _, when = spec.partition("@")
         row, col = (code, item) if over == "columns" else (item, code)
         label = layout.short.get(row, row) if over == "columns" else layout.col_labels.get(col, col)
-        cells = cells_of(when or "t")
         if when == "t-1":
             label = f"上年报告{label}"
-        terms.append(_Term(label, cells.get(table, row, col), signed=col == "change"))
-    return terms
+        keys.append((label, row, col, when or "t"))
+    return tuple(keys)
+
+
+def _sum_terms(table: str, template: str | None, cells_of, over: str, item: str, codes: Sequence[str]):
+    return [_Term(label, cells_of(when).get(table, row, col), signed=col == "change")
+            for label, row, col, when in _term_keys(table, template, over, item, tuple(codes))]
 
 
 def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: str, source: str) -> list[dict]:
@@ -557,8 +566,8 @@ def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: 
     lhs_codes, rhs_codes = _expand(p["lhs"], available), _expand(p["rhs"], available)
     results = []
     for item in items:
-        lhs = _sum_terms(layout, lambda _w: cells, over, item, lhs_codes, table)
-        rhs = _sum_terms(layout, lambda _w: cells, over, item, rhs_codes, table)
+        lhs = _sum_terms(table, template, lambda _w: cells, over, item, lhs_codes)
+        rhs = _sum_terms(table, template, lambda _w: cells, over, item, rhs_codes)
         name, row_label, col_label = _item_name(over, layout, item)
         if over == "columns":
             row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
@@ -797,7 +806,10 @@ def _run_cells_certain(rule: Rule, cells: _Cells, template: str | None, report_i
 def _frame_of(tables: pd.DataFrame | None, report_id: str) -> pd.DataFrame:
     if tables is None or tables.empty or "report_id" not in tables.columns:
         return pd.DataFrame()
-    return tables[tables["report_id"].astype(str) == str(report_id)]
+    rid = str(report_id)
+    if all(type(i) is str and i == rid for i in tables["report_id"].tolist()):
+        return tables   # the usual call: the report's own tables (only read here)
+    return tables[tables["report_id"].astype(str) == rid]
 
 
 def _frame_template(frame: pd.DataFrame) -> str | None:
@@ -808,10 +820,8 @@ def _frame_template(frame: pd.DataFrame) -> str | None:
 
 
 def _empty_findings() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
-    for c in ("expected", "actual", "diff"):
-        frame[c] = frame[c].astype("float64")
-    return frame
+    numeric = ("expected", "actual", "diff")
+    return pd.DataFrame({c: np.empty(0, dtype="float64" if c in numeric else "object") for c in FINDING_COLUMNS})
 
 
 def _to_frame(rows: list[dict]) -> pd.DataFrame:
@@ -887,8 +897,8 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
         items = [i for i in items if i in prev_layout.rows]
     results = []
     for item in items:
-        lhs = _sum_terms(layout, lambda w: prev if w == "t-1" else cur, over, item, p["lhs"], table)
-        rhs = _sum_terms(layout, lambda w: prev if w == "t-1" else cur, over, item, p["rhs"], table)
+        lhs = _sum_terms(table, cur_t, lambda w: prev if w == "t-1" else cur, over, item, p["lhs"])
+        rhs = _sum_terms(table, cur_t, lambda w: prev if w == "t-1" else cur, over, item, p["rhs"])
         name, row_label, col_label = _item_name(over, layout, item)
         results.append((f"{years}{name}", row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
@@ -21,6 +22,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_SPAN = 1000
 _MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
+_WHITESPACE = re.compile(r"\s+")
+_LAYOUT_CELL_CHARS = 200
 
 
 _LATIN = ("ascii", "us-ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252")
@@ -59,56 +62,118 @@ def _tag(el) -> str:
     return el.tag.lower() if isinstance(el.tag, str) else ""
 
 
-def _text_len(el) -> int:
-    """Length of the non-link, non-space text under ``el``: navigation menus are mostly links."""
-    total = len(re.sub(r"\s+", "", el.text_content()))
-    links = sum(len(re.sub(r"\s+", "", a.text_content())) for a in el.iter("a"))
-    return total - links
+@cache
+def _string_value():
+    """XPath ``string()``: the text under an element (what lxml.html's ``text_content`` returns)."""
+    from lxml import etree
+
+    return etree.XPath("string()", smart_strings=False)
 
 
-def _markers(el) -> int:
-    """Numbered section-like headings (一、 二、 …) under ``el``."""
-    return len(_MARKER.findall(el.text_content()))
+def text_content(el) -> str:
+    """All text under ``el`` (its own tail excluded)."""
+    return _string_value()(el)
 
 
-def _article(body):
+def _drop_tree(el) -> None:
+    """Remove ``el`` with its children and text; its tail joins the previous element or the parent."""
+    parent = el.getparent()
+    if el.tail:
+        previous = el.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + el.tail
+        else:
+            previous.tail = (previous.tail or "") + el.tail
+    parent.remove(el)
+
+
+def _solid_len(text: str) -> int:
+    """Length of ``text`` without whitespace."""
+    return len(_WHITESPACE.sub("", text))
+
+
+class _Measures:
+    """What the article search and the walk ask of an element, computed once per element of one page
+    (the search looks at a node and all its children level after level; the tree does not change)."""
+
+    def __init__(self) -> None:
+        self._text_len: dict = {}
+        self._markers: dict = {}
+        self._layout: dict = {}
+        self._cell_text: dict = {}
+
+    def cell_text(self, cell) -> str:
+        """Text of a table cell (read by the layout check, then again for the grid)."""
+        value = self._cell_text.get(cell)
+        if value is None:
+            value = self._cell_text[cell] = text_content(cell)
+        return value
+
+    def text_len(self, el) -> int:
+        """Length of the non-link, non-space text under ``el``: navigation menus are mostly links."""
+        value = self._text_len.get(el)
+        if value is None:
+            links = sum(_solid_len(text_content(a)) for a in el.iter("a"))
+            value = self._text_len[el] = _solid_len(text_content(el)) - links
+        return value
+
+    def markers(self, el) -> int:
+        """Numbered section-like headings (一、 二、 …) under ``el``."""
+        value = self._markers.get(el)
+        if value is None:
+            value = self._markers[el] = len(_MARKER.findall(text_content(el)))
+        return value
+
+    def is_layout_table(self, table) -> bool:
+        value = self._layout.get(table)
+        if value is None:
+            value = self._layout[table] = is_layout_table(table, self.cell_text)
+        return value
+
+    def is_leaf(self, el) -> bool:
+        """A paragraph or a data table: the article is never inside one."""
+        tag = _tag(el)
+        return tag == "p" or (tag == "table" and not self.is_layout_table(el))
+
+
+def _article(body, measures: _Measures):
     """The element holding the report: descend while one child holds most of the text, or all of
     the numbered headings (a sidebar full of plain text must not keep the whole page)."""
     node = body
     while True:
-        own = _text_len(node)
+        own = measures.text_len(node)
         children = [c for c in node if isinstance(c.tag, str)]
-        best = max(children, key=_text_len, default=None)
+        best = max(children, key=measures.text_len, default=None)
         if best is None or own == 0:
             return node
-        marks = _markers(node)
+        marks = measures.markers(node)
         if marks >= 3:
             # Follow the numbered headings: the child holding (nearly) all of them.
-            by_marks = max(children, key=_markers)
-            if _markers(by_marks) >= 0.9 * marks and not _is_leaf(by_marks):
+            by_marks = max(children, key=measures.markers)
+            if measures.markers(by_marks) >= 0.9 * marks and not measures.is_leaf(by_marks):
                 node = by_marks
                 continue
-            if _markers(best) < 0.9 * marks:
+            if measures.markers(best) < 0.9 * marks:
                 return node
-        if _is_leaf(best) or _text_len(best) < 0.7 * own:
+        if measures.is_leaf(best) or measures.text_len(best) < 0.7 * own:
             return node
         node = best
 
 
-def _is_leaf(el) -> bool:
-    """A paragraph or a data table: the article is never inside one."""
-    tag = _tag(el)
-    return tag == "p" or (tag == "table" and not is_layout_table(el))
-
-
-def is_layout_table(table) -> bool:
+def is_layout_table(table, cell_text=text_content) -> bool:
     """Old portals lay out whole pages with tables: nested tables or long prose cells give them away.
 
     Data tables of these reports have short cells (the longest official label is under 40 characters).
+    ``cell_text(td)`` reads a cell's text (the loader passes its per-page memo).
     """
     if any(inner is not table for inner in table.iter("table")):
         return True
-    return any(len(re.sub(r"\s+", "", cell.text_content())) > 200 for cell in table.iter("td", "th"))
+    for cell in table.iter("td", "th"):
+        text = cell_text(cell)
+        # removing spaces only shortens a text: a short one needs no closer look
+        if len(text) > _LAYOUT_CELL_CHARS and _solid_len(text) > _LAYOUT_CELL_CHARS:
+            return True
+    return False
 
 
 def _title_outside(doc, article) -> str | None:
@@ -117,19 +182,25 @@ def _title_outside(doc, article) -> str | None:
     for el in doc.iter("h1", "h2", "h3", "div", "p", "td", "span", "strong"):
         if el in inside:
             continue
-        text = clean_cell(el.text_content())
+        raw = text_content(el)
+        # cleaning only removes spaces: a shorter text, or one without 公 and 开, cannot become a title
+        if len(raw) < 6 or "公" not in raw or "开" not in raw:
+            continue
+        text = clean_cell(raw)
         if 6 <= len(text) <= 80 and _TITLE.search(text):
             return text
     return None
 
 
-def table_grid(table) -> list[list[Cell]]:
-    """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text."""
+def table_grid(table, cell_text=text_content) -> list[list[Cell]]:
+    """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text.
+
+    ``cell_text(td)`` reads a cell's text (the loader passes its per-page memo)."""
     rows: list[list[Cell]] = []
     for tr in table.iter("tr"):
         if tr.getparent() is None or _owning_table(tr) is not table:
             continue
-        cells = [Cell(clean_cell(td.text_content()), rowspan=_span(td.get("rowspan")),
+        cells = [Cell(clean_cell(cell_text(td)), rowspan=_span(td.get("rowspan")),
                       colspan=_span(td.get("colspan")))
                  for td in tr if _tag(td) in ("td", "th")]
         if cells:
@@ -144,7 +215,7 @@ def _owning_table(el):
     return parent
 
 
-def _blocks(root) -> list[Block]:
+def _blocks(root, measures: _Measures) -> list[Block]:
     blocks: list[Block] = []
     buffer: list[str] = []
     kind = ["paragraph"]
@@ -158,9 +229,9 @@ def _blocks(root) -> list[Block]:
 
     def walk(el) -> None:
         tag = _tag(el)
-        if tag == "table" and not is_layout_table(el):
+        if tag == "table" and not measures.is_layout_table(el):
             flush()
-            rows = table_grid(el)
+            rows = table_grid(el, measures.cell_text)
             if rows:
                 blocks.append(Block("table", "", rows=rows))
             if el.tail:
@@ -189,14 +260,16 @@ def _blocks(root) -> list[Block]:
 def load_html(data: bytes, source: str, limits: Limits) -> tuple[str, str, list[Block]]:
     """``(text, encoding, blocks)`` of an HTML page or fragment (the text length limit is checked
     right after parsing, before the page is walked element by element)."""
-    from lxml import etree, html
+    from lxml import etree
 
     markup, encoding = _decode(data, source)
     markup = _XML_DECL.sub("", markup)
-    parser = html.HTMLParser(no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
+    parser = etree.HTMLParser(no_network=True, huge_tree=False, remove_comments=True, remove_pis=True,
                              recover=True)
     try:
-        doc = html.document_fromstring(markup, parser=parser)
+        doc = etree.fromstring(markup, parser)
+        if doc is None:
+            raise etree.ParserError("Document is empty")
     except (etree.ParserError, ValueError) as exc:
         raise ReadError(f"HTML 无法解析 ({exc}); save the page again or as .txt", source) from exc
     fatal = [e.message for e in parser.error_log if e.level == etree.ErrorLevels.FATAL]
@@ -206,16 +279,17 @@ def load_html(data: bytes, source: str, limits: Limits) -> tuple[str, str, list[
         raise ReadError(f"HTML 结构异常, 解析在中途停止 ({reason}); "
                         "the page is not a normal report page: save its text as .txt", source)
     head_title = doc.find(".//title")
-    page_title = clean_cell(head_title.text_content()) if head_title is not None else ""
+    page_title = clean_cell(text_content(head_title)) if head_title is not None else ""
     for el in list(doc.iter(*_DROP)):
         if el.getparent() is not None:
-            el.drop_tree()
-    limits.check_text(len(doc.text_content()), source)
+            _drop_tree(el)
+    limits.check_text(len(text_content(doc)), source)
     body = doc.find("body")
     if body is None:
         raise NotAReport("HTML 中没有正文 (no <body> content)", source)
-    article = _article(body)
-    blocks = _blocks(article)
+    measures = _Measures()
+    article = _article(body, measures)
+    blocks = _blocks(article, measures)
     first = next((b.text for b in blocks if b.kind != "table"), "")
     if not _TITLE.search(first[:80]):
         title = _title_outside(doc, article) or _page_title(page_title)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 
 import pandas as pd
 
@@ -26,6 +27,12 @@ def _read_csv(name: str) -> pd.DataFrame:
 def table_spec(name: str) -> pd.DataFrame:
     """A copy of crosswalk ``name`` (``table3_rows``, ``table3_cols``, ``table4_rows``, ``table4_cols``, ``table2``)."""
     return _read_csv(f"tables/{name}.csv").copy()
+
+
+@cache
+def table_records(name: str) -> tuple[MappingProxyType, ...]:
+    """The rows of crosswalk ``name`` as read-only mappings (column -> text), parsed once per process."""
+    return tuple(MappingProxyType(r) for r in _read_csv(f"tables/{name}.csv").to_dict("records"))
 
 
 def read_text(name: str) -> str:

@@ -73,7 +73,7 @@ import logging
 import pandas as pd
 
 from ..model import BLANK, MISSING, OK, TABLE_COLUMNS, UNCERTAIN, Report
-from ..spec import table_spec
+from ..spec import table_records
 from ._decode import (
     N3,
     Decoded,
@@ -158,7 +158,7 @@ def _record(base, template, table, item, row_code, row_label, col_code, col_labe
 
 
 def _table3_records(t3: Decoded, base: dict) -> list[dict]:
-    cols = table_spec("table3_cols").to_dict("records")
+    cols = table_records("table3_cols")
     out = []
     for row in t3_rows(t3.version):
         code = row["row_code"]
@@ -178,8 +178,8 @@ def _table3_records(t3: Decoded, base: dict) -> list[dict]:
 
 
 def _table4_records(t4: Decoded, base: dict, template: str) -> list[dict]:
-    rows = table_spec("table4_rows").to_dict("records")
-    cols = table_spec("table4_cols").to_dict("records")
+    rows = table_records("table4_rows")
+    cols = table_records("table4_cols")
     readings = t4.rows.get("all", [])
     status = t4.status.get("all", "")
     out = []

@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
-from ..spec import table_spec
+from ..spec import table_records
 from . import _readings as rd
 from ._solve import filter_rows, least_violations, solve_jointly, sum_rule_holds, total_holds
 from ._text import RowText, Token, tokenize
@@ -63,7 +65,7 @@ def _pattern(alias: str, number: str) -> re.Pattern:
     return re.compile(rf"{prefix}?{core}" if number else core)
 
 
-def find_anchors(text: str, start: int, end: int, rows: list[dict]) -> list[Anchor]:
+def find_anchors(text: str, start: int, end: int, rows: Sequence[Mapping[str, str]]) -> list[Anchor]:
     """Where each row label is printed between ``start`` and ``end`` (fuzzy, order-tolerant)."""
     anchors: list[Anchor] = []
     cursor = start
@@ -273,9 +275,10 @@ def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:
     return [tuple(values)], printed
 
 
-def t3_rows(version: str) -> list[dict]:
-    spec = table_spec("table3_rows")
-    return [r for r in spec.to_dict("records") if r[version]]
+@cache
+def t3_rows(version: str) -> tuple[Mapping[str, str], ...]:
+    """The rows of table 三 in one template version (read-only spec records)."""
+    return tuple(r for r in table_records("table3_rows") if r[version])
 
 
 def t3_version(text: str, start: int, end: int, fallback: str) -> str:
@@ -417,7 +420,7 @@ def _fixed_rules_hold(rows: dict[str, list[tuple]], rules, codes: list[str]) -> 
 _GRID_LINE = re.compile(r"^\s*\|(.*)\|\s*$")
 
 
-def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows: list[dict],
+def _place_orphans(text: str, start: int, end: int, anchors: list[Anchor], rows: Sequence[Mapping[str, str]],
                    out: Decoded) -> list[str]:
     """Give label-less value rows of a broken grid to the rows that lost them, by order.
 
@@ -668,15 +671,15 @@ def _r4(strict: bool):
 
 # ---- table 二 -------------------------------------------------------------------------
 
-def t2_layout(version: str) -> list[tuple[str, str, list[dict]]]:
-    """(row_code, item, columns) for one version, in printed order."""
-    spec = table_spec("table2")
-    rows: dict[str, tuple[str, list[dict]]] = {}
-    for rec in spec.to_dict("records"):
+@cache
+def t2_layout(version: str) -> tuple[tuple[str, str, tuple[Mapping[str, str], ...]], ...]:
+    """(row_code, item, columns) for one version, in printed order (read-only spec records)."""
+    rows: dict[str, tuple[str, list]] = {}
+    for rec in table_records("table2"):
         if not rec[version]:
             continue
         rows.setdefault(rec["row_code"], (rec["item"], []))[1].append(rec)
-    return [(code, item, cols) for code, (item, cols) in rows.items()]
+    return tuple((code, item, tuple(cols)) for code, (item, cols) in rows.items())
 
 
 _T2_ALIASES = {

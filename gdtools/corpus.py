@@ -19,7 +19,9 @@ Output folder::
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import math
@@ -814,7 +816,9 @@ class _Batch:
         spill = self.out / ".refine-spill"
         shutil.rmtree(spill, ignore_errors=True)
         try:
-            files = spill_by_group(self._part("tables"), TABLE_COLUMNS, [g["report_id"] for g in groups], spill)
+            # refine_tables reads and narrows table 二 cells only
+            files = spill_by_group(self._part("tables"), TABLE_COLUMNS, [g["report_id"] for g in groups], spill,
+                                   keep=_table2)
             tasks = ((_refine_task, f, TABLE_COLUMNS, True, g) for f, g in zip(files, groups))
             changed = list(self._map(_on_spill, tasks, "cross-year table refinement"))
         finally:
@@ -945,27 +949,56 @@ def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
 
 
 def _patch_table_cells(part: Path, changed: pd.DataFrame) -> None:
-    """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically."""
-    updates = {tuple(map(str, key)): row for key, row in
-               zip(changed[_CELL_KEY].itertuples(index=False), changed[_REFINED].itertuples(index=False))}
-    with atomic_path(part) as tmp:
-        header = True
-        for chunk in pd.read_csv(part, dtype=str, keep_default_na=False, na_filter=False, chunksize=200_000):
-            keys = list(zip(*(chunk[c] for c in _CELL_KEY)))
-            hits = [i for i, key in enumerate(keys) if key in updates]
-            for i in hits:
-                row = updates[keys[i]]
-                chunk.iloc[i, [chunk.columns.get_loc(c) for c in _REFINED]] = [
-                    "" if pd.isna(row.value) else repr(float(row.value)),
-                    *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
-            chunk.to_csv(tmp, mode="w" if header else "a", header=header, index=False)
-            header = False
+    """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically.
+
+    Records are copied byte for byte; only those of reports with a changed cell are parsed,
+    and a changed one is written again as the CSV writer of the part writes it.
+    """
+    updates = {tuple(map(str, key)): ["" if pd.isna(row.value) else repr(float(row.value)),
+                                      *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
+               for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
+                                   changed[_REFINED].itertuples(index=False))}
+    report_ids = {key[0].encode("utf-8") for key in updates}
+    with open(part, "rb") as src, atomic_path(part) as tmp, open(tmp, "wb") as dst:
+        header = src.readline()
+        dst.write(header)
+        columns = next(csv.reader([header.decode("utf-8")]))
+        key_at = [columns.index(c) for c in _CELL_KEY]
+        refined_at = [columns.index(c) for c in _REFINED]
+        record, quotes = b"", 0
+        for line in src:  # a record ends on a line that leaves its quotes balanced (quotes are doubled inside)
+            record += line
+            quotes += line.count(b'"')
+            if quotes % 2:
+                continue
+            first = record.split(b",", 1)[0]
+            if first in report_ids or first.startswith(b'"'):
+                record = _patched_record(record, key_at, refined_at, updates)
+            dst.write(record)
+            record, quotes = b"", 0
+        dst.write(record)
+
+
+def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict) -> bytes:
+    fields = next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")))
+    new = updates.get(tuple(fields[i] for i in key_at))
+    if new is None:
+        return record
+    for i, value in zip(refined_at, new):
+        fields[i] = value
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerow(fields)
+    return out.getvalue().encode("utf-8")
 
 
 def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     from .narrative import REPEAT_COLUMNS, repeats
 
     return normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
+
+
+def _table2(batch: pa.RecordBatch):
+    return pc.equal(batch["table"], "table2")
 
 
 def _section5(batch: pa.RecordBatch):

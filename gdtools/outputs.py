@@ -28,6 +28,9 @@ INT_COLUMNS = {
 
 FORMATS = ("csv", "parquet", "xlsx", "json")
 
+# What text columns become: pandas' default ``str`` dtype (Arrow-backed, NaN for missing).
+TEXT_DTYPE = pd.StringDtype(na_value=float("nan"))
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
@@ -69,6 +72,10 @@ def normalize_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> pd
             frame[col] = pd.to_numeric(series, errors="coerce").astype("float64")
         elif col in INT_COLUMNS:
             frame[col] = _to_int64(series)
+        elif series.dtype == TEXT_DTYPE:
+            continue  # text already: the dtype and values the conversion below gives
+        elif series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
+            frame[col] = series.astype(TEXT_DTYPE)
         elif series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
             frame[col] = series.astype(object).map(_cell_to_text, na_action="ignore")
         elif pd.api.types.is_bool_dtype(series.dtype):

@@ -432,3 +432,33 @@ def test_spill_by_group_keeps_only_rows_passing_keep_and_survives_blocks_with_no
     none = corpus.spill_by_group(part, ["report_id", "section"], [["a"]], tmp_path / "t",
                                  keep=lambda batch: pc.equal(batch["section"], "九"))
     assert not none[0].exists()
+
+
+def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_path):
+    from gdtools.outputs import PartWriter, normalize_frame
+
+    rows = []
+    for rid in ("aaaaaaaaaaaa", "bbbbbbbbbbbb"):
+        for col, value, status, raw in (("c1", 1.0, "ok", "1"), ("c2", None, "uncertain", '第2行, "引号"\n换行 12'),
+                                        ("c3", None, "blank", "")):
+            rows.append({"report_id": rid, "source": f"dir, with comma/{rid}.txt", "table": "table2",
+                         "row_code": "rules", "col_code": col, "value": value, "status": status,
+                         "candidates": "1|12" if status == "uncertain" else None, "raw": raw})
+    part = tmp_path / ".tables.csv.part"
+    writer = PartWriter(part, TABLE_COLUMNS)
+    writer.append(normalize_frame(pd.DataFrame(rows), TABLE_COLUMNS))
+    writer.close()
+    before = part.read_bytes()
+    changed = pd.DataFrame([{"report_id": "bbbbbbbbbbbb", "table": "table2", "row_code": "rules", "col_code": "c2",
+                             "value": 12.0, "status": "ok", "candidates": None, "raw": '第2行, "引号"\n换行 12 [跨年度]'}])
+    corpus._patch_table_cells(part, changed)
+    got = pd.read_csv(part, dtype=str, keep_default_na=False)
+    assert len(got) == 6 and list(got.columns) == TABLE_COLUMNS
+    hit = (got["report_id"] == "bbbbbbbbbbbb") & (got["col_code"] == "c2")
+    assert got.loc[hit, ["value", "status", "candidates", "raw"]].values.tolist() == [
+        ["12.0", "ok", "", '第2行, "引号"\n换行 12 [跨年度]']]
+    assert got.loc[~hit, "raw"].tolist() == [r["raw"] for r in rows if r["report_id"] != "bbbbbbbbbbbb"
+                                             or r["col_code"] != "c2"]
+    # the records before the changed report keep their bytes, and the file is what pandas writes for its rows
+    assert part.read_bytes().startswith(before.split(b"\nbbbbbbbbbbbb,", 1)[0])
+    assert part.read_text(encoding="utf-8") == got.to_csv(index=False, lineterminator="\n")

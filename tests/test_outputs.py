@@ -31,6 +31,15 @@ def test_normalize_frame_orders_columns_and_keeps_na():
     assert out["missing"].isna().all()
 
 
+def test_text_columns_get_one_dtype_whatever_they_came_in_as():
+    frame = pd.DataFrame({"a": pd.Series(["x", None], dtype="str"), "b": pd.Series(["x", None], dtype=object),
+                          "c": pd.Series(["x", None], dtype="string"), "d": pd.Series([7, None], dtype=object)})
+    out = normalize_frame(frame)
+    assert len({out[c].dtype for c in "abcd"}) == 1
+    assert [out[c].iloc[0] for c in "abcd"] == ["x", "x", "x", "7"]
+    assert out.iloc[1].isna().all()
+
+
 def test_integer_column_holding_fractions_stays_float():
     out = normalize_frame(pd.DataFrame({"count": [1.5, 2.0]}))
     assert out["count"].dtype == "float64" and out["count"].tolist() == [1.5, 2.0]

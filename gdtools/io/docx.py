@@ -15,6 +15,9 @@ from .blocks import assemble, clean_cell
 from .limits import Limits
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_P, _T, _TAB, _BR, _CR = f"{W}p", f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"
+_TBL, _TR, _TC, _TCPR, _SDT = f"{W}tbl", f"{W}tr", f"{W}tc", f"{W}tcPr", f"{W}sdt"
+_VAL, _GRID_SPAN, _VMERGE = f"{W}val", f"{W}gridSpan", f"{W}vMerge"
 
 
 def _parser():
@@ -26,10 +29,11 @@ def _parser():
 
 def _paragraph_text(p) -> str:
     parts: list[str] = []
-    for el in p.iter(f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"):
-        if el.tag == f"{W}t":
+    for el in p.iter(_T, _TAB, _BR, _CR):
+        tag = el.tag
+        if tag == _T:
             parts.append(el.text or "")
-        elif el.tag == f"{W}tab":
+        elif tag == _TAB:
             parts.append("\t")
         else:
             parts.append("\n")
@@ -42,12 +46,26 @@ def _is_heading(p) -> bool:
     return any(key in value.lower() for key in ("heading", "title")) or "标题" in value
 
 
-def _int_attr(el, path: str, default: int) -> int:
-    node = el.find(path)
+def _cell_properties(tc) -> tuple:
+    """``(gridSpan, vMerge)`` of a cell: what ``tc.find("w:tcPr/w:gridSpan")`` and ``…/w:vMerge`` give
+    (the first in document order, None when absent) in one pass, without lxml's Python path engine."""
+    span = merge = None
+    for props in tc.iterchildren(_TCPR):
+        for node in props:
+            tag = node.tag
+            if tag == _GRID_SPAN:
+                if span is None:
+                    span = node
+            elif tag == _VMERGE and merge is None:
+                merge = node
+    return span, merge
+
+
+def _int_val(node, default: int) -> int:
     if node is None:
         return default
     try:
-        return max(1, min(1000, int(node.get(f"{W}val", default))))
+        return max(1, min(1000, int(node.get(_VAL, default))))
     except ValueError:
         return default
 
@@ -56,17 +74,17 @@ def table_grid(tbl) -> list[list[Cell]]:
     """Rows of a ``w:tbl``: ``gridSpan`` becomes colspan, ``vMerge`` continuation cells extend rowspan."""
     rows: list[list[Cell]] = []
     open_cells: dict[int, Cell] = {}  # grid column -> cell whose vertical merge is still open
-    for tr in tbl.findall(f"{W}tr"):
+    for tr in tbl.iterchildren(_TR):
         row: list[Cell] = []
         column = 0
-        for tc in tr.findall(f"{W}tc"):
-            colspan = _int_attr(tc, f"{W}tcPr/{W}gridSpan", 1)
-            vmerge = tc.find(f"{W}tcPr/{W}vMerge")
-            state = None if vmerge is None else (vmerge.get(f"{W}val") or "continue")
+        for tc in tr.iterchildren(_TC):
+            span, vmerge = _cell_properties(tc)
+            colspan = _int_val(span, 1)
+            state = None if vmerge is None else (vmerge.get(_VAL) or "continue")
             if state == "continue" and column in open_cells:
                 open_cells[column].rowspan += 1
             else:
-                text = clean_cell("\n".join(_paragraph_text(p) for p in tc.iter(f"{W}p")))
+                text = clean_cell("\n".join(_paragraph_text(p) for p in tc.iter(_P)))
                 cell = Cell(text, colspan=colspan)
                 row.append(cell)
                 if state == "restart":
@@ -82,16 +100,19 @@ def table_grid(tbl) -> list[list[Cell]]:
 def _body_blocks(body) -> list[Block]:
     blocks: list[Block] = []
     for el in body:
-        if el.tag == f"{W}p":
+        tag = el.tag
+        if tag == _P:
+            kind = None
             for line in _paragraph_text(el).split("\n"):
                 text = clean_cell(line)
                 if text:
-                    blocks.append(Block("heading" if _is_heading(el) else "paragraph", text))
-        elif el.tag == f"{W}tbl":
+                    kind = kind or ("heading" if _is_heading(el) else "paragraph")
+                    blocks.append(Block(kind, text))
+        elif tag == _TBL:
             rows = table_grid(el)
             if rows:
                 blocks.append(Block("table", "", rows=rows))
-        elif el.tag == f"{W}sdt":
+        elif tag == _SDT:
             content = el.find(f"{W}sdtContent")
             if content is not None:
                 blocks.extend(_body_blocks(content))
@@ -125,7 +146,7 @@ def load_docx(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block
         root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise ReadError(f"docx 内容无法解析 ({exc}); open it in Word and save again", source) from exc
-    limits.check_text(sum(len(t) for t in root.itertext(f"{W}t")), source)  # before the Python walk
+    limits.check_text(sum(map(len, root.itertext(_T))), source)  # before the Python walk
     body = root.find(f"{W}body")
     if body is None:
         raise ReadError("docx 中没有正文 (no document body)", source)

@@ -417,22 +417,30 @@ def _options(cell: _Cell) -> tuple[float | None, ...]:
     return tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
 
 
-def _verdict(lv: Sequence[float | None], rv: Sequence[float | None], signed: Sequence[bool],
+def _side(values: Sequence[float | None], signed: Sequence[bool]) -> tuple[float, bool, bool, bool]:
+    """One side of an equation under one reading: (sum of the filled cells, any blank, all
+    blank, a signed cell blank), summed as :func:`_judge` sums it."""
+    total = sum(v for v in values if v is not None)
+    blank = None in values
+    return (total, blank, not values or (blank and all(v is None for v in values)),
+            blank and any(s and v is None for s, v in zip(signed, values)))
+
+
+def _verdict(left: tuple[float, bool, bool, bool], right: tuple[float, bool, bool, bool],
              tol: float) -> tuple[str, float]:
-    """The verdict :func:`_judge` gives one reading and its distance from holding (``abs(diff)``,
-    inf when every cell is blank), without building its message."""
-    if all(v is None for v in lv) and all(v is None for v in rv):
+    """The verdict :func:`_judge` gives one reading (its two :func:`_side` summaries) and its
+    distance from holding (``abs(diff)``, inf when every cell is blank), without a message."""
+    lsum, lblank, lall, lsigned = left
+    rsum, rblank, rall, rsigned = right
+    if lall and rall:
         return "not_assessable", math.inf
-    left = sum(v for v in lv if v is not None)
-    right = sum(v for v in rv if v is not None)
-    gap = left - right
+    gap = lsum - rsum
     if abs(gap) <= tol:
-        return "ok", abs(right - left)
-    if None not in lv and None not in rv:
-        return "fail", abs(right - left)
-    can_fill = (any(s and v is None for s, v in zip(signed, (*lv, *rv)))
-                or (gap > 0 and None in rv) or (gap < 0 and None in lv))
-    return ("not_assessable" if can_fill else "fail"), abs(right - left)
+        return "ok", abs(rsum - lsum)
+    if not (lblank or rblank):
+        return "fail", abs(rsum - lsum)
+    can_fill = lsigned or rsigned or (gap > 0 and rblank) or (gap < 0 and lblank)
+    return ("not_assessable" if can_fill else "fail"), abs(rsum - lsum)
 
 
 def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:
@@ -459,14 +467,18 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
     if not uncertain:
         combo = tuple(o[0] for o in options)
         return _judge(lhs, rhs, combo[:k], combo[k:], tol)
-    signed = [t.signed for t in terms]
+    # each side summed once per reading of its own cells; pairs in itertools.product order
+    lsigned, rsigned = [t.signed for t in lhs], [t.signed for t in rhs]
+    lefts = [(lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k])]
+    rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*options[k:])]
     verdicts: set[str] = set()
     best, best_key = None, math.inf
-    for combo in itertools.product(*options):
-        verdict, key = _verdict(combo[:k], combo[k:], signed, tol)
-        verdicts.add(verdict)
-        if best is None or key < best_key:   # the first minimum, as min() picks it
-            best, best_key = combo, key
+    for lv, lside in lefts:
+        for rv, rside in rights:
+            verdict, key = _verdict(lside, rside, tol)
+            verdicts.add(verdict)
+            if best is None or key < best_key:   # the first minimum, as min() picks it
+                best, best_key = lv + rv, key
     # shown: the reading closest to satisfying the rule (the first candidates may be absurd splits)
     first = _judge(lhs, rhs, best[:k], best[k:], tol)
     desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)

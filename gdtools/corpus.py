@@ -935,10 +935,19 @@ _REFINED = ["value", "status", "candidates", "raw"]
 
 def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     """The cells of one agency group that cross-year evidence changed (key and new values)."""
+    from .agency import normalize_agency
     from .tables import refine_tables
 
-    if tables.empty:
+    # Only a row holding an uncertain cell can be narrowed, and only by the same agency's rows: the
+    # agencies with no uncertain cell change nothing and are left out (their rows cost the most time).
+    agencies = [(rid, normalize_agency(a) if isinstance(a, str) else "")
+                for rid, a in zip(reports["report_id"].astype(str), reports["agency"])]
+    uncertain = set(tables.loc[tables["status"] == "uncertain", "report_id"].astype(str))
+    unsure = {a for rid, a in agencies if rid in uncertain}
+    if not unsure:
         return tables.iloc[:0]
+    ids = {rid for rid, a in agencies if a in unsure}
+    tables = tables[tables["report_id"].astype(str).isin(ids)]
     tables = tables.astype({c: object for c in tables.columns if c != "value"}).reset_index(drop=True)
     refined = refine_tables(tables, reports).reset_index(drop=True)
     differs = pd.Series(False, index=tables.index)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import islice
 from pathlib import Path
 
 from .agency import complete_agency
@@ -21,9 +22,13 @@ _AGENCY_END = ("管理委员会|委员会|办公厅|办公室|管委会|人民�
 _AGENCY = rf"[{_HAN}（）()]{{2,30}}?(?:{_AGENCY_END})"
 _YEAR = r"(?:19|20)\d{2}"
 # "XX2019年度政府信息公开工作年度报告", "XX2013年信息公开年度报告", "2024 年XX政府信息公开工作年度报告".
-_TITLE_RE = re.compile(
-    rf"(?P<pre>[{_HAN}（）()·]{{0,40}}?)\s*(?P<year>{_YEAR})\s*年\s*度?\s*(?P<post>[{_HAN}（）()]{{0,30}}?)"
+_TITLE_FROM_YEAR = (
+    rf"(?P<year>{_YEAR})\s*年\s*度?\s*(?P<post>[{_HAN}（）()]{{0,30}}?)"
     rf"\s*(?:政府|政务)?\s*信息\s*公开\s*(?:工作)?\s*(?:年\s*度)?\s*(?:工作)?\s*(?:报\s*告|年\s*报)")
+_TITLE_RE = re.compile(rf"(?P<pre>[{_HAN}（）()·]{{0,40}}?)\s*" + _TITLE_FROM_YEAR)
+# Every title holds a match of its part from the year on, which is quick to look for (it starts
+# with a digit): a text without one has no title, and _TITLE_RE need not try each position.
+_TITLE_FROM_YEAR_RE = re.compile(_TITLE_FROM_YEAR)
 _HEADER_RE = re.compile(r"^(标题|发布机构|发布时间|发布日期|来源)\s*[:：]\s*(.*)$", re.M)
 _PERIOD_RE = re.compile(rf"(?:统计|期限|时限|周期)[^。]{{0,20}}?({_YEAR})\s*年\s*1\s*月\s*1\s*日")
 _SIGNED_RE = re.compile(rf"(?:(?P<agency>{_AGENCY})\s*)?(?P<year>{_YEAR})\s*年\s*(?P<month>\d{{1,2}})\s*月\s*\d{{1,2}}\s*日")
@@ -53,6 +58,11 @@ def _clean_agency(name: str | None) -> str | None:
     return name
 
 
+def _search_title(text: str) -> re.Match | None:
+    """``_TITLE_RE.search(text)``, quick when ``text`` holds no title."""
+    return _TITLE_RE.search(text) if _TITLE_FROM_YEAR_RE.search(text) else None
+
+
 def _header(text: str) -> dict[str, str]:
     head = text[:1500]
     return {key: value.strip() for key, value in _HEADER_RE.findall(head) if value.strip()}
@@ -60,9 +70,10 @@ def _header(text: str) -> dict[str, str]:
 
 def _title_line(text: str) -> str | None:
     """The title printed at the top: the first lines when they read like a report title."""
-    lines = [ln.strip().lstrip("#").strip() for ln in text[:3000].split("\n")]
-    lines = [ln for ln in lines if ln and ln not in ("正文",) and not _HEADER_RE.match(ln)
-             and not set(ln) <= set("=-_*")]
+    stripped = (ln.strip().lstrip("#").strip() for ln in text[:3000].split("\n"))
+    # the first four lines and the one after them are all that is looked at
+    lines = list(islice((ln for ln in stripped if ln and ln not in ("正文",) and not _HEADER_RE.match(ln)
+                         and not set(ln) <= set("=-_*")), 5))
     for i, line in enumerate(lines[:4]):
         if len(line) > 60:
             continue
@@ -99,7 +110,7 @@ def extract_metadata(report: Report) -> dict[str, Field]:
     t_agency, t_year = _parse_title(title) if title else (None, None)
 
     # A title-like phrase anywhere near the start (or in an attachment name at the end).
-    body_title = _TITLE_RE.search(re.sub(r"[ \t\u3000]", "", text[:4000])) or _TITLE_RE.search(
+    body_title = _search_title(re.sub(r"[ \t\u3000]", "", text[:4000])) or _search_title(
         re.sub(r"[ \t\u3000]", "", text[-1500:]))
     b_agency = _clean_agency(body_title.group("pre")) or _clean_agency(body_title.group("post")) \
         if body_title else None

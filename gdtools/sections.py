@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 import yaml
 
@@ -83,11 +85,15 @@ def _standard_patterns() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
     return tuple((e["code"], re.compile(e["full"]), re.compile(e["loose"])) for e in _spec()["standard"])
 
 
-def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int, int] | None:
-    """(code, quality, keyword end, keyword start) of the standard section a heading at ``start`` names."""
+def _standard_match(text: str, start: int, limit: int, *, loose: bool = True) -> tuple[str, float, int, int] | None:
+    """(code, quality, keyword end, keyword start) of the standard section a heading at ``start`` names.
+
+    ``loose=False`` looks for the full wordings only: the same answer whenever the answer has
+    quality 1.0 (a full wording beats every loose one), None where it would have quality 0.0.
+    """
     best = None
-    for code, full, loose in _standard_patterns():
-        for quality, pattern in ((1.0, full), (0.0, loose)):
+    for code, full, loose_pattern in _standard_patterns():
+        for quality, pattern in ((1.0, full), (0.0, loose_pattern)) if loose else ((1.0, full),):
             m = pattern.search(text, start, limit)
             if m and m.start() - start <= _MAX_PREFIX:
                 if best is None or quality > best[1] or (quality == best[1] and m.start() < best[3]):
@@ -96,13 +102,39 @@ def _standard_match(text: str, start: int, limit: int) -> tuple[str, float, int,
     return best
 
 
+@cache
+def _legacy_patterns() -> tuple[tuple[re.Pattern, bool, str, str], ...]:
+    """(pattern, anchored, code, name) of the legacy headings.
+
+    A pattern starting with ^ must match right after the number (re's ^ ignores pos).
+    """
+    return tuple((re.compile(e["pattern"].lstrip("^")), e["pattern"].startswith("^"), e["code"], e["name"])
+                 for e in _spec()["legacy"])
+
+
+@cache
+def _fallback() -> re.Pattern:
+    return re.compile(_spec()["standard"][4].get("fallback", r"(?!)"))
+
+
+@cache
+def _opener() -> re.Pattern:
+    return re.compile(_spec()["standard"][4]["opener"])
+
+
+@cache
+def _names() -> Mapping[str, str]:
+    return MappingProxyType({e["code"]: e["name"] for e in _spec()["standard"]})
+
+
+_SENTENCE_PUNCT = re.compile("[，。；：,;:]")
+
+
 def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candidate]]:
     """Candidates for the standard chain and for the legacy chain."""
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
-    # A pattern starting with ^ must match right after the number (re's ^ ignores pos).
-    legacy_spec = [(re.compile(e["pattern"].lstrip("^")), e["pattern"].startswith("^"), e["code"], e["name"])
-                   for e in _spec()["legacy"]]
+    legacy_spec = _legacy_patterns()
     for seen, m in enumerate(_NUMBERED.finditer(text)):
         if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= _MAX_CANDIDATES:
             # later candidates could not survive the cut below (they start after all kept ones)
@@ -129,7 +161,7 @@ def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candida
                                          1.0, name))
                 break
     # Headings printed without a number, on a line of their own.
-    fallback = re.compile(_spec()["standard"][4].get("fallback", r"(?!)"))
+    fallback = _fallback()
     pos = 0
     for line in text.split("\n"):
         start = pos + len(line) - len(line.lstrip(" \t\u3000#"))
@@ -141,9 +173,9 @@ def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candida
             standard.append(_Candidate(start, start + len(body), "五", None, 1.0, ""))
             continue
         # Wrapped intro lines ("报告全文包括总体情况、主动公开…") are sentences, not headings.
-        if body[0] in "（(0123456789" or any(ch in body for ch in "，。；：,;:"):
+        if body[0] in "（(0123456789" or _SENTENCE_PUNCT.search(body):
             continue
-        found = _standard_match(body, 0, len(body))
+        found = _standard_match(body, 0, len(body), loose=False)
         # …and the heading must fill the line ("主动公开政府信息情况", not a list of section names).
         if (found and found[1] == 1.0 and found[3] <= _MAX_LINE_PREFIX
                 and len(body) - _heading_end(body, 0, found[2], len(body)) <= 2):
@@ -197,8 +229,7 @@ def _recover_five(text: str, chain: list[_Candidate]) -> list[_Candidate]:
         return chain
     region_start = before[-1].end
     region_end = after[0].start if after else len(text)
-    opener = re.compile(_spec()["standard"][4]["opener"])
-    m = opener.search(text, region_start, region_end)
+    m = _opener().search(text, region_start, region_end)
     if not m:
         return chain
     # Back up to the start of the sentence holding the opener.
@@ -223,7 +254,7 @@ def split_sections(report: Report) -> list[Section]:
     legacy_chain = _best_chain(legacy, _legacy_step)
     use_legacy = (isinstance(year, int) and year <= 2018 and len(legacy_chain) >= 2) or (
         year is None and len(legacy_chain) > len(chain) + 1)
-    names = {e["code"]: e["name"] for e in _spec()["standard"]}
+    names = _names()
     picked = legacy_chain if use_legacy else _recover_five(text, chain)
     sections = []
     for i, c in enumerate(picked):

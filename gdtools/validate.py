@@ -417,13 +417,14 @@ def _options(cell: _Cell) -> tuple[float | None, ...]:
     return tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
 
 
-def _side(values: Sequence[float | None], signed: Sequence[bool]) -> tuple[float, bool, bool, bool]:
+def _side(values: Sequence[float | None], signed: Sequence[int]) -> tuple[float, bool, bool, bool]:
     """One side of an equation under one reading: (sum of the filled cells, any blank, all
-    blank, a signed cell blank), summed as :func:`_judge` sums it."""
+    blank, a signed cell blank), summed as :func:`_judge` sums it. ``signed``: the positions
+    of the signed cells."""
     total = sum(v for v in values if v is not None)
     blank = None in values
     return (total, blank, not values or (blank and all(v is None for v in values)),
-            blank and any(s and v is None for s, v in zip(signed, values)))
+            blank and any(values[i] is None for i in signed))
 
 
 def _verdict(left: tuple[float, bool, bool, bool], right: tuple[float, bool, bool, bool],
@@ -468,7 +469,7 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
         combo = tuple(o[0] for o in options)
         return _judge(lhs, rhs, combo[:k], combo[k:], tol)
     # each side summed once per reading of its own cells; pairs in itertools.product order
-    lsigned, rsigned = [t.signed for t in lhs], [t.signed for t in rhs]
+    lsigned, rsigned = [i for i, t in enumerate(lhs) if t.signed], [i for i, t in enumerate(rhs) if t.signed]
     lefts = [(lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k])]
     rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*options[k:])]
     verdicts: set[str] = set()

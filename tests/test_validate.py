@@ -530,7 +530,8 @@ def test_each_reading_is_judged_by_number_as_its_message_says_and_the_closest_on
     for combo in itertools.product(*options):
         lv, rv = combo[:len(lhs)], combo[len(lhs):]
         full = _judge(lhs, rhs, lv, rv, tol)
-        verdict, distance = _verdict(_side(lv, [t.signed for t in lhs]), _side(rv, [t.signed for t in rhs]), tol)
+        verdict, distance = _verdict(_side(lv, [i for i, t in enumerate(lhs) if t.signed]),
+                                     _side(rv, [i for i, t in enumerate(rhs) if t.signed]), tol)
         assert verdict == full.verdict
         assert distance == (math.inf if full.diff is None else abs(full.diff))
         judged.append(full)

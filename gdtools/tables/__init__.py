@@ -139,7 +139,10 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
         return None, MISSING, ""
     if not readings:
         return None, UNCERTAIN, "undecidable"
-    value, candidates = cell_outcome([r[index] for r in readings])
+    if len(readings) == 1:
+        value, candidates = readings[0][index], []
+    else:
+        value, candidates = cell_outcome([r[index] for r in readings])
     if len(candidates) > MAX_CANDIDATES:
         return None, UNCERTAIN, "undecidable"
     if candidates:

@@ -55,6 +55,12 @@ class Decoded:
     alts: dict[str, list[tuple]] = field(default_factory=dict)  # readings set aside by least violations
 
 
+@cache
+def _patterns(aliases: str, number: str) -> tuple[re.Pattern, ...]:
+    """The compiled label patterns of one row (its ``;``-separated aliases), once per process."""
+    return tuple(_pattern(a, number) for a in aliases.split(";") if a)
+
+
 def _pattern(alias: str, number: str) -> re.Pattern:
     core = re.escape(alias.replace("“", "").replace("”", ""))
     core = core.replace(r"三安全一稳定", r"[“\"]?三安全一稳定[”\"]?")
@@ -70,7 +76,7 @@ def find_anchors(text: str, start: int, end: int, rows: Sequence[Mapping[str, st
     anchors: list[Anchor] = []
     cursor = start
     for row in rows:
-        pats = [_pattern(a, row["number"]) for a in row["aliases"].split(";") if a]
+        pats = _patterns(row["aliases"], row["number"])
         hit = _search(text, pats, cursor, end)
         if hit is None and row["row_code"] not in _SEQUENTIAL_ONLY:
             hit = _search(text, pats, start, end, taken=anchors)

@@ -72,6 +72,8 @@ def _string_value():
 
 def text_content(el) -> str:
     """All text under ``el`` (its own tail excluded)."""
+    if not len(el):  # no children (most table cells): the text is the element's own
+        return el.text or ""
     return _string_value()(el)
 
 
@@ -202,7 +204,7 @@ def table_grid(table, cell_text=text_content) -> list[list[Cell]]:
             continue
         cells = [Cell(clean_cell(cell_text(td)), rowspan=_span(td.get("rowspan")),
                       colspan=_span(td.get("colspan")))
-                 for td in tr if _tag(td) in ("td", "th")]
+                 for td in tr.iterchildren("td", "th")]  # the HTML parser gives lower-case names
         if cells:
             rows.append(cells)
     return rows

@@ -146,7 +146,8 @@ def load_docx(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block
         root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise ReadError(f"docx 内容无法解析 ({exc}); open it in Word and save again", source) from exc
-    limits.check_text(sum(map(len, root.itertext(_T))), source)  # before the Python walk
+    if len(xml) > limits.max_text_chars:  # (each character of the text is at least one byte of the XML)
+        limits.check_text(sum(map(len, root.itertext(_T))), source)  # before the Python walk
     body = root.find(f"{W}body")
     if body is None:
         raise ReadError("docx 中没有正文 (no document body)", source)

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -199,6 +199,13 @@ def _rows_for(table: str, template: str | None, cells: _Cells) -> tuple[str, ...
     """The rows a report's table should have: its template's rows, except that a group printed
     in the other version's form (real v2021 reports with the single v2019 （六）其他处理 row)
     is taken as printed."""
+    key = (table, template)
+    if key not in cells.expected_rows:
+        cells.expected_rows[key] = _expected_rows(table, template, cells)
+    return cells.expected_rows[key]
+
+
+def _expected_rows(table: str, template: str | None, cells: _Cells) -> tuple[str, ...]:
     rows = list(_layout(table, template).rows)
     groups = _groups(table)
     if not groups:
@@ -233,15 +240,14 @@ def _expand(codes: Sequence[str], available: Sequence[str]) -> list[str]:
 # Cells of one report
 
 
-@dataclass(frozen=True)
-class _Cell:
+class _Cell(NamedTuple):
     value: float | None
     status: str
     candidates: tuple[float | None, ...]
 
 
 def _number(value: Any) -> float | None:
-    if value is None:
+    if value is None or value is pd.NA:
         return None
     if type(value) is float:   # the common case, fast: a float cell or NaN
         return None if value != value else value
@@ -307,6 +313,8 @@ class _Cells:
         self._cells: dict[tuple[str, str, str], _Cell] = {}
         self.tables: set[str] = set()
         self._rows: set[tuple[str, str]] = set()
+        # (table, template) -> the rows the report's table should have (see _rows_for)
+        self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
         if frame is None or frame.empty:
             return
         n = len(frame)
@@ -342,8 +350,7 @@ class _Cells:
 # Judging one linear equation: sum(lhs) = sum(rhs)
 
 
-@dataclass(frozen=True)
-class _Term:
+class _Term(NamedTuple):
     label: str
     cell: _Cell | None
     signed: bool = False
@@ -841,7 +848,7 @@ def _to_frame(rows: list[dict]) -> pd.DataFrame:
     if not rows:
         return _empty_findings()
     numeric = ("expected", "actual", "diff")
-    return pd.DataFrame({c: (pd.array([r[c] for r in rows], dtype="float64") if c in numeric
+    return pd.DataFrame({c: (np.array([r[c] for r in rows], dtype="float64") if c in numeric
                              else [r[c] for r in rows]) for c in FINDING_COLUMNS})
 
 

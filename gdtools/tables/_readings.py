@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from ._text import BLANK_MARKS, Token
 
@@ -35,11 +36,13 @@ MAX_COUNT_DIGITS = 7
 MAX_AMOUNT_DIGITS = 12
 
 
+@lru_cache(maxsize=8192)
 def parse_value(text: str):
     """``(value, unit)`` of one printed cell; ``(None, "")`` for a printed blank.
 
     Returns ``NOT_A_VALUE`` when the text is not one value (glued digits with leading
-    zeros, words). ``增1`` is +1 and ``减2`` is -2 (本年增/减).
+    zeros, words). ``增1`` is +1 and ``减2`` is -2 (本年增/减). The result is immutable; the
+    same cell texts recur across rows and reports, so results are kept (bounded, per process).
     """
     t = text.strip().replace(",", "").replace("，", "")
     if t in BLANK_MARKS:

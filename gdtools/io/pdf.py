@@ -1,4 +1,4 @@
-"""PDF reports: the text layer via pdfplumber, tables as grids, page numbers kept only as provenance.
+"""PDF reports: the text layer read by PDFium and laid out by pdfplumber, tables as grids, page numbers kept only as provenance.
 
 Page numbers (``- 3 -``, ``第3页``) and running headers/footers repeated on most pages
 are dropped from the text; wrapped lines are joined back into paragraphs when a line
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import bisect
 import io
-import itertools
 import re
 import zlib
 from collections import Counter
@@ -140,7 +139,7 @@ _CHUNK = 1 << 20
 def check_streams(data: bytes, source: str, limits: Limits) -> None:
     """Refuse a PDF holding a compressed stream that inflates beyond ``max_decompressed_bytes``.
 
-    pdfminer inflates a stream whole, in memory; a few hundred KB of zeros can claim gigabytes.
+    PDFium inflates a stream whole, in memory; a few hundred KB of zeros can claim gigabytes.
     Every Flate stream is inflated here first, chunk by chunk, its output counted and dropped.
     """
     for m in _STREAM.finditer(data):
@@ -156,39 +155,35 @@ def check_streams(data: bytes, source: str, limits: Limits) -> None:
                 if not chunk:
                     chunk, pos = data[pos:pos + _CHUNK], pos + _CHUNK
         except zlib.error:
-            continue  # not Flate data (or damaged): pdfminer judges it
+            continue  # not Flate data (or damaged): PDFium judges it
 
 
 def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
     """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
-    import pdfplumber
-    from pdfminer.pdfpage import PDFPage
+    from ._pdfium import read_pages
 
     check_streams(data, source, limits)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-        # count the page tree lazily first: pdfplumber would build every page before the limit is checked
-        counted = sum(1 for _ in itertools.islice(PDFPage.create_pages(pdf.doc), limits.max_pdf_pages + 1))
-    except Exception as exc:  # pdfminer raises many unrelated types on damaged or protected files
-        raise _open_error(data, exc, source) from exc
-    if counted > limits.max_pdf_pages:
-        pdf.close()
-        limits.check_pages(counted, source)
-    try:
-        pdf.pages  # noqa: B018 - parses the page tree: damage and passwords surface here
-    except Exception as exc:
-        pdf.close()
-        raise _open_error(data, exc, source) from exc
-    with pdf:
-        try:
-            pages = list(pdf.pages)
-            limits.check_pages(len(pages), source)
+        # the error names max_pdf_pages + 1 pages at most, as when the page tree was counted lazily
+        pages = read_pages(data, lambda count: limits.check_pages(min(count, limits.max_pdf_pages + 1), source))
+        if None in pages:
+            per_page = _with_pdfminer(data, pages)
+        else:
             per_page = [(number, _page_items(page)) for number, page in enumerate(pages, start=1)]
-        except ReadError:
-            raise
-        except Exception as exc:
-            raise _open_error(data, exc, source) from exc
+    except ReadError:
+        raise
+    except Exception as exc:  # PDFium and pdfminer refuse damaged or protected files
+        raise _open_error(data, exc, source) from exc
     return _layout(per_page, source)
+
+
+def _with_pdfminer(data: bytes, pages: list) -> list[tuple[int, list[tuple[float, str, object]]]]:
+    """Page items, pdfplumber reading (with pdfminer) the pages PDFium could not read as pdfminer does."""
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [(number, _page_items(pdf.pages[number - 1] if page is None else page))
+                for number, page in enumerate(pages, start=1)]
 
 
 def _open_error(data: bytes, exc: Exception, source: str) -> ReadError:

@@ -1,0 +1,288 @@
+"""PDF pages read with PDFium (pypdfium2), laid out as pdfplumber lays out pdfminer's objects.
+
+pdfminer interprets content streams in pure Python; PDFium does it in C, several times faster.
+Each page here carries the objects pdfplumber's own table finder and text-line extraction read
+(chars, lines, rects, curves) with pdfplumber's coordinates and the geometry rules pdfminer
+applies, so ``find_tables`` and ``extract_text_lines`` are pdfplumber's code on the same input:
+
+* a char spans its advance from the origin (x0..x1) and one font size up from the font's
+  descent (PDFium's loose char box, whose top is the ascent, is cut to the font size);
+  characters PDFium inserts itself (spaces between words, line breaks) are left out;
+* a painted path is split into subpaths at each move; a subpath of one segment is a line, a
+  closed axis-aligned quadrilateral a rect, anything else a curve through its end points;
+* coordinates are pdfplumber's: ``top`` counted down from the page's top edge, pages with
+  ``/Rotate`` turned as pdfminer turns them, ``doctop`` running on across pages.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from pdfplumber.container import Container
+from pdfplumber.table import Table, TableFinder, TableSettings
+from pdfplumber.utils.text import chars_to_textmap
+
+# PDFium's own characters: word spaces and line breaks it inferred from gaps and jumps.
+_MAYBE_GENERATED = {0x20, 0x0D, 0x0A}
+# PDFium's marks for a line-end hyphen (0x02) and a glyph without a Unicode mapping (pdfminer: "(cid:N)")
+_NOT_TEXT = {0x00, 0x02, 0xFFFE}
+_LINE, _BEZIER, _MOVE = 0, 1, 2  # FPDF_SEGMENT_LINETO, _BEZIERTO, _MOVETO
+_TEXT, _PATH, _FORM = 1, 2, 5  # FPDF_PAGEOBJ_TEXT, _PATH, _FORM
+
+Matrix = tuple[float, float, float, float, float, float]
+# PDFium is not thread-safe: one document at a time per process (batches run in processes).
+_LOCK = threading.Lock()
+
+
+def _mult(m: Matrix, n: Matrix) -> Matrix:
+    """``m`` then ``n`` (PDF order: a point is transformed by m first)."""
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2)
+
+
+class PdfiumPage(Container):
+    """One page's objects with the interface of a ``pdfplumber.Page`` that gdtools uses."""
+
+    def __init__(self, page_number: int, bbox: tuple[float, float, float, float],
+                 objects: dict[str, list[dict[str, Any]]]):
+        self.page_number = page_number
+        self.bbox = bbox
+        self._objects = objects
+
+    @property
+    def objects(self) -> dict[str, list[dict[str, Any]]]:
+        return self._objects
+
+    @property
+    def width(self) -> float:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+    def find_tables(self) -> list[Table]:
+        return TableFinder(self, TableSettings.resolve(None)).tables
+
+    def extract_text_lines(self, **kwargs: Any) -> list[dict[str, Any]]:
+        return chars_to_textmap(self.chars, layout_bbox=self.bbox, layout_width=self.width,
+                                layout_height=self.height, **kwargs).extract_text_lines()
+
+
+class _Frame:
+    """pdfminer's page transform (rotation, media box origin) and pdfplumber's flip to ``top``."""
+
+    def __init__(self, mediabox: tuple[float, float, float, float], rotation: int, doctop: float):
+        x0, y0, x1, y1 = min(mediabox[0], mediabox[2]), min(mediabox[1], mediabox[3]), \
+            max(mediabox[0], mediabox[2]), max(mediabox[1], mediabox[3])
+        self.ctm: Matrix = {90: (0, -1, 1, 0, -y0, x1), 180: (-1, 0, 0, -1, x1, y1),
+                            270: (0, 1, -1, 0, y1, -x0)}.get(rotation, (1, 0, 0, 1, -x0, -y0))
+        if rotation in (90, 270):
+            x0, y0, x1, y1 = y0, x0, y1, x1
+        height = y1 - y0
+        # pdfplumber's page box: the media box flipped within its own height
+        self.bbox = (x0, height - y1, x1, height - y0)
+        self.height = height
+        self.dx = x0
+        self.dy = height - y1 + height  # top = dy - y for a point at device y
+        self.doctop = doctop
+
+    def device(self, x: float, y: float) -> tuple[float, float]:
+        """Device (pdfminer) coordinates of the user-space point (x, y)."""
+        a, b, c, d, e, f = self.ctm
+        return a * x + c * y + e, b * x + d * y + f
+
+    def box(self, x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
+        """pdfplumber's coordinate keys of a device-space box."""
+        top, bottom = self.dy - y1, self.dy - y0
+        return {"x0": x0 + self.dx, "y0": y0, "x1": x1 + self.dx, "y1": y1, "top": top, "bottom": bottom,
+                "doctop": self.doctop + top, "width": x1 - x0, "height": y1 - y0}
+
+    def coord(self, pt: tuple[float, float]) -> tuple[float, float]:
+        return (pt[0] + self.dx, self.dy - pt[1])
+
+
+def read_pages(data: bytes, check_pages: Callable[[int], None]) -> list[PdfiumPage | None]:
+    """Every page of the PDF ``data``; ``check_pages(count)`` may refuse the file before any page is read.
+
+    A page is None where PDFium's text differs from pdfminer's (see :func:`_chars`).
+    PDFium's errors (damage, password) propagate as ``pypdfium2.PdfiumError``; every PDFium
+    object is closed before returning.
+    """
+    import pypdfium2 as pdfium
+
+    with _LOCK:
+        document = pdfium.PdfDocument(data)
+        try:
+            count = len(document)
+            check_pages(count)
+            pages, doctop = [], 0.0
+            for index in range(count):
+                pdf_page = document[index]
+                try:
+                    page, doctop = _read_page(pdf_page, index + 1, doctop)
+                finally:
+                    pdf_page.close()
+                pages.append(page)
+            return pages
+        finally:
+            document.close()
+
+
+def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | None, float]:
+    """The page as a :class:`PdfiumPage` (None where pdfminer must read it), and the next page's ``doctop``."""
+    import pypdfium2.raw as pdfium_c
+
+    # pdfplumber lays out on the media box; PDFium reads an inherited one only as part of the page box
+    box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
+    frame = _Frame(tuple(box), pdf_page.get_rotation() % 360, doctop)
+    objects: dict[str, list[dict[str, Any]]] = {"char": [], "line": [], "rect": [], "curve": []}
+    printed: set[int] = set()
+    _paths(pdfium_c, pdf_page.raw, None, frame, page_number, objects, printed)
+    textpage = pdf_page.get_textpage()
+    try:
+        chars = _chars(pdfium_c, textpage.raw, frame, page_number, printed)
+    finally:
+        textpage.close()
+    if chars is None:
+        return None, doctop + frame.height
+    objects["char"] = chars
+    return PdfiumPage(page_number, frame.bbox, objects), doctop + frame.height
+
+
+def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) -> list[dict[str, Any]] | None:
+    """pdfplumber's chars, or None where PDFium's text page departs from what pdfminer reads.
+
+    PDFium's text page drops a text object drawn again over itself (fake bold) and a glyph
+    repeated at the same spot, marks line-end hyphens, and sizes vertical writing its own way;
+    ``printed`` holds every text object the page draws, to see whether one went missing.
+    """
+    get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
+    loose_box, font_size, get_matrix = (pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize,
+                                        pdfium_c.FPDFText_GetMatrix)
+    origin, text_object = pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_GetTextObject
+    rect, fm = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    rect_ref, fm_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(fm), ctypes.byref(ox), ctypes.byref(oy)
+    glyphs = []
+    seen: set[int] = set()
+    for i in range(pdfium_c.FPDFText_CountChars(raw)):
+        code = get_unicode(raw, i)
+        if code in _MAYBE_GENERATED and is_generated(raw, i):
+            continue
+        if code in _NOT_TEXT or not loose_box(raw, i, rect_ref) or not get_matrix(raw, i, fm_ref):
+            return None
+        origin(raw, i, ox_ref, oy_ref)
+        owner = ctypes.cast(text_object(raw, i), ctypes.c_void_p).value
+        seen.add(owner)
+        glyphs.append((code, owner, [rect.left, rect.right, rect.bottom, rect.top], (fm.a, fm.b, fm.c, fm.d),
+                       font_size(raw, i), ox.value, oy.value))
+    if seen != printed:
+        return None
+    chars = []
+    for n, (code, owner, (left, right, bottom, top), m, size, x, y) in enumerate(glyphs):
+        a, b, c, d = m
+        following = glyphs[n + 1] if n + 1 < len(glyphs) and glyphs[n + 1][1] == owner else None
+        if following is not None and following[5] == x and following[6] != y:
+            return None  # vertical writing
+        if b == 0 and c == 0 and d > 0 and a > 0:
+            if right - left > 1.5 * size * a:
+                return None  # not a horizontal glyph box
+            top = bottom + size * d  # pdfminer: one font size up from the descent
+            if following is not None and left < following[2][0] < right:
+                # the advance, as positioned: PDFium's loose width may come from a substitute font
+                right = following[2][0]
+        x0, y0 = frame.device(left, bottom)
+        x1, y1 = frame.device(right, top)
+        x0, x1 = min(x0, x1), max(x0, x1)
+        y0, y1 = min(y0, y1), max(y0, y1)
+        a, b, c, d, _, _ = _mult((a, b, c, d, 0, 0), frame.ctm)
+        char = frame.box(x0, y0, x1, y1)
+        char.update(object_type="char", page_number=page_number, text=chr(code),
+                    upright=a * d > 0 and b * c <= 0, size=y1 - y0)
+        chars.append(char)
+    return chars
+
+
+def _paths(pdfium_c, page_raw, form, frame: _Frame, page_number: int, objects: dict[str, list[dict[str, Any]]],
+           printed: set[int], outer: Matrix = (1, 0, 0, 1, 0, 0)) -> None:
+    """Lines, rects and curves of every painted path, in content order, form XObjects included;
+    the handle of every text object goes to ``printed``."""
+    count = pdfium_c.FPDFFormObj_CountObjects(form) if form is not None else pdfium_c.FPDFPage_CountObjects(page_raw)
+    fm = pdfium_c.FS_MATRIX()
+    for i in range(count):
+        obj = pdfium_c.FPDFFormObj_GetObject(form, i) if form is not None else pdfium_c.FPDFPage_GetObject(page_raw, i)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == _TEXT:
+            printed.add(ctypes.cast(obj, ctypes.c_void_p).value)
+        if kind not in (_PATH, _FORM) or not pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
+            continue
+        m = _mult((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
+        if kind == _FORM:
+            _paths(pdfium_c, page_raw, obj, frame, page_number, objects, printed, m)
+        else:
+            for shape, pts in _subpaths(pdfium_c, obj, frame, m):
+                _add_path(shape, pts, frame, page_number, objects)
+
+
+def _subpaths(pdfium_c, obj, frame: _Frame, m: Matrix) -> list[tuple[str, list[tuple[float, float]]]]:
+    """(shape, device end points) per subpath in pdfminer's letters: m(ove), l(ine), c(urve), h(close)."""
+    a, b, c, d, e, f = _mult(m, frame.ctm)
+    x, y = ctypes.c_float(), ctypes.c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    out: list[tuple[str, list[tuple[float, float]]]] = []
+    shape, pts = "", []
+    bezier = 0
+    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
+        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
+        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+        if kind == _BEZIER:
+            bezier += 1
+            if bezier % 3:
+                continue  # a control point: pdfminer keeps only a curve's end point
+        if kind == _MOVE and shape:
+            out.append((shape, pts))
+            shape, pts = "", []
+        pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr)
+        pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
+        if pts and kind == _LINE and pdfium_c.FPDFPathSegment_GetClose(seg) and pt == pts[0]:
+            # PDFium closes a subpath with a segment back to its start; pdfminer with "h"
+            shape, pts = shape + "h", pts + [pt]
+        else:
+            shape += "m" if kind == _MOVE else ("c" if kind == _BEZIER else "l")
+            pts.append(pt)
+            if kind != _MOVE and pdfium_c.FPDFPathSegment_GetClose(seg):
+                shape, pts = shape + "h", pts + [pts[0]]
+    if shape:
+        out.append((shape, pts))
+    return out
+
+
+def _add_path(shape: str, pts: list[tuple[float, float]], frame: _Frame, page_number: int,
+              objects: dict[str, list[dict[str, Any]]]) -> None:
+    if shape[:1] != "m":
+        return
+    # Drop a redundant "l" on a path closed with "h" (as pdfminer does)
+    if len(shape) > 3 and shape[-2:] == "lh" and pts[-2] == pts[0]:
+        shape = shape[:-2] + "h"
+        pts = pts[:-1]
+    if shape in ("mlh", "ml"):
+        kind, pts = "line", pts[:2]
+    elif shape in ("mlllh", "mllll"):
+        (x0, y0), (x1, y1), (x2, y2), (x3, y3), _ = pts
+        square = (x0 == x1 and y1 == y2 and x2 == x3 and y3 == y0) or (y0 == y1 and x1 == x2 and y2 == y3 and x3 == x0)
+        if pts[0] == pts[4] and square:
+            kind, pts = "rect", [(x0, y0), (x2, y0), (x2, y2), (x0, y2)]
+        else:
+            kind = "curve"
+    else:
+        kind = "curve"
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    obj = frame.box(min(xs), min(ys), max(xs), max(ys))
+    obj.update(object_type=kind, page_number=page_number, pts=[frame.coord(p) for p in pts])
+    objects[kind].append(obj)

@@ -1,0 +1,163 @@
+"""PDF pages read by PDFium must give pdfplumber's (pdfminer's) chars, paths, lines and tables."""
+
+from __future__ import annotations
+
+import io
+
+import pdfplumber
+import pytest
+
+from gdtools.io._pdfium import read_pages
+from gdtools.io.limits import Limits
+from gdtools.io.pdf import _page_items, load_pdf
+
+
+def _canvas(**kwargs):
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    return canvas.Canvas(buffer, pagesize=kwargs.pop("pagesize", A4), **kwargs), buffer
+
+
+def _table_page(pdf) -> None:
+    pdf.setFont("STSong-Light", 11)
+    pdf.drawString(72, 780, "示例单位政府信息公开工作年度报告 2023")
+    pdf.drawString(72, 760, "本年度共收到申请 12 件（含线上 7 件），已全部办结。")
+    xs, ys = [72, 220, 300, 380, 460], [700, 680, 660, 640]
+    for y in ys:
+        pdf.line(xs[0], y, xs[-1], y)
+    for x in xs:
+        pdf.line(x, ys[0], x, ys[-1])
+    pdf.rect(72, 600, 388, 20)  # a framed one-cell note: not a table
+    cells = [["项目", "自然人", "法人", "总计"], ["新收申请数", "10", "2", "12"], ["予以公开", "7", "0", "7"]]
+    for row, y in zip(cells, ys):
+        for text, x in zip(row, xs):
+            pdf.drawString(x + 4, y - 14, text)
+    pdf.drawString(76, 606, "注：本表数据截至年底。")
+    pdf.bezier(72, 560, 120, 600, 200, 520, 260, 560)
+    path = pdf.beginPath()
+    path.moveTo(300, 540)
+    path.lineTo(400, 540)
+    path.lineTo(350, 580)
+    path.close()
+    pdf.drawPath(path)
+
+
+def _pdf(draw, pages: int = 1, **kwargs) -> bytes:
+    pdf, buffer = _canvas(**kwargs)
+    for _ in range(pages):
+        draw(pdf)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def _plumber_pages(data: bytes):
+    pdf = pdfplumber.open(io.BytesIO(data))
+    return pdf, pdf.pages
+
+
+def _key(objs, keys=("x0", "top", "x1", "bottom")):
+    return sorted(tuple(round(o[k], 2) for k in keys) for o in objs)
+
+
+def _items(items):
+    return [(kind, payload["text"] if kind == "line" else [[(c.text, c.rowspan, c.colspan) for c in row] for row in payload])
+            for _, kind, payload in items]
+
+
+def test_chars_paths_and_items_match_pdfplumber():
+    data = _pdf(_table_page, pages=2)
+    mine = read_pages(data, lambda count: None)
+    assert all(page is not None for page in mine)
+    pdf, theirs = _plumber_pages(data)
+    with pdf:
+        for ours, ref in zip(mine, theirs):
+            assert [c["text"] for c in sorted(ours.chars, key=lambda c: (c["top"], c["x0"]))] == \
+                [c["text"] for c in sorted(ref.chars, key=lambda c: (c["top"], c["x0"]))]
+            # the tops agree to a fraction of a point (descent from the font), x0 exactly
+            for a, b in zip(sorted(ours.chars, key=lambda c: (c["top"], c["x0"])),
+                            sorted(ref.chars, key=lambda c: (c["top"], c["x0"]))):
+                assert a["x0"] == pytest.approx(b["x0"], abs=0.01)
+                assert a["top"] == pytest.approx(b["top"], abs=0.5)
+                assert a["doctop"] - a["top"] == pytest.approx(b["doctop"] - b["top"], abs=0.01)
+            for kind in ("line", "rect", "curve"):
+                assert _key(ours.objects[kind]) == _key(ref.objects.get(kind, [])), kind
+            assert _key(ours.edges) == _key(ref.edges)
+            ours_items, ref_items = _page_items(ours), _page_items(ref)
+            assert _items(ours_items) == _items(ref_items)
+            assert [item[0] for item in ours_items] == pytest.approx([item[0] for item in ref_items], abs=0.5)
+    assert mine[1].chars[0]["doctop"] == pytest.approx(mine[0].height + mine[1].chars[0]["top"])
+
+
+def test_rotated_page_is_turned_as_pdfminer_turns_it():
+    def draw(pdf):
+        _table_page(pdf)
+        pdf.setPageRotation(90)
+
+    data = _pdf(draw)
+    (ours,) = read_pages(data, lambda count: None)
+    pdf, (ref,) = _plumber_pages(data)
+    with pdf:
+        assert ours.bbox == pytest.approx(ref.bbox)
+        for kind in ("line", "rect"):
+            assert _key(ours.objects[kind]) == _key(ref.objects.get(kind, [])), kind
+        assert {c["upright"] for c in ours.chars} == {c["upright"] for c in ref.chars}
+        for a, b in zip(_key(ours.chars, ("x0", "top")), _key(ref.chars, ("x0", "top"))):
+            assert a == pytest.approx(b, abs=0.5)
+
+
+def test_form_xobject_paths_are_placed_by_the_form_matrix():
+    def draw(pdf):
+        pdf.beginForm("frame")
+        pdf.rect(0, 0, 100, 40)
+        pdf.line(0, 20, 100, 20)
+        pdf.endForm()
+        pdf.saveState()
+        pdf.translate(150, 300)
+        pdf.doForm("frame")
+        pdf.restoreState()
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 700, "表格外的正文")
+
+    data = _pdf(draw)
+    (ours,) = read_pages(data, lambda count: None)
+    pdf, (ref,) = _plumber_pages(data)
+    with pdf:
+        for kind in ("line", "rect"):
+            assert _key(ours.objects[kind]) == _key(ref.objects.get(kind, [])), kind
+    assert _key(ours.rects) == [(150.0, pytest.approx(ref.height - 340), 250.0, pytest.approx(ref.height - 300))]
+
+
+def test_a_glyph_pdfium_drops_sends_the_page_to_pdfminer():
+    """A lone CJK char in a font PDFium cannot find has no width for PDFium's text page, which drops it.
+
+    PDFium's text page is not pdfminer's: such a page is read by pdfplumber (pdfminer) instead,
+    so the text stays what it was.
+    """
+    def draw(pdf):
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 700, "自然")
+        pdf.drawString(76, 688, "人")
+
+    data = _pdf(draw)
+    assert read_pages(data, lambda count: None) == [None]
+    text, _, _ = load_pdf(data, "lone.pdf", Limits())
+    assert "人" in text and "自然" in text
+
+
+def test_page_count_is_checked_before_pages_are_read():
+    data = _pdf(_table_page, pages=3)
+    seen = []
+
+    def refuse(count):
+        seen.append(count)
+        raise ValueError("too many")
+
+    with pytest.raises(ValueError):
+        read_pages(data, refuse)
+    assert seen == [3]

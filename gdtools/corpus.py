@@ -63,6 +63,8 @@ from .outputs import (
 
 log = logging.getLogger("gdtools")
 
+Rows = pd.DataFrame | list[dict]  # what a stage returns: a frame, or its rows as dicts (cheaper for a few)
+
 COUNT_COLUMNS = ["n_ok", "n_blank", "n_uncertain", "n_missing"]
 PROCESS_STAGES = ("inspect", "tables", "validate", "narrative")
 JOURNAL = ".gdtools-journal.jsonl"
@@ -71,10 +73,10 @@ FILE_TIMEOUT = 300  # seconds one file may take through all stages (GDTOOLS_FILE
 
 # ---------------------------------------------------------------- per-report stages
 
-def _stage_inspect(report, context) -> pd.DataFrame:
+def _stage_inspect(report, context) -> list[dict]:
     from .io import report_record
 
-    return pd.DataFrame({k: [v] for k, v in report_record(report).items()})
+    return [report_record(report)]
 
 
 def _stage_tables(report, context) -> pd.DataFrame:
@@ -104,7 +106,7 @@ def _stage_narrative(report, context) -> pd.DataFrame:
 class Stage:
     kind: str                      # output frame it produces
     columns: list[str]             # its column order
-    run: Callable                  # function(report, context) -> DataFrame
+    run: Callable                  # function(report, context) -> DataFrame, or its rows as a list of dicts
     needs: tuple[str, ...] = ()    # stages whose frames it reads from the context
 
 
@@ -128,10 +130,10 @@ def _kind_columns(stages) -> dict[str, list[str]]:
     return cols
 
 
-def _error_frame(path: str, exc: BaseException) -> pd.DataFrame:
+def _error_rows(path: str, exc: BaseException) -> list[dict]:
     from .io import error_record
 
-    return pd.DataFrame([error_record(path, exc)])
+    return [error_record(path, exc)]
 
 
 class FileTimeout(GdtoolsError):
@@ -168,7 +170,7 @@ def _time_budget(path: str):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _run_one(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], dict]:
+def _run_one(path: str, stages: tuple[str, ...]) -> tuple[dict[str, Rows], dict]:
     """All stages for one file: its frames by kind and ``{ok, cacheable, timings}``.
 
     Never raises: a file that cannot be read, or a stage that fails on it (even a bug),
@@ -182,11 +184,11 @@ def _run_one(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame
         except FileTimeout:
             pass
     if budget["expired"] is not None:  # never cached: another machine or a later run may finish it
-        return {"reports": _error_frame(path, budget["expired"])}, {"ok": False, "cacheable": False, "timings": {}}
+        return {"reports": _error_rows(path, budget["expired"])}, {"ok": False, "cacheable": False, "timings": {}}
     return result
 
 
-def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFrame], dict]:
+def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, Rows], dict]:
     from .io import load_report
 
     timings: dict[str, float] = {}  # wall and CPU seconds per stage ("load", "cpu_load", …)
@@ -201,11 +203,11 @@ def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFr
     except Exception as exc:  # one bad file must not stop the batch
         log.debug("cannot read %s", path, exc_info=True)
         clock("load", wall, cpu)
-        return {"reports": _error_frame(path, exc)}, {"ok": False, "cacheable": isinstance(exc, GdtoolsError),
+        return {"reports": _error_rows(path, exc)}, {"ok": False, "cacheable": isinstance(exc, GdtoolsError),
                                                       "timings": timings}
     clock("load", wall, cpu)
-    context: dict[str, pd.DataFrame] = {}
-    frames: dict[str, pd.DataFrame] = {}
+    context: dict[str, Rows] = {}
+    frames: dict[str, Rows] = {}
     failure: tuple[str, BaseException] | None = None
     for name in stages:
         stage = STAGES[name]
@@ -223,15 +225,15 @@ def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, pd.DataFr
     if failure is not None:
         name, exc = failure
         if "reports" in frames:
-            frames["reports"] = frames["reports"].assign(
-                status="error", error=f"stage {name} failed: {type(exc).__name__}: {exc}")
+            error = f"stage {name} failed: {type(exc).__name__}: {exc}"
+            frames["reports"] = [{**row, "status": "error", "error": error} for row in frames["reports"]]
         else:
-            frames["reports"] = _error_frame(path, exc)
+            frames["reports"] = _error_rows(path, exc)
     return frames, {"ok": failure is None, "cacheable": failure is None or isinstance(failure[1], GdtoolsError),
                     "timings": timings}
 
 
-def _batch_frames(pairs: dict[str, list[tuple[str, pd.DataFrame]]], stages: tuple[str, ...]) -> dict:
+def _batch_frames(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...]) -> dict:
     """One normalized frame per kind for a batch, rows tagged with their file's cache key.
 
     Normalizing once per batch instead of once per report keeps the per-report overhead
@@ -243,7 +245,10 @@ def _batch_frames(pairs: dict[str, list[tuple[str, pd.DataFrame]]], stages: tupl
         items = [(k, f) for k, f in items if f is not None and len(f)]
         if not items:
             continue
-        frame = pd.concat([f for _, f in items], ignore_index=True)
+        if all(isinstance(f, list) for _, f in items):  # rows as dicts: one frame for the batch
+            frame = pd.DataFrame([row for _, f in items for row in f])
+        else:
+            frame = pd.concat([pd.DataFrame(f) if isinstance(f, list) else f for _, f in items], ignore_index=True)
         frame[KEY_COLUMN] = np.repeat([k for k, _ in items], [len(f) for _, f in items])
         out[kind] = normalize_frame(frame, columns[kind] + [KEY_COLUMN])
     reports = out.get("reports")
@@ -265,7 +270,7 @@ def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...]) -
 
     Returns ``{"frames": {kind: frame}, "items": [{ok, cacheable, timings}, ...], "maxrss_kib": …}``.
     """
-    pairs: dict[str, list[tuple[str, pd.DataFrame]]] = {}
+    pairs: dict[str, list[tuple[str, Rows]]] = {}
     infos = []
     for path, key in items:
         frames, info = _run_one(path, stages)
@@ -277,7 +282,7 @@ def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...]) -
 
 
 def _failed_batch(items: list, exc: BaseException, stages: tuple[str, ...]) -> dict:
-    pairs = {"reports": [(it.key, _error_frame(it.path, exc)) for it in items]}
+    pairs = {"reports": [(it.key, _error_rows(it.path, exc)) for it in items]}
     return {"frames": _batch_frames(pairs, stages), "maxrss_kib": 0,
             "items": [{"ok": False, "cacheable": False, "timings": {}} for _ in items]}
 

@@ -364,10 +364,10 @@ def test_a_file_over_its_time_budget_becomes_an_error_row_and_the_batch_goes_on(
     monkeypatch.setattr(corpus, "_run_stages", slow_on_b)
     monkeypatch.setenv("GDTOOLS_FILE_TIMEOUT", "1")
     frames, info = corpus._run_one(str(tmp_path / "b.txt"), ("inspect",))
-    row = frames["reports"].iloc[0]
+    row = frames["reports"][0]
     assert row["status"] == "error" and "GDTOOLS_FILE_TIMEOUT" in row["error"] and info["cacheable"] is False
     frames, info = corpus._run_one(str(tmp_path / "a.txt"), ("inspect",))
-    assert frames["reports"].iloc[0]["status"] == "ok" and info["ok"]
+    assert frames["reports"][0]["status"] == "ok" and info["ok"]
 
 
 def test_batch_extract_narrows_table2_with_the_adjacent_year(realdata, tmp_path):

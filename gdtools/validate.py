@@ -424,13 +424,14 @@ def _options(cell: _Cell) -> tuple[float | None, ...]:
     return tuple(dict.fromkeys(((cell.value,) if cell.value is not None else ()) + cell.candidates))
 
 
-def _side(values: Sequence[float | None], signed: Sequence[int]) -> tuple[float, bool, bool, bool]:
+def _side(values: tuple[float | None, ...], signed: Sequence[int]) -> tuple[float, bool, bool, bool]:
     """One side of an equation under one reading: (sum of the filled cells, any blank, all
     blank, a signed cell blank), summed as :func:`_judge` sums it. ``signed``: the positions
     of the signed cells."""
-    total = sum(v for v in values if v is not None)
+    # filter(None, …) also drops zeros, which add nothing: the same number as _judge's sum
+    total = sum(filter(None, values))
     blank = None in values
-    return (total, blank, not values or (blank and all(v is None for v in values)),
+    return (total, blank, not values or (blank and values.count(None) == len(values)),
             blank and any(values[i] is None for i in signed))
 
 

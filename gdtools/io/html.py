@@ -22,8 +22,8 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_SPAN = 1000
 _MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
-_WHITESPACE = re.compile(r"\s+")
 _LAYOUT_CELL_CHARS = 200
+_KEPT_BY_CLEANING = re.compile(r"[\s\u200b\ufeff]")  # sub("", …) leaves what clean_cell keeps
 
 
 _LATIN = ("ascii", "us-ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252")
@@ -90,8 +90,8 @@ def _drop_tree(el) -> None:
 
 
 def _solid_len(text: str) -> int:
-    """Length of ``text`` without whitespace."""
-    return len(_WHITESPACE.sub("", text))
+    """Length of ``text`` without whitespace (str.split and re's \\s know the same whitespace)."""
+    return len("".join(text.split()))
 
 
 class _Measures:
@@ -106,6 +106,8 @@ class _Measures:
 
     def cell_text(self, cell) -> str:
         """Text of a table cell (read by the layout check, then again for the grid)."""
+        if not len(cell):  # read directly, quicker than the memo
+            return cell.text or ""
         value = self._cell_text.get(cell)
         if value is None:
             value = self._cell_text[cell] = text_content(cell)
@@ -180,18 +182,26 @@ def is_layout_table(table, cell_text=text_content) -> bool:
 
 def _title_outside(doc, article) -> str | None:
     """A report title printed outside the article element (page heading, or the <title> tag)."""
-    inside = set(article.iter())
-    for el in doc.iter("h1", "h2", "h3", "div", "p", "td", "span", "strong"):
-        if el in inside:
+    tags = ("h1", "h2", "h3", "div", "p", "td", "span", "strong")
+    skip = set(article.iter(*tags))
+    if _too_long_for_title(text_content(article)):
+        skip.update(article.iterancestors())  # they hold the article's text, and more
+    for el in doc.iter(*tags):
+        if el in skip:
             continue
         raw = text_content(el)
-        # cleaning only removes spaces: a shorter text, or one without 公 and 开, cannot become a title
-        if len(raw) < 6 or "公" not in raw or "开" not in raw:
+        if len(raw) < 6 or "公" not in raw or "开" not in raw or _too_long_for_title(raw):
             continue
         text = clean_cell(raw)
         if 6 <= len(text) <= 80 and _TITLE.search(text):
             return text
     return None
+
+
+def _too_long_for_title(raw: str) -> bool:
+    """True when ``clean_cell(raw)`` is surely longer than a title (80 characters): cleaning removes only
+    spaces and zero-width characters, so over 80 other characters in the first 200 are too many."""
+    return len(_KEPT_BY_CLEANING.sub("", raw[:200])) > 80
 
 
 def table_grid(table, cell_text=text_content) -> list[list[Cell]]:

@@ -39,3 +39,9 @@ def test_narrative_never_overrides_a_printed_value():
     told = normative("一、总体情况。本年度制发行政规范性文件9件。" + T2.format(run="4 12 310") + T3)
     assert list(told["value"]) == [4, 12, 310]
     assert "正文" not in told.loc["issued", "raw"]
+
+
+def test_narrative_figures_only_for_the_rows_asked_for():
+    text = "本年度印发行政规范性文件47件，现行有效规范性文件310件。"
+    assert narrative_figures(text, "v2021", {"normative_docs"}) == narrative_figures(text, "v2021")
+    assert narrative_figures(text, "v2021", {"rules"}) == {}

@@ -93,6 +93,7 @@ from ._text import prepare_text
 __all__ = ["extract_tables", "refine_tables", "wide_table"]
 # an uncertain cell with more readings than this is reported as "undecidable"
 MAX_CANDIDATES = 30
+_VALUE = TABLE_COLUMNS.index("value")
 log = logging.getLogger("gdtools")
 
 
@@ -100,7 +101,7 @@ def extract_tables(report: Report) -> pd.DataFrame:
     """Tables 二, 三, 四 of ``report`` as a long frame with columns ``TABLE_COLUMNS``."""
     text = prepare_text(report)
     template = report.template
-    records: list[dict] = []
+    records: list[tuple] = []
     loc = locate_table3(text)
     t3 = decode_table3(text, loc[0], loc[1], template) if loc else None
     t2_end = loc[0] if loc else len(text)
@@ -109,11 +110,12 @@ def extract_tables(report: Report) -> pd.DataFrame:
     gaps = estimate_gaps(texts)
     gaps.moved = t3 is not None and t3.moved
     t4 = decode_table4(text, loc[1] if loc else 0, gaps)
-    base = {"report_id": report.report_id, "source": report.source}
+    base = (report.report_id, report.source)
     if t2 is not None and t2.rows:
         cols = {code: [c["col_code"] for c in spec] for code, _, spec in t2_layout(t2.version)}
         short = {code for code, status in t2.status.items() if status == "short"}
-        apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version), short)
+        ambiguous = {code for code, readings in t2.rows.items() if len(readings) > 1}
+        apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version, ambiguous), short)
         records.extend(_table2_records(t2, base))
     if t3 is not None:
         records.extend(_table3_records(t3, base))
@@ -123,7 +125,7 @@ def extract_tables(report: Report) -> pd.DataFrame:
     if t4 is not None:
         records.extend(_table4_records(t4, base, t3.version if t3 is not None else template))
     frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
-    frame["value"] = pd.array(frame["value"].tolist(), dtype="Float64")
+    frame["value"] = pd.array([r[_VALUE] for r in records], dtype="Float64")
     return frame
 
 
@@ -153,14 +155,15 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
     return value, OK, ""
 
 
-def _record(base, template, table, item, row_code, row_label, col_code, col_label, cell, unit, raw):
+def _record(base: tuple, template, table, item, row_code, row_label, col_code, col_label, cell, unit,
+            raw) -> tuple:
+    """One row of the frame: the values of TABLE_COLUMNS in order (``base``: report_id, source)."""
     value, status, candidates = cell
-    return {**base, "template": template, "table": table, "item": item, "row_code": row_code,
-            "row_label": row_label, "col_code": col_code, "col_label": col_label, "value": value,
-            "unit": unit, "status": status, "candidates": candidates, "raw": raw}
+    return (*base, template, table, item, row_code, row_label, col_code, col_label, value, unit, status,
+            candidates, raw)
 
 
-def _table3_records(t3: Decoded, base: dict) -> list[dict]:
+def _table3_records(t3: Decoded, base: tuple) -> list[tuple]:
     cols = table_records("table3_cols")
     out = []
     for row in t3_rows(t3.version):
@@ -180,7 +183,7 @@ def _table3_records(t3: Decoded, base: dict) -> list[dict]:
     return out
 
 
-def _table4_records(t4: Decoded, base: dict, template: str) -> list[dict]:
+def _table4_records(t4: Decoded, base: tuple, template: str) -> list[tuple]:
     rows = table_records("table4_rows")
     cols = table_records("table4_cols")
     readings = t4.rows.get("all", [])
@@ -194,7 +197,7 @@ def _table4_records(t4: Decoded, base: dict, template: str) -> list[dict]:
     return out
 
 
-def _table2_records(t2: Decoded, base: dict) -> list[dict]:
+def _table2_records(t2: Decoded, base: tuple) -> list[tuple]:
     out = []
     row_key = "row_" + t2.version
     for code, item, cols in t2_layout(t2.version):

@@ -13,6 +13,7 @@ every reading is ignored):
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 # (version, row) → [(column code, column keyword pattern)]
 _KEYWORDS = {
@@ -24,14 +25,17 @@ _ROW = {"normative_docs": r"(?:行政)?规范性文件"}
 _GAP = r"[^，。；、,;：:\d\s|]"
 
 
-def narrative_figures(text: str, version: str) -> dict[tuple[str, str], tuple[float, str]]:
+def narrative_figures(text: str, version: str, rows: Collection[str] | None = None
+                      ) -> dict[tuple[str, str], tuple[float, str]]:
     """``{(row, col): (value, evidence)}`` stated in one clause of ``text`` as keyword + number + 件.
 
-    A figure stated twice with different numbers is dropped (not unambiguous).
+    A figure stated twice with different numbers is dropped (not unambiguous). ``rows``: only
+    look for these rows' figures (the rows with several readings; the text is not searched
+    for evidence nothing would use).
     """
     found: dict[tuple[str, str], set[tuple[float, str]]] = {}
     for (ver, row), cols in _KEYWORDS.items():
-        if ver != version:
+        if ver != version or (rows is not None and row not in rows):
             continue
         for col, kw in cols:
             patterns = (rf"(?P<kw>{kw}){_GAP}{{0,12}}?{_ROW[row]}{_GAP}{{0,3}}?(?<!\d)(?P<n>\d+)\s*件(?!数)",

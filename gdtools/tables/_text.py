@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 
 from ..model import Report
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．＋－／｜\u3000", "0123456789.+-/| ")
+# fullwidth digits and signs -> ASCII (one character each; no target is a source)
+_FULLWIDTH = tuple(zip("０１２３４５６７８９．＋－／｜\u3000", "0123456789.+-/| ", strict=True))
 _CJK = r"\u3400-\u9fff\uff08\uff09\u3001\u201c\u201d\u300a\u300b\uff0c\uff1a\uff1b\u3002"
 # whitespace (incl. line breaks) between two CJK characters: labels broken across lines or pages
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\r\n\u00a0]+(?=[{_CJK}])")
@@ -56,7 +57,9 @@ def prepare_text(report: Report) -> str:
             pos = block.end
         parts.append(text[pos:])
         text = "".join(parts)
-    text = text.translate(_FULLWIDTH)
+    for wide, narrow in _FULLWIDTH:   # str.replace is much faster than translate on CJK text
+        if wide in text:
+            text = text.replace(wide, narrow)
     text = "\n".join(line for line in text.split("\n") if not _PIPE_RULE.match(line) or "|" not in line
                      or re.sub(r"[\s|:\-]", "", line))
     text = _PAGE_NUMBER.sub("", text)

@@ -444,3 +444,46 @@ def test_iter_report_paths_reads_each_file_once(tmp_path):
     (tmp_path / "link.txt").symlink_to(report)
     assert [p.name for p in iter_report_paths([tmp_path, report])] == ["link.txt"]
     assert [p.name for p in iter_report_paths([report, report])] == ["r.txt"]
+
+
+def test_html_cell_text_with_markup_inside_cells(tmp_path):
+    page = ("<html><body><div><p>示例县统计局2021年政府信息公开工作年度报告</p><p>一、总体情况</p>"
+            "<p>本局推进政务公开。</p><table>"
+            "<tr><td><p>申请人</p><p><span>情况</span></p></td><td> 自然人&nbsp; </td><td>1<br/>2</td></tr>"
+            "<tr><td>合计<b>四</b>项</td><td></td><td>  </td></tr>"
+            "</table></div></body></html>")
+    path = tmp_path / "cells.html"
+    path.write_text(page, encoding="utf-8")
+    report = load_report(path)
+    (table,) = [b for b in report.blocks if b.kind == "table"]
+    assert [[c.text for c in row] for row in table.rows] == [["申请人情况", "自然人", "12"], ["合计四项", "", ""]]
+    assert report.text[table.start:table.end] == "申请人情况\t自然人\t12\n合计四项\t\t"
+
+
+def _docx_from_body(body_xml: str) -> bytes:
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/document.xml", f'<w:document xmlns:w="{w}"><w:body>{body_xml}</w:body></w:document>')
+    return buffer.getvalue()
+
+
+def test_docx_cell_spans_from_hand_written_xml(tmp_path):
+    def cell(text, props=""):
+        return f"<w:tc>{props}<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"
+
+    para = "<w:p><w:r><w:t>{}</w:t></w:r></w:p>"
+    table = ("<w:tbl>"
+             "<w:tr>" + cell("类别", "<w:tcPr><w:vMerge w:val='restart'/><w:gridSpan w:val='2'/></w:tcPr>")
+             + cell("数量") + "</w:tr>"
+             # properties in a second w:tcPr still count; an empty vMerge continues the merge
+             "<w:tr>" + cell("", "<w:tcPr><w:tcW w:w='10'/></w:tcPr><w:tcPr><w:gridSpan w:val='2'/><w:vMerge/></w:tcPr>")
+             + cell("3") + "</w:tr>"
+             "<w:tr>" + cell("甲", "<w:tcPr><w:gridSpan w:val='x'/></w:tcPr>") + cell("乙") + cell("1") + "</w:tr>"
+             "</w:tbl>")
+    body = para.format("示例县民政局2021年政府信息公开工作年度报告") + para.format("一、总体情况") + table
+    path = tmp_path / "hand.docx"
+    path.write_bytes(_docx_from_body(body))
+    (grid,) = [b.rows for b in load_report(path).blocks if b.kind == "table"]
+    assert [[(c.text, c.rowspan, c.colspan) for c in row] for row in grid] == [
+        [("类别", 2, 2), ("数量", 1, 1)], [("3", 1, 1)], [("甲", 1, 1), ("乙", 1, 1), ("1", 1, 1)]]

@@ -74,3 +74,18 @@ def test_words_before_the_year_are_not_an_agency():
     meta = _meta("根据条例，特向社会公布2015年度我厅信息公开工作年度报告。一、概述 本厅推进公开。")
     assert meta["agency"].value is None
     assert meta["year"].value == 2015
+
+
+def test_title_phrase_in_the_body_with_a_break_after_the_year():
+    # No title line; the body names the report with a line break between the year and 年度.
+    text = ("根据条例要求，现公布示例县交通局2018\n年度政府信息公开工作年度报告如下。\n"
+            "一、总体情况 本局推进公开工作。")
+    meta = _meta(text)
+    assert (meta["year"].value, meta["year"].origin) == (2018, "body")
+    assert meta["title"].value is None
+
+
+def test_text_without_any_title_phrase():
+    meta = _meta("一、总体情况 本局推进公开工作，2021年发布信息20条。\n二、主动公开 2021年新制作文件3件。")
+    assert meta["title"].value is None
+    assert (meta["year"].value, meta["year"].origin) == (2021, "body")

@@ -253,3 +253,17 @@ def test_dated_subheadings_set_the_mode_and_are_excluded():
     assert sec.kind.tolist() == ["measure", "problem", "problem"]
     assert sec.cue[0] == "after:subheading"
     assert not sec.text.str.contains("工作中存在").any()
+
+
+def test_frame_column_types_with_and_without_statements():
+    full = statements(make_report(FIVE_BODY))
+    empty = statements(Report("r3", "z.txt", "txt", "没有任何章节的文本。"))
+    for frame in (full, empty):
+        assert list(frame.columns) == STATEMENT_COLUMNS
+        assert {c: str(frame[c].dtype) for c in ("idx", "start", "end", "specificity")} == {
+            "idx": "int64", "start": "int64", "end": "int64", "specificity": "float64"}
+    assert len(full) > 0 and full.report_id.eq("abc123").all()
+    for _, rows in full.groupby("section"):
+        assert rows.idx.tolist() == list(range(len(rows)))
+    five = full[full.section == "五"]
+    assert five.kind.notna().all() and five.cue.notna().all()

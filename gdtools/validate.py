@@ -452,6 +452,24 @@ def _verdict(left: tuple[float, bool, bool, bool], right: tuple[float, bool, boo
     return ("not_assessable" if can_fill else "fail"), abs(rsum - lsum)
 
 
+def _closest(lefts: Iterable, rights: list, tol: float) -> tuple[tuple, set[str]]:
+    """The first reading closest to holding (as ``min`` picks it) and the verdicts of the
+    readings: ``lefts``/``rights`` pair each side's readings with their :func:`_side`, in
+    ``itertools.product`` order. Stops early once an exact reading is found and the verdicts
+    already differ: nothing later can change either result."""
+    verdicts: set[str] = set()
+    best, best_key = None, math.inf
+    for lv, lside in lefts:
+        for rv, rside in rights:
+            verdict, key = _verdict(lside, rside, tol)
+            verdicts.add(verdict)
+            if best is None or key < best_key:
+                best, best_key = lv + rv, key
+            if best_key == 0 and len(verdicts) > 1:
+                return best, verdicts
+    return best, verdicts
+
+
 def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:
     """Verdict of sum(lhs) = sum(rhs) over the cells' readings (blank, missing and uncertain aware).
 
@@ -478,16 +496,9 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
         return _judge(lhs, rhs, combo[:k], combo[k:], tol)
     # each side summed once per reading of its own cells; pairs in itertools.product order
     lsigned, rsigned = [i for i, t in enumerate(lhs) if t.signed], [i for i, t in enumerate(rhs) if t.signed]
-    lefts = [(lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k])]
+    lefts = ((lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k]))
     rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*options[k:])]
-    verdicts: set[str] = set()
-    best, best_key = None, math.inf
-    for lv, lside in lefts:
-        for rv, rside in rights:
-            verdict, key = _verdict(lside, rside, tol)
-            verdicts.add(verdict)
-            if best is None or key < best_key:   # the first minimum, as min() picks it
-                best, best_key = lv + rv, key
+    best, verdicts = _closest(lefts, rights, tol)
     # shown: the reading closest to satisfying the rule (the first candidates may be absurd splits)
     first = _judge(lhs, rhs, best[:k], best[k:], tol)
     desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)

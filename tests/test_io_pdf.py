@@ -150,6 +150,42 @@ def test_a_glyph_pdfium_drops_sends_the_page_to_pdfminer():
     assert "人" in text and "自然" in text
 
 
+def _old_text(data: bytes) -> list[str]:
+    pdf, pages = _plumber_pages(data)
+    with pdf:
+        return [line["text"] for page in pages for line in page.extract_text_lines()]
+
+
+def test_text_printed_twice_for_bold_is_read_by_pdfminer():
+    """Fake bold (the same line printed again, a hair to the right): PDFium keeps one copy, pdfminer both."""
+    def draw(pdf):
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 720, "第一部分正文内容")
+        pdf.drawString(72, 700, "加粗的标题行")
+        pdf.drawString(72.3, 700, "加粗的标题行之后")
+
+    data = _pdf(draw)
+    assert read_pages(data, lambda count: None) == [None]
+    assert "加加粗粗的的标标题题行行之后" in _old_text(data)
+    text, _, _ = load_pdf(data, "bold.pdf", Limits())
+    assert "加加粗粗的的标标题题行行之后" in text
+
+
+def test_actual_text_span_is_read_by_pdfminer():
+    """PDFium's text page reads a marked span's /ActualText instead of its glyphs; pdfminer the glyphs."""
+    def draw(pdf):
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 720, "第一部分正文内容")
+        pdf._code.append("/Span <</ActualText (XYZ)>> BDC")
+        pdf.drawString(72, 700, "标题行")
+        pdf._code.append("EMC")
+
+    data = _pdf(draw)
+    assert read_pages(data, lambda count: None) == [None]
+    text, _, _ = load_pdf(data, "span.pdf", Limits())
+    assert "标题行" in text and "XYZ" not in text
+
+
 def test_page_count_is_checked_before_pages_are_read():
     data = _pdf(_table_page, pages=3)
     seen = []

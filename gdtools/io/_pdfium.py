@@ -17,6 +17,7 @@ applies, so ``find_tables`` and ``extract_text_lines`` are pdfplumber's code on 
 from __future__ import annotations
 
 import ctypes
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -142,11 +143,13 @@ def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | 
     box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
     frame = _Frame(tuple(box), pdf_page.get_rotation() % 360, doctop)
     objects: dict[str, list[dict[str, Any]]] = {"char": [], "line": [], "rect": [], "curve": []}
-    printed: set[int] = set()
+    printed = _Printed()
     _paths(pdfium_c, pdf_page.raw, None, frame, page_number, objects, printed)
+    if printed.doubtful:
+        return None, doctop + frame.height
     textpage = pdf_page.get_textpage()
     try:
-        chars = _chars(pdfium_c, textpage.raw, frame, page_number, printed)
+        chars = _chars(pdfium_c, textpage.raw, frame, page_number, printed.handles)
     finally:
         textpage.close()
     if chars is None:
@@ -165,38 +168,41 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
     get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     loose_box, font_size, get_matrix = (pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize,
                                         pdfium_c.FPDFText_GetMatrix)
-    origin, text_object = pdfium_c.FPDFText_GetCharOrigin, pdfium_c.FPDFText_GetTextObject
+    # the char's text object as a plain address (pypdfium2's typed pointer needs a slow cast to compare)
+    text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
+        ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
     rect, fm = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
-    ox, oy = ctypes.c_double(), ctypes.c_double()
-    rect_ref, fm_ref, ox_ref, oy_ref = ctypes.byref(rect), ctypes.byref(fm), ctypes.byref(ox), ctypes.byref(oy)
+    rect_ref, fm_ref = ctypes.byref(rect), ctypes.byref(fm)
     glyphs = []
+    owner, scale = None, ((1.0, 0.0, 0.0, 1.0), 0.0)
     seen: set[int] = set()
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
         code = get_unicode(raw, i)
         if code in _MAYBE_GENERATED and is_generated(raw, i):
             continue
-        if code in _NOT_TEXT or not loose_box(raw, i, rect_ref) or not get_matrix(raw, i, fm_ref):
+        if code in _NOT_TEXT or not loose_box(raw, i, rect_ref):
             return None
-        origin(raw, i, ox_ref, oy_ref)
-        owner = ctypes.cast(text_object(raw, i), ctypes.c_void_p).value
-        seen.add(owner)
-        glyphs.append((code, owner, [rect.left, rect.right, rect.bottom, rect.top], (fm.a, fm.b, fm.c, fm.d),
-                       font_size(raw, i), ox.value, oy.value))
+        char_owner = text_object(raw, i)
+        if char_owner != owner:  # matrix and font size are the text object's
+            if not get_matrix(raw, i, fm_ref):
+                return None
+            owner, scale = char_owner, ((fm.a, fm.b, fm.c, fm.d), font_size(raw, i))
+            seen.add(owner)
+        glyphs.append((code, owner, [rect.left, rect.right, rect.bottom, rect.top], scale))
     if seen != printed:
         return None
     chars = []
-    for n, (code, owner, (left, right, bottom, top), m, size, x, y) in enumerate(glyphs):
-        a, b, c, d = m
-        following = glyphs[n + 1] if n + 1 < len(glyphs) and glyphs[n + 1][1] == owner else None
-        if following is not None and following[5] == x and following[6] != y:
+    for n, (code, owner, (left, right, bottom, top), ((a, b, c, d), size)) in enumerate(glyphs):
+        following = glyphs[n + 1][2] if n + 1 < len(glyphs) and glyphs[n + 1][1] == owner else None
+        if following is not None and following[0] == left and following[2] != bottom:
             return None  # vertical writing
         if b == 0 and c == 0 and d > 0 and a > 0:
             if right - left > 1.5 * size * a:
                 return None  # not a horizontal glyph box
             top = bottom + size * d  # pdfminer: one font size up from the descent
-            if following is not None and left < following[2][0] < right:
+            if following is not None and left < following[0] < right:
                 # the advance, as positioned: PDFium's loose width may come from a substitute font
-                right = following[2][0]
+                right = following[0]
         x0, y0 = frame.device(left, bottom)
         x1, y1 = frame.device(right, top)
         x0, x1 = min(x0, x1), max(x0, x1)
@@ -209,17 +215,64 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
     return chars
 
 
+class _Printed:
+    """The text objects a page draws, and whether PDFium's text page may read them otherwise than pdfminer.
+
+    PDFium's text page takes a marked span's /ActualText for the glyphs and drops a text object
+    printed again over itself (fake bold); pdfminer reads the glyphs, every time they are printed.
+    """
+
+    def __init__(self) -> None:
+        self.handles: set[int] = set()
+        self.doubtful = False
+
+    def add(self, pdfium_c, obj, address: int) -> tuple[float, float, float, float] | None:
+        """Note the text object; its bounds (None when it has none)."""
+        self.handles.add(address)
+        for index in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
+            mark = pdfium_c.FPDFPageObj_GetMark(obj, index)
+            if pdfium_c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != pdfium_c.FPDF_OBJECT_UNKNOWN:
+                self.doubtful = True
+        left, bottom, right, top, size = (ctypes.c_float() for _ in range(5))
+        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+            return None
+        fm = pdfium_c.FS_MATRIX()
+        if top.value - bottom.value < 0.01 and pdfium_c.FPDFTextObj_GetFontSize(obj, size) \
+                and pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
+            # glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high
+            return left.value, bottom.value, right.value, bottom.value + size.value * math.hypot(fm.c, fm.d)
+        return left.value, bottom.value, right.value, top.value
+
+
+def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether two text boxes (left, bottom, right, top) overlap by more than half the smaller one."""
+    boxes = sorted((b for b in boxes if b[2] > b[0] and b[3] > b[1]), key=lambda b: (b[1], b[0]))
+    for i, (left, bottom, right, top) in enumerate(boxes):
+        area = (right - left) * (top - bottom)
+        for left2, bottom2, right2, top2 in boxes[i + 1:]:
+            if bottom2 >= top:
+                break
+            width = min(right, right2) - max(left, left2)
+            height = min(top, top2) - max(bottom, bottom2)
+            if width > 0 and height > 0 and width * height > 0.5 * min(area, (right2 - left2) * (top2 - bottom2)):
+                return True
+    return False
+
+
 def _paths(pdfium_c, page_raw, form, frame: _Frame, page_number: int, objects: dict[str, list[dict[str, Any]]],
-           printed: set[int], outer: Matrix = (1, 0, 0, 1, 0, 0)) -> None:
+           printed: _Printed, outer: Matrix = (1, 0, 0, 1, 0, 0)) -> None:
     """Lines, rects and curves of every painted path, in content order, form XObjects included;
-    the handle of every text object goes to ``printed``."""
+    every text object goes to ``printed``."""
     count = pdfium_c.FPDFFormObj_CountObjects(form) if form is not None else pdfium_c.FPDFPage_CountObjects(page_raw)
     fm = pdfium_c.FS_MATRIX()
+    text_boxes = []
     for i in range(count):
         obj = pdfium_c.FPDFFormObj_GetObject(form, i) if form is not None else pdfium_c.FPDFPage_GetObject(page_raw, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
         if kind == _TEXT:
-            printed.add(ctypes.cast(obj, ctypes.c_void_p).value)
+            box = printed.add(pdfium_c, obj, ctypes.cast(obj, ctypes.c_void_p).value)
+            if box is not None:
+                text_boxes.append(box)
         if kind not in (_PATH, _FORM) or not pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
             continue
         m = _mult((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
@@ -228,6 +281,8 @@ def _paths(pdfium_c, page_raw, form, frame: _Frame, page_number: int, objects: d
         else:
             for shape, pts in _subpaths(pdfium_c, obj, frame, m):
                 _add_path(shape, pts, frame, page_number, objects)
+    if _overprinted(text_boxes):
+        printed.doubtful = True
 
 
 def _subpaths(pdfium_c, obj, frame: _Frame, m: Matrix) -> list[tuple[str, list[tuple[float, float]]]]:

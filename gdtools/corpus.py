@@ -553,7 +553,9 @@ class _Batch:
 
             self._bar = tqdm(total=n_total, initial=n_done, unit="report", file=sys.stderr, dynamic_ncols=True,
                              desc="gdtools")
-        batch_size = self.batch_size or max(1, min(16, len(todo) // (self.jobs * 8) or 1))
+        # big batches: the per-batch costs (a frame per kind, pickling, a result to take) are paid once per
+        # batch; at least four batches per worker keep the workers evenly busy to the end
+        batch_size = self.batch_size or max(1, min(64, len(todo) // (self.jobs * 4) or 1))
         max_inflight = 2 * self.jobs + 2
         self._units: deque[_Unit] = deque()
         self._chunk = _Chunk(self.columns)
@@ -846,7 +848,8 @@ class _Batch:
         try:
             files = spill_by_group(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
                                    [g["report_id"] for g in groups], spill)
-            tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, True, g) for f, g in zip(files, groups))
+            # plain text columns: the rules read each report's cells as lists, which categoricals make slow
+            tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, False, g) for f, g in zip(files, groups))
             yield from self._map(_on_spill, tasks, "cross-year validation")
         finally:
             shutil.rmtree(spill, ignore_errors=True)

@@ -3,6 +3,7 @@
     python benchmarks/bench_process.py                 # N=10,000 synthetic reports, all cores
     python benchmarks/bench_process.py -n 2000 --jobs 2
     python benchmarks/bench_process.py --corpus DIR     # an existing folder instead
+    python benchmarks/bench_process.py -n 2000 --subset 400 --skip-baseline   # a fixed 400 of them
 
 Measures, each in a fresh process so peak memory is per run:
 
@@ -12,8 +13,9 @@ Measures, each in a fresh process so peak memory is per run:
 * ``uptodate``: the same command again (the journal says everything is done);
 * ``cached``: into a new output folder with the warm cache (what a notebook re-run does);
 
-and writes reports/s, MB/s, per-stage seconds, peak RSS of the main and worker
-processes and the machine description to ``benchmarks/results/bench-N<n>-<time>.json``.
+and writes reports/s, MB/s, per-stage seconds, the CPU spent outside the per-report stages
+(CPU of the main process and its workers minus the stages' CPU, per report), peak RSS of the
+main and worker processes and the machine description to ``benchmarks/results/bench-N<n>-<time>.json``.
 The synthetic corpus is generated once per (N, seed, formats) under ``benchmarks/results/``.
 """
 
@@ -23,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import subprocess
@@ -77,10 +80,13 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "seconds_read": t_read, "
 """
 
 RUN = r"""
-import json, sys
+import json, resource, sys
 from gdtools.corpus import run_batch
 paths, out, cache_dir, jobs = json.load(open(sys.argv[1], encoding="utf-8")), sys.argv[2], sys.argv[3], int(sys.argv[4])
 summary = run_batch(paths, out, jobs=jobs, cache_dir=cache_dir, progress=False)
+main, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+summary["main_cpu_seconds"] = main.ru_utime + main.ru_stime
+summary["workers_cpu_seconds"] = workers.ru_utime + workers.ru_stime
 print(json.dumps(summary))
 """
 
@@ -161,6 +167,13 @@ def snapshot(work: Path) -> None:
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
 
 
+def overhead(n: int, summary: dict, cpu: float) -> dict:
+    """CPU spent outside the per-report stages (start-up, frames, pickling, writing, cache, corpus steps)."""
+    stages = sum(v for k, v in summary.get("seconds", {}).items() if k.startswith("stage_cpu_"))
+    return {"stage_cpu_seconds": round(stages, 3), "overhead_cpu_seconds": round(cpu - stages, 3),
+            "overhead_cpu_ms_per_report": round(1000 * (cpu - stages) / n, 2) if n else None}
+
+
 def rates(n: int, nbytes: int, seconds: float, cpu: float, cores: int) -> dict:
     """Wall-clock rates, and rates from CPU time spread over ``cores`` (what an idle machine would give;
     on a shared machine the wall clock mostly measures the other users)."""
@@ -177,12 +190,17 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--formats", default="txt,html,docx,pdf", help="synthetic formats (default txt,html,docx,pdf)")
     parser.add_argument("--corpus", type=Path, default=None, help="benchmark this folder instead of a synthetic one")
+    parser.add_argument("--subset", type=int, default=None,
+                        help="only this many reports of the corpus, a fixed pseudo-random choice (seed 1)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default all cores)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not time the plain jieba script")
     args = parser.parse_args()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     paths, gen_seconds = corpus_paths(args)
+    if args.subset is not None:
+        random.Random(1).shuffle(paths)
+        paths = paths[:args.subset]
     n = len(paths)
     nbytes = sum(os.path.getsize(p) for p in paths)
     stamp = time.strftime("%Y%m%dT%H%M%S")
@@ -203,10 +221,11 @@ def main() -> int:
     cache_dir = work / "cache"
     for name, out in (("first", work / "out"), ("uptodate", work / "out"), ("cached", work / "out2")):
         summary, wall, cpu = run_json(RUN, str(list_file), str(out), str(cache_dir), str(args.jobs), work=work)
-        result[name] = {"summary": summary} | rates(n, nbytes, wall, cpu, args.jobs)
-        print(f"{name}: {wall:.1f} s ({n / wall:.1f} reports/s), {cpu:.1f} s CPU, n_error={summary['n_error']}, "
-              f"main {summary['main_maxrss_mib']:.0f} MiB, worker {summary['worker_maxrss_mib']:.0f} MiB",
-              file=sys.stderr)
+        result[name] = {"summary": summary} | rates(n, nbytes, wall, cpu, args.jobs) | overhead(n, summary, cpu)
+        print(f"{name}: {wall:.1f} s ({n / wall:.1f} reports/s), {cpu:.1f} s CPU "
+              f"({result[name]['overhead_cpu_ms_per_report']} ms/report outside the stages), "
+              f"n_error={summary['n_error']}, main {summary['main_maxrss_mib']:.0f} MiB, "
+              f"worker {summary['worker_maxrss_mib']:.0f} MiB", file=sys.stderr)
     if "baseline" in result:
         result["speedup_vs_baseline"] = round(result["baseline"]["seconds"] / result["first"]["seconds"], 2)
         result["speedup_vs_baseline_cpu_bound"] = round(

@@ -816,7 +816,12 @@ class _Batch:
         Agency groups run through the executor with bounded memory; the few changed cells
         are then written into the tables part in one streaming pass (atomically replaced).
         """
+        from .agency import normalize_agency
+
         ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()]
+        # only an agency with an uncertain cell (n_uncertain, counted per report) can have one narrowed
+        agency = ok["agency"].map(normalize_agency)
+        ok = ok[agency.isin(set(agency[ok["n_uncertain"].fillna(0) > 0]))]
         groups = _agency_groups(ok, self.corpus_group_size)
         if not groups:
             return

@@ -553,10 +553,11 @@ class _Batch:
 
             self._bar = tqdm(total=n_total, initial=n_done, unit="report", file=sys.stderr, dynamic_ncols=True,
                              desc="gdtools")
-        # big batches: the per-batch costs (a frame per kind, pickling, a result to take) are paid once per
-        # batch; at least four batches per worker keep the workers evenly busy to the end
-        batch_size = self.batch_size or max(1, min(64, len(todo) // (self.jobs * 4) or 1))
         max_inflight = 2 * self.jobs + 2
+        # big batches: the per-batch costs (a frame per kind, pickling, a result to take) are paid once per
+        # batch; at least four batches per worker keep the workers evenly busy to the end, and the results
+        # in flight stay about a thousand reports (main-process memory) however many workers there are
+        batch_size = self.batch_size or max(1, min(64, max(16, 1024 // max_inflight), len(todo) // (self.jobs * 4)))
         self._units: deque[_Unit] = deque()
         self._chunk = _Chunk(self.columns)
         units = self._units

@@ -93,11 +93,6 @@ class _Frame:
         self.dy = height - y1 + height  # top = dy - y for a point at device y
         self.doctop = doctop
 
-    def device(self, x: float, y: float) -> tuple[float, float]:
-        """Device (pdfminer) coordinates of the user-space point (x, y)."""
-        a, b, c, d, e, f = self.ctm
-        return a * x + c * y + e, b * x + d * y + f
-
     def box(self, x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
         """pdfplumber's coordinate keys of a device-space box."""
         top, bottom = self.dy - y1, self.dy - y0
@@ -191,8 +186,12 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
         glyphs.append((code, owner, [rect.left, rect.right, rect.bottom, rect.top], scale))
     if seen != printed:
         return None
+    ca, cb, cc, cd, ce, cf = frame.ctm
+    dx, dy, doctop = frame.dx, frame.dy, frame.doctop
+    uprights: dict[tuple[float, float, float, float], bool] = {}
     chars = []
-    for n, (code, owner, (left, right, bottom, top), ((a, b, c, d), size)) in enumerate(glyphs):
+    for n, (code, owner, (left, right, bottom, top), (m, size)) in enumerate(glyphs):
+        a, b, c, d = m
         following = glyphs[n + 1][2] if n + 1 < len(glyphs) and glyphs[n + 1][1] == owner else None
         if following is not None and following[0] == left and following[2] != bottom:
             return None  # vertical writing
@@ -203,15 +202,18 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
             if following is not None and left < following[0] < right:
                 # the advance, as positioned: PDFium's loose width may come from a substitute font
                 right = following[0]
-        x0, y0 = frame.device(left, bottom)
-        x1, y1 = frame.device(right, top)
-        x0, x1 = min(x0, x1), max(x0, x1)
-        y0, y1 = min(y0, y1), max(y0, y1)
-        a, b, c, d, _, _ = _mult((a, b, c, d, 0, 0), frame.ctm)
-        char = frame.box(x0, y0, x1, y1)
-        char.update(object_type="char", page_number=page_number, text=chr(code),
-                    upright=a * d > 0 and b * c <= 0, size=y1 - y0)
-        chars.append(char)
+        upright = uprights.get(m)
+        if upright is None:
+            a, b, c, d, _, _ = _mult((a, b, c, d, 0, 0), frame.ctm)
+            upright = uprights[m] = a * d > 0 and b * c <= 0
+        # the box's corners in device space (pdfminer's page rotation), ordered
+        x0, x1 = ca * left + cc * bottom + ce, ca * right + cc * top + ce
+        y0, y1 = cb * left + cd * bottom + cf, cb * right + cd * top + cf
+        x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
+        y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
+        chars.append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+                      "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
+                      "page_number": page_number, "text": chr(code), "upright": upright, "size": y1 - y0})
     return chars
 
 

@@ -186,6 +186,22 @@ def test_actual_text_span_is_read_by_pdfminer():
     assert "标题行" in text and "XYZ" not in text
 
 
+def test_text_turned_by_its_matrix_is_read_by_pdfminer():
+    def draw(pdf):
+        pdf.setFont("STSong-Light", 11)
+        pdf.drawString(72, 720, "第一部分正文内容")
+        pdf.saveState()
+        pdf.translate(300, 400)
+        pdf.rotate(90)
+        pdf.drawString(0, 0, "侧排的说明文字")
+        pdf.restoreState()
+
+    data = _pdf(draw)
+    assert read_pages(data, lambda count: None) == [None]
+    text, _, _ = load_pdf(data, "turned.pdf", Limits())
+    assert "第一部分正文内容" in text
+
+
 def test_page_count_is_checked_before_pages_are_read():
     data = _pdf(_table_page, pages=3)
     seen = []
@@ -197,3 +213,23 @@ def test_page_count_is_checked_before_pages_are_read():
     with pytest.raises(ValueError):
         read_pages(data, refuse)
     assert seen == [3]
+
+
+def test_real_pdfs_read_by_pdfium_give_pdfminers_items(realdata):
+    """Every page PDFium reads of the real PDFs (embedded fonts, vertical table headers) lays out as with pdfminer."""
+    paths = sorted((realdata / "reports").glob("*.pdf"))
+    assert paths
+    read = 0
+    for path in paths:
+        data = path.read_bytes()
+        mine = read_pages(data, lambda count: None)
+        pdf, theirs = _plumber_pages(data)
+        with pdf:
+            for ours, ref in zip(mine, theirs):
+                if ours is None:
+                    continue
+                read += 1
+                ours_items, ref_items = _page_items(ours), _page_items(ref)
+                assert _items(ours_items) == _items(ref_items), (path.name, ref.page_number)
+                assert [i[0] for i in ours_items] == pytest.approx([i[0] for i in ref_items], abs=0.5)
+    assert read >= len(paths)

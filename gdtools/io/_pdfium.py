@@ -156,9 +156,11 @@ def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | 
 def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) -> list[dict[str, Any]] | None:
     """pdfplumber's chars, or None where PDFium's text page departs from what pdfminer reads.
 
-    PDFium's text page drops a text object drawn again over itself (fake bold) and a glyph
-    repeated at the same spot, marks line-end hyphens, and sizes vertical writing its own way;
-    ``printed`` holds every text object the page draws, to see whether one went missing.
+    PDFium's text page drops a glyph repeated at the same spot (fake bold) and marks line-end
+    hyphens; ``printed`` holds every text object the page draws, to see whether one went missing.
+    Text turned by its matrix is left to pdfminer too. In vertical writing (a CJK ``-V``
+    encoding) pdfminer's box is one font size square from the glyph's lower left corner, which
+    is PDFium's char origin there.
     """
     get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
     loose_box, font_size, get_matrix = (pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize,
@@ -169,7 +171,7 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
     rect, fm = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
     rect_ref, fm_ref = ctypes.byref(rect), ctypes.byref(fm)
     glyphs = []
-    owner, scale = None, ((1.0, 0.0, 0.0, 1.0), 0.0)
+    owner, scale = None, ((1.0, 1.0), 0.0)
     seen: set[int] = set()
     for i in range(pdfium_c.FPDFText_CountChars(raw)):
         code = get_unicode(raw, i)
@@ -179,33 +181,31 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
             return None
         char_owner = text_object(raw, i)
         if char_owner != owner:  # matrix and font size are the text object's
-            if not get_matrix(raw, i, fm_ref):
+            if not get_matrix(raw, i, fm_ref) or fm.b != 0 or fm.c != 0 or fm.a <= 0 or fm.d <= 0:
                 return None
-            owner, scale = char_owner, ((fm.a, fm.b, fm.c, fm.d), font_size(raw, i))
+            owner, scale = char_owner, ((fm.a, fm.d), font_size(raw, i))
             seen.add(owner)
-        glyphs.append((code, owner, [rect.left, rect.right, rect.bottom, rect.top], scale))
+        glyphs.append((i, code, owner, rect.left, rect.right, rect.bottom, scale))
     if seen != printed:
         return None
+    vertical = _vertical(glyphs)
+    origin, ox, oy = pdfium_c.FPDFText_GetCharOrigin, ctypes.c_double(), ctypes.c_double()
     ca, cb, cc, cd, ce, cf = frame.ctm
     dx, dy, doctop = frame.dx, frame.dy, frame.doctop
-    uprights: dict[tuple[float, float, float, float], bool] = {}
+    upright = ca * cd > 0 and cb * cc <= 0  # the page's turn; the text's own matrix is upright
     chars = []
-    for n, (code, owner, (left, right, bottom, top), (m, size)) in enumerate(glyphs):
-        a, b, c, d = m
-        following = glyphs[n + 1][2] if n + 1 < len(glyphs) and glyphs[n + 1][1] == owner else None
-        if following is not None and following[0] == left and following[2] != bottom:
-            return None  # vertical writing
-        if b == 0 and c == 0 and d > 0 and a > 0:
+    for n, (i, code, owner, left, right, bottom, ((a, d), size)) in enumerate(glyphs):
+        if owner in vertical:
+            origin(raw, i, ctypes.byref(ox), ctypes.byref(oy))
+            left, bottom = ox.value, oy.value
+            right, top = left + size * a, bottom + size * d
+        else:
             if right - left > 1.5 * size * a:
                 return None  # not a horizontal glyph box
             top = bottom + size * d  # pdfminer: one font size up from the descent
-            if following is not None and left < following[0] < right:
+            if n + 1 < len(glyphs) and glyphs[n + 1][2] == owner and left < glyphs[n + 1][3] < right:
                 # the advance, as positioned: PDFium's loose width may come from a substitute font
-                right = following[0]
-        upright = uprights.get(m)
-        if upright is None:
-            a, b, c, d, _, _ = _mult((a, b, c, d, 0, 0), frame.ctm)
-            upright = uprights[m] = a * d > 0 and b * c <= 0
+                right = glyphs[n + 1][3]
         # the box's corners in device space (pdfminer's page rotation), ordered
         x0, x1 = ca * left + cc * bottom + ce, ca * right + cc * top + ce
         y0, y1 = cb * left + cd * bottom + cf, cb * right + cd * top + cf
@@ -213,8 +213,24 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
         y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
         chars.append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
                       "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
-                      "page_number": page_number, "text": chr(code), "upright": upright, "size": y1 - y0})
+                      "page_number": page_number, "text": chr(code), "upright": upright,
+                      "size": (x1 - x0) if owner in vertical else (y1 - y0)})
     return chars
+
+
+def _vertical(glyphs: list[tuple]) -> set[int]:
+    """The text objects written vertically: glyphs one under another, or PDFium's vertical loose box.
+
+    PDFium's loose box of a vertical glyph is one unscaled font size wide, whatever the text matrix.
+    """
+    out = set()
+    for n, (_, _, owner, left, right, bottom, ((a, _), size)) in enumerate(glyphs):
+        if a != 1 and abs(right - left - size) < 1e-3 * size:
+            out.add(owner)
+        elif n + 1 < len(glyphs) and glyphs[n + 1][2] == owner and glyphs[n + 1][3] == left \
+                and glyphs[n + 1][5] != bottom:
+            out.add(owner)
+    return out
 
 
 class _Printed:

@@ -12,6 +12,11 @@ applies, so ``find_tables`` and ``extract_text_lines`` are pdfplumber's code on 
   closed axis-aligned quadrilateral a rect, anything else a curve through its end points;
 * coordinates are pdfplumber's: ``top`` counted down from the page's top edge, pages with
   ``/Rotate`` turned as pdfminer turns them, ``doctop`` running on across pages.
+
+PDFium's text page is not a plain list of the glyphs printed: it drops a text object it finds
+no width for (a glyph of a font it cannot find, printed alone), drops glyphs printed twice at
+the same spot (fake bold), reads /ActualText instead of the glyphs. Such a page comes back as
+None and the caller reads it with pdfplumber (pdfminer), so no page reads differently.
 """
 
 from __future__ import annotations

@@ -97,7 +97,59 @@ def _text_columns(columns) -> dict[str, str]:
 
 def to_csv_text(frame: pd.DataFrame, header: bool) -> str:
     """CSV text of a normalized frame (UTF-8, no index, empty cell for NA)."""
+    if not header and len(frame.columns) > 1 and len(frame):
+        text = _arrow_csv_rows(frame)
+        if text is not None:
+            return text
     return frame.to_csv(index=False, header=header, lineterminator="\n")
+
+
+# What pandas' writer (the csv module, QUOTE_MINIMAL, "\n" line ends) quotes: a cell holding one of these.
+_QUOTE_IF = (b",", b'"', b"\n")
+
+
+def _arrow_csv_rows(frame: pd.DataFrame) -> str | None:
+    """The rows ``frame.to_csv(index=False, header=False, lineterminator="\\n")`` writes, byte for byte,
+    made with Arrow kernels (several times faster); None when a column has a dtype it does not cover.
+
+    Text is quoted as the csv module quotes it (a cell holding a comma, a double quote or a
+    newline, quotes doubled), floats are formatted by numpy as pandas formats them, NA is empty.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = []
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype == TEXT_DTYPE:
+            column = pa.array(series, type=pa.large_string())
+            if isinstance(column, pa.ChunkedArray):
+                column = column.combine_chunks()
+            data = column.buffers()[2]
+            raw = data.to_pybytes() if data is not None else b""
+            if any(char in raw for char in _QUOTE_IF):
+                quote = pa.scalar('"', pa.large_string())
+                quoted = pc.binary_join_element_wise(quote, pc.replace_substring(column, '"', '""'), quote,
+                                                     pa.scalar("", pa.large_string()))
+                column = pc.if_else(pc.match_substring_regex(column, '[,"\n]'), quoted, column)
+        elif series.dtype == np.float64:
+            values = series.to_numpy()
+            column = pa.array(values.astype(str), type=pa.large_string(), mask=np.isnan(values))
+        elif series.dtype == "Int64":
+            column = pc.cast(pa.array(series, type=pa.int64()), pa.large_string())
+        elif series.dtype == object and series.isna().all():
+            column = pa.nulls(len(series), pa.large_string())
+        else:
+            return None
+        cells.append(column)
+    rows = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()), null_handling="replace",
+                                       null_replacement="")
+    rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
+    if isinstance(rows, pa.ChunkedArray):
+        rows = rows.combine_chunks()
+    one = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
+    return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_py()
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:

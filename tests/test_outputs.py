@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtools.errors import GdtoolsError
-from gdtools.outputs import PartWriter, atomic_path, normalize_frame, read_frame, write_frame
+from gdtools.outputs import (
+    PartWriter,
+    _arrow_csv_rows,
+    atomic_path,
+    normalize_frame,
+    read_frame,
+    to_csv_text,
+    write_frame,
+)
 
 
 def test_atomic_path_keeps_the_old_file_when_writing_fails(tmp_path):
@@ -74,3 +84,19 @@ def test_part_writer_appends_and_resumes_at_an_offset(tmp_path):
     back = read_frame(part, fmt="csv")
     assert back["report_id"].tolist() == ["a", "c"]
     assert back["value"].iloc[0] == 1.0 and pd.isna(back["value"].iloc[1])
+
+
+_TEXT = st.none() | st.text(alphabet=st.sampled_from(list('ab ,"\n\r\t;|公开年报（）。😀\\\'')), max_size=12)
+_FLOAT = st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, -0.0, 17.0, 0.1, 1e16, 1e-5])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(_TEXT, _TEXT, _FLOAT, st.none() | st.integers(-10**12, 10**12)), min_size=1, max_size=30))
+def test_part_rows_are_the_bytes_pandas_writes(rows):
+    frame = normalize_frame(pd.DataFrame(rows, columns=["text", "raw", "value", "year"]).assign(error=None))
+    expected = frame.to_csv(index=False, header=False, lineterminator="\n")
+    assert _arrow_csv_rows(frame) is not None  # these dtypes take the fast path
+    assert to_csv_text(frame, header=False) == expected
+    assert to_csv_text(pd.concat([frame, frame], ignore_index=True), header=False) == expected * 2
+    tail = frame.iloc[len(frame) // 2:]
+    assert to_csv_text(tail, header=False) == tail.to_csv(index=False, header=False, lineterminator="\n")

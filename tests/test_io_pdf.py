@@ -233,3 +233,13 @@ def test_real_pdfs_read_by_pdfium_give_pdfminers_items(realdata):
                 assert _items(ours_items) == _items(ref_items), (path.name, ref.page_number)
                 assert [i[0] for i in ours_items] == pytest.approx([i[0] for i in ref_items], abs=0.5)
     assert read >= len(paths)
+
+
+def test_overprinted_text_boxes():
+    from gdtools.io._pdfium import _overprinted
+
+    line = (72.0, 700.0, 200.0, 711.0)
+    assert not _overprinted([line, (200.0, 700.0, 260.0, 711.0), (72.0, 688.0, 200.0, 699.0)])  # side by side, stacked
+    assert _overprinted([line, (72.3, 700.0, 200.3, 711.0)])  # printed again a hair to the right
+    assert _overprinted([(10.0, 10.0, 500.0, 30.0), (100.0, 12.0, 110.0, 22.0)])  # a small box inside a long one
+    assert not _overprinted([line, (150.0, 700.0, 300.0, 711.0)])  # overlapping less than half

@@ -143,7 +143,7 @@ def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | 
     box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
     frame = _Frame(tuple(box), pdf_page.get_rotation() % 360, doctop)
     objects: dict[str, list[dict[str, Any]]] = {"char": [], "line": [], "rect": [], "curve": []}
-    printed = _Printed()
+    printed = _Printed(pdfium_c)
     _paths(pdfium_c, pdf_page.raw, None, frame, page_number, objects, printed)
     if printed.doubtful:
         return None, doctop + frame.height
@@ -245,21 +245,25 @@ class _Printed:
     printed again over itself (fake bold); pdfminer reads the glyphs, every time they are printed.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, pdfium_c) -> None:
         self.handles: set[int] = set()
         self.doubtful = False
+        self._c = pdfium_c
+        self._bounds = [ctypes.c_float() for _ in range(5)]
+        self._matrix = pdfium_c.FS_MATRIX()
 
-    def add(self, pdfium_c, obj, address: int) -> tuple[float, float, float, float] | None:
+    def add(self, obj, address: int) -> tuple[float, float, float, float] | None:
         """Note the text object; its bounds (None when it has none)."""
+        pdfium_c = self._c
         self.handles.add(address)
         for index in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
             mark = pdfium_c.FPDFPageObj_GetMark(obj, index)
             if pdfium_c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != pdfium_c.FPDF_OBJECT_UNKNOWN:
                 self.doubtful = True
-        left, bottom, right, top, size = (ctypes.c_float() for _ in range(5))
+        left, bottom, right, top, size = self._bounds
         if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
             return None
-        fm = pdfium_c.FS_MATRIX()
+        fm = self._matrix
         if top.value - bottom.value < 0.01 and pdfium_c.FPDFTextObj_GetFontSize(obj, size) \
                 and pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
             # glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high
@@ -267,18 +271,32 @@ class _Printed:
         return left.value, bottom.value, right.value, top.value
 
 
+_CELL = 16.0  # grid step (points) for finding overlapping text boxes
+
+
 def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
-    """Whether two text boxes (left, bottom, right, top) overlap by more than half the smaller one."""
-    boxes = sorted((b for b in boxes if b[2] > b[0] and b[3] > b[1]), key=lambda b: (b[1], b[0]))
-    for i, (left, bottom, right, top) in enumerate(boxes):
+    """Whether two text boxes (left, bottom, right, top) overlap by more than half the smaller one.
+
+    Such an overlap covers the smaller box's centre, so each box is looked up by its centre's
+    grid cell among the cells the larger box spans.
+    """
+    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+    centres: dict[tuple[int, int], list[int]] = {}
+    for n, (left, bottom, right, top) in enumerate(boxes):
+        centres.setdefault((int((left + right) / 2 // _CELL), int((bottom + top) / 2 // _CELL)), []).append(n)
+    for n, (left, bottom, right, top) in enumerate(boxes):
         area = (right - left) * (top - bottom)
-        for left2, bottom2, right2, top2 in boxes[i + 1:]:
-            if bottom2 >= top:
-                break
-            width = min(right, right2) - max(left, left2)
-            height = min(top, top2) - max(bottom, bottom2)
-            if width > 0 and height > 0 and width * height > 0.5 * min(area, (right2 - left2) * (top2 - bottom2)):
-                return True
+        for gx in range(int(left // _CELL), int(right // _CELL) + 1):
+            for gy in range(int(bottom // _CELL), int(top // _CELL) + 1):
+                for k in centres.get((gx, gy), ()):
+                    left2, bottom2, right2, top2 = boxes[k]
+                    small = (right2 - left2) * (top2 - bottom2)
+                    if k == n or small > area or (small == area and k < n):
+                        continue  # box k is looked up as the smaller one (equal boxes once)
+                    width = min(right, right2) - max(left, left2)
+                    height = min(top, top2) - max(bottom, bottom2)
+                    if width > 0 and height > 0 and width * height > 0.5 * small:
+                        return True
     return False
 
 
@@ -293,7 +311,7 @@ def _paths(pdfium_c, page_raw, form, frame: _Frame, page_number: int, objects: d
         obj = pdfium_c.FPDFFormObj_GetObject(form, i) if form is not None else pdfium_c.FPDFPage_GetObject(page_raw, i)
         kind = pdfium_c.FPDFPageObj_GetType(obj)
         if kind == _TEXT:
-            box = printed.add(pdfium_c, obj, ctypes.cast(obj, ctypes.c_void_p).value)
+            box = printed.add(obj, ctypes.cast(obj, ctypes.c_void_p).value)
             if box is not None:
                 text_boxes.append(box)
         if kind not in (_PATH, _FORM) or not pdfium_c.FPDFPageObj_GetMatrix(obj, fm):

@@ -1,5 +1,8 @@
 """PDF reports: the text layer read by PDFium and laid out by pdfplumber, tables as grids, page numbers kept only as provenance.
 
+Pages PDFium's text page would read differently from pdfminer go to pdfplumber's own pdfminer
+reader (see ``gdtools.io._pdfium``), so every page gives the text pdfminer gives.
+
 Page numbers (``- 3 -``, ``第3页``) and running headers/footers repeated on most pages
 are dropped from the text; wrapped lines are joined back into paragraphs when a line
 runs to the right margin (the next line continues the sentence).
@@ -139,7 +142,8 @@ _CHUNK = 1 << 20
 def check_streams(data: bytes, source: str, limits: Limits) -> None:
     """Refuse a PDF holding a compressed stream that inflates beyond ``max_decompressed_bytes``.
 
-    PDFium inflates a stream whole, in memory; a few hundred KB of zeros can claim gigabytes.
+    PDFium (and pdfminer, for a page left to it) inflates a stream whole, in memory; a few hundred
+    KB of zeros can claim gigabytes.
     Every Flate stream is inflated here first, chunk by chunk, its output counted and dropped.
     """
     for m in _STREAM.finditer(data):

@@ -196,6 +196,8 @@ def _repeats_between(current, previous, thresholds: tuple[float, float], min_cha
         for i, other in enumerate(prev_text):
             if len(other) < min_chars:
                 continue
+            if best is not None and min(len(text), len(other)) <= best[0]:
+                continue  # it aligns at most that many characters: it cannot beat the best so far
             # a cheap test on shared bigrams skips pairs that share little before aligning them
             if len(grams & prev_grams[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
                 continue
@@ -205,6 +207,8 @@ def _repeats_between(current, previous, thresholds: tuple[float, float], min_cha
             if containment >= threshold and (best is None or candidate[:2] > best[:2]):
                 best = candidate
         for i, j, joined, joined_grams in runs:
+            if best is not None and (min(len(text), len(joined)), i - j) <= best[:2]:
+                continue  # the same: at most that many aligned characters, from more statements
             if len(grams & joined_grams) < 0.5 * window_threshold * (len(text) - 1):
                 continue
             common = _aligned(text, joined)

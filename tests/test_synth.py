@@ -173,6 +173,26 @@ def test_pdf_text_layer_is_extractable(corpus, manifest):
     assert "- 1 -" in text and "本年新收政府信息公开申请数量" in text
 
 
+def test_most_pdfs_embed_a_font_subset_the_tagged_rest_do_not(tmp_path):
+    """Embedded: a TrueType subset PDFium reads on every page; unembedded: STSong-Light named only."""
+    from gdtools.io._pdfium import read_pages
+
+    generate_corpus(tmp_path, n=8, seed=4, formats=["pdf"])
+    with open(tmp_path / "MANIFEST.csv", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    kinds = []
+    for row in rows:
+        data = (tmp_path / "reports" / row["file"]).read_bytes()
+        embedded = "font_not_embedded" not in row["noise"].split(";")
+        kinds.append(embedded)
+        assert (b"/FontFile2" in data) is embedded, row["file"]
+        assert (b"/STSong-Light" in data) is not embedded, row["file"]
+        if embedded:
+            assert b"+SimHei" in data  # a subset, named as subsets are
+            assert None not in read_pages(data, lambda count: None), row["file"]
+    assert 0 < kinds.count(False) < kinds.count(True)
+
+
 @pytest.mark.skipif(not (SAMPLE / "MANIFEST.csv").is_file(), reason="data/sample not present")
 def test_committed_sample_regenerates_byte_identical(tmp_path):
     with open(SAMPLE / "MANIFEST.csv", encoding="utf-8") as fh:

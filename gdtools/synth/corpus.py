@@ -23,6 +23,9 @@ log = logging.getLogger("gdtools")
 FORMATS = ("txt", "md", "html", "docx", "pdf")
 FIRST_YEAR, LAST_YEAR = 2015, 2025
 ERROR_RATE = 0.10  # share of standard-template reports printed with an arithmetic slip (exact)
+# Share of PDFs embedding a subset of their font (as Word/WPS exports do); the rest name an unembedded
+# font, which some readers (PDFium) cannot measure. Drawn per report.
+PDF_EMBED_RATE = 0.85
 
 # Text layouts: table modes for 二/三/四 and whether newlines are lost (crawler text).
 TEXT_PROFILES = {
@@ -167,8 +170,11 @@ def _choose_format(habits: dict, formats: list[str], rng: random.Random) -> str:
     return fmt
 
 
-def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, list[str]]:
-    """(file bytes, table modes, text the narrative offsets index, its description, noise tags)."""
+def _render(doc: ReportDoc, fmt: str, embed_font: bool) -> tuple[bytes, dict[str, str], str, str, list[str]]:
+    """(file bytes, table modes, text the narrative offsets index, its description, noise tags).
+
+    ``embed_font``: a PDF embeds a subset of its font (other formats ignore it).
+    """
     habits = doc.agency.habits
     if fmt in ("txt", "md"):
         if fmt == "md":
@@ -197,8 +203,9 @@ def _render(doc: ReportDoc, fmt: str) -> tuple[bytes, dict[str, str], str, str, 
         return render_docx(doc), _GRID_MODES, plain, plain_source, ["merged_cells"]
     from .render_pdf import render_pdf
 
-    data, table3_pages = render_pdf(doc)
+    data, table3_pages = render_pdf(doc, embed_font)
     noise = ["page_numbers"] + ["table_split_across_pages"] * (len(table3_pages) > 1)
+    noise += [] if embed_font else ["font_not_embedded"]
     return data, _GRID_MODES, plain, plain_source, noise
 
 
@@ -243,7 +250,9 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
                 if (agency.slug, year) in with_error:
                     figures = inject_error(figures, arng)
             doc = compose(agency, figures, arng, previous[1] if previous else None)
-            data, modes, text, text_source, noise = _render(doc, fmt)
+            # its own generator, so the choice changes no other draw (and no other file)
+            embed_font = random.Random(f"{seed}:{agency.slug}:{year}:font").random() < PDF_EMBED_RATE
+            data, modes, text, text_source, noise = _render(doc, fmt, embed_font)
             if fmt == "html" and agency.habits["html_wu"]:
                 # a cell printed 无 is read as blank (gdtools.tables), so the truth records it blank
                 for block in doc.blocks:
@@ -315,6 +324,11 @@ def _readme(rows: list[dict], n: int, seed: int, formats: list[str]) -> str:
     layout_list = ", ".join(f"{k} {v}" for k, v in sorted(by_layout.items()))
     n_uncertain = sum(int(r["uncertain_cells"]) for r in rows)
     tpl_list = ", ".join(f"{k} {v}" for k, v in sorted(by_template.items()))
+    n_pdf = sum(1 for r in rows if r["format"] == "pdf")
+    n_unembedded = sum(1 for r in rows if "font_not_embedded" in r["noise"].split(";"))
+    pdf_line = (f"\n- PDFs: {n_pdf - n_unembedded} of {n_pdf} embed a font subset (SimHei); the other {n_unembedded} "
+                f"(`noise` tag `font_not_embedded`)\n  only name STSong-Light, as a minority of published PDFs do "
+                f"(share drawn per report, {PDF_EMBED_RATE:.0%} embedded)") if n_pdf else ""
     fmt_arg = "" if formats == ["txt", "html", "docx", "pdf"] else f" --formats {','.join(formats)}"
     cmd = f"gdtools synth -n {n} --seed {seed}{fmt_arg} -o DIR"
     return f"""# Synthetic sample corpus (generated — not real reports)
@@ -333,7 +347,7 @@ governments and departments), years {min(r['year'] for r in rows)}–{max(r['yea
   reports printing the single v2019 （六）其他处理 row)
 - layouts (first `noise` tag): {layout_list}
 - reports with an injected error (printed arithmetic slip or a section 一 figure that
-  contradicts table 三): {with_errors}; table cells the text does not determine: {n_uncertain}
+  contradicts table 三): {with_errors}; table cells the text does not determine: {n_uncertain}{pdf_line}
 
 Use it like the real data: `python -m gdtools.eval tables DIR`, or as the notebooks' corpus.
 
@@ -341,7 +355,8 @@ Layout (same as `../shared/realdata`):
 - `reports/<stem>.<ext>` — the reports, with the damage real files show: one cell per line
   with empty cells kept or dropped, glued digit rows, digits glued to labels, crawler text
   with newlines lost, GB18030 text, HTML pages with spans/`&nbsp;`/full-width digits/`—`,
-  Word tables with merged cells, PDFs with page-number footers and tables split over pages.
+  Word tables with merged cells, PDFs with page-number footers and tables split over pages
+  (most embedding a font subset, some naming an unembedded font).
 - `expected/<stem>.json` — table values as printed (`null` = printed blank), `uncertain`
   (cells the text does not determine, with every candidate value), `_checks_as_recorded`
   (R1–R4 as printed), `_injected_errors`, `x4_text_figures` / `x4_mismatches`.

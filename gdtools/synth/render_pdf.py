@@ -1,6 +1,9 @@
-"""PDF rendering (reportlab, built-in STSong-Light CID font, no font file needed).
+"""PDF rendering (reportlab).
 
-Pages carry ``- N -`` footers, so page numbers land inside the text layer of long tables,
+Most published PDFs (Word/WPS exports) embed a subset of their font; the rest only name a
+font the reader must have. A report is rendered either with a subset of SimHei embedded (the
+TrueType font shipped with ``mplfonts``) or with reportlab's built-in STSong-Light CID font,
+which is named, not embedded. Pages carry ``- N -`` footers, so page numbers land inside the text layer of long tables,
 and table 三 is long enough to break across a page. ``rl_config.invariant`` makes the
 output byte-identical for the same input.
 """
@@ -8,22 +11,34 @@ output byte-identical for the same input.
 from __future__ import annotations
 
 import io
+from importlib.resources import as_file, files
 
 from .document import ReportDoc, SCell
 from .render_text import expand_grid
 
-FONT = "STSong-Light"
+EMBEDDED_FONT = "SimHei"  # TrueType: a subset of it is embedded in the PDF
+SYSTEM_FONT = "STSong-Light"  # reportlab's built-in CID font: named, not embedded
 _MM = 72 / 25.4
 
 
-def _setup():
+def _setup(embed: bool) -> str:
+    """Register the font (once per process) and return its name."""
     from reportlab import rl_config
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 
     rl_config.invariant = 1
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    font = EMBEDDED_FONT if embed else SYSTEM_FONT
+    if font not in pdfmetrics.getRegisteredFontNames():
+        if embed:
+            from reportlab.pdfbase.ttfonts import TTFont
+
+            with as_file(files("mplfonts") / "fonts" / "SimHei.ttf") as path:
+                pdfmetrics.registerFont(TTFont(font, str(path)))
+        else:
+            from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+            pdfmetrics.registerFont(UnicodeCIDFont(font))
+    return font
 
 
 def _spans(rows: list[list[SCell]]) -> list[tuple]:
@@ -52,9 +67,12 @@ def _widths(name: str, n_cols: int) -> list[float]:
     return [60 * _MM] + [(usable - 60 * _MM) / (n_cols - 1)] * (n_cols - 1)
 
 
-def render_pdf(doc: ReportDoc) -> tuple[bytes, list[int]]:
-    """The report as PDF bytes, and the pages table 三 is printed on."""
-    _setup()
+def render_pdf(doc: ReportDoc, embed_font: bool = True) -> tuple[bytes, list[int]]:
+    """The report as PDF bytes, and the pages table 三 is printed on.
+
+    ``embed_font``: embed a SimHei subset (as most published PDFs do), else name STSong-Light unembedded.
+    """
+    font = _setup(embed_font)
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -69,11 +87,11 @@ def render_pdf(doc: ReportDoc) -> tuple[bytes, list[int]]:
             if isinstance(flowable, Table3) and self.page not in table3_pages:
                 table3_pages.append(self.page)
 
-    body = ParagraphStyle("body", fontName=FONT, fontSize=10.5, leading=17, wordWrap="CJK", firstLineIndent=21)
+    body = ParagraphStyle("body", fontName=font, fontSize=10.5, leading=17, wordWrap="CJK", firstLineIndent=21)
     heading = ParagraphStyle("heading", parent=body, firstLineIndent=0, spaceBefore=6)
     title = ParagraphStyle("title", parent=body, fontSize=15, leading=24, alignment=1, firstLineIndent=0,
                            spaceAfter=10)
-    cell_style = ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5, wordWrap="CJK", alignment=1)
+    cell_style = ParagraphStyle("cell", fontName=font, fontSize=7.5, leading=9.5, wordWrap="CJK", alignment=1)
     flow = []
     for block in doc.blocks:
         if block.kind == "table":
@@ -82,7 +100,7 @@ def render_pdf(doc: ReportDoc) -> tuple[bytes, list[int]]:
             width = max(len(line) for line in grid)
             data = [[Paragraph(text, cell_style) if text else "" for text in line + [""] * (width - len(line))]
                     for line in grid]
-            style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), FONT, 7.5),
+            style = TableStyle([("GRID", (0, 0), (-1, -1), 0.5, "black"), ("FONT", (0, 0), (-1, -1), font, 7.5),
                                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"), *_spans(rows)])
             kind = Table3 if block.table == "table3" else Table
             flow.append(kind(data, colWidths=_widths(block.table, width), style=style, repeatRows=0))
@@ -96,7 +114,7 @@ def render_pdf(doc: ReportDoc) -> tuple[bytes, list[int]]:
 
     def footer(canvas, _doc):
         canvas.saveState()
-        canvas.setFont(FONT, 9)
+        canvas.setFont(font, 9)
         canvas.drawCentredString(A4[0] / 2, 12 * _MM, f"- {canvas.getPageNumber()} -")
         canvas.restoreState()
 

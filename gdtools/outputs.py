@@ -95,22 +95,22 @@ def _text_columns(columns) -> dict[str, str]:
     return {c: "string" for c in columns if c not in FLOAT_COLUMNS and c not in INT_COLUMNS}
 
 
-def to_csv_text(frame: pd.DataFrame, header: bool) -> str:
-    """CSV text of a normalized frame (UTF-8, no index, empty cell for NA)."""
+def to_csv_bytes(frame: pd.DataFrame, header: bool) -> bytes:
+    """UTF-8 CSV of a normalized frame (no index, empty cell for NA, ``\\n`` line ends)."""
     if not header and len(frame.columns) > 1 and len(frame):
-        text = _arrow_csv_rows(frame)
-        if text is not None:
-            return text
-    return frame.to_csv(index=False, header=header, lineterminator="\n")
+        data = _arrow_csv_rows(frame)
+        if data is not None:
+            return data
+    return frame.to_csv(index=False, header=header, lineterminator="\n").encode("utf-8")
 
 
 # What pandas' writer (the csv module, QUOTE_MINIMAL, "\n" line ends) quotes: a cell holding one of these.
 _QUOTE_IF = (b",", b'"', b"\n")
 
 
-def _arrow_csv_rows(frame: pd.DataFrame) -> str | None:
-    """The rows ``frame.to_csv(index=False, header=False, lineterminator="\\n")`` writes, byte for byte,
-    made with Arrow kernels (several times faster); None when a column has a dtype it does not cover.
+def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
+    """The rows ``frame.to_csv(index=False, header=False, lineterminator="\\n")`` writes, byte for byte
+    in UTF-8, made with Arrow kernels (several times faster); None when a column has a dtype it does not cover.
 
     Text is quoted as the csv module quotes it (a cell holding a comma, a double quote or a
     newline, quotes doubled), floats are formatted by numpy as pandas formats them, NA is empty.
@@ -149,7 +149,7 @@ def _arrow_csv_rows(frame: pd.DataFrame) -> str | None:
     if isinstance(rows, pa.ChunkedArray):
         rows = rows.combine_chunks()
     one = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-    return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_py()
+    return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_buffer().to_pybytes()
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -219,10 +219,10 @@ class PartWriter:
         self.columns = columns
         path.parent.mkdir(parents=True, exist_ok=True)
         if resume_at is None or not path.exists():
-            self._fh = open(path, "w", encoding="utf-8", newline="")
-            self._fh.write(to_csv_text(pd.DataFrame(columns=columns), header=True))
+            self._fh = open(path, "wb")
+            self._fh.write(to_csv_bytes(pd.DataFrame(columns=columns), header=True))
         else:
-            self._fh = open(path, "r+", encoding="utf-8", newline="")
+            self._fh = open(path, "r+b")
             self._fh.truncate(resume_at)
             self._fh.seek(resume_at)
         self._fh.flush()
@@ -230,7 +230,7 @@ class PartWriter:
     def append(self, frame: pd.DataFrame) -> None:
         """Append the rows of a frame already normalized (see :func:`normalize_frame`)."""
         if len(frame):
-            self._fh.write(to_csv_text(frame.reindex(columns=self.columns), header=False))
+            self._fh.write(to_csv_bytes(frame.reindex(columns=self.columns), header=False))
 
     def offset(self) -> int:
         self._fh.flush()

@@ -14,7 +14,7 @@ from gdtools.outputs import (
     atomic_path,
     normalize_frame,
     read_frame,
-    to_csv_text,
+    to_csv_bytes,
     write_frame,
 )
 
@@ -94,9 +94,9 @@ _FLOAT = st.none() | st.floats(allow_nan=True, allow_infinity=True) | st.sampled
 @given(st.lists(st.tuples(_TEXT, _TEXT, _FLOAT, st.none() | st.integers(-10**12, 10**12)), min_size=1, max_size=30))
 def test_part_rows_are_the_bytes_pandas_writes(rows):
     frame = normalize_frame(pd.DataFrame(rows, columns=["text", "raw", "value", "year"]).assign(error=None))
-    expected = frame.to_csv(index=False, header=False, lineterminator="\n")
+    expected = frame.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
     assert _arrow_csv_rows(frame) is not None  # these dtypes take the fast path
-    assert to_csv_text(frame, header=False) == expected
-    assert to_csv_text(pd.concat([frame, frame], ignore_index=True), header=False) == expected * 2
+    assert to_csv_bytes(frame, header=False) == expected
+    assert to_csv_bytes(pd.concat([frame, frame], ignore_index=True), header=False) == expected * 2
     tail = frame.iloc[len(frame) // 2:]
-    assert to_csv_text(tail, header=False) == tail.to_csv(index=False, header=False, lineterminator="\n")
+    assert to_csv_bytes(tail, header=False) == tail.to_csv(index=False, header=False, lineterminator="\n").encode()

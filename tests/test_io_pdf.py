@@ -243,3 +243,26 @@ def test_overprinted_text_boxes():
     assert _overprinted([line, (72.3, 700.0, 200.3, 711.0)])  # printed again a hair to the right
     assert _overprinted([(10.0, 10.0, 500.0, 30.0), (100.0, 12.0, 110.0, 22.0)])  # a small box inside a long one
     assert not _overprinted([line, (150.0, 700.0, 300.0, 711.0)])  # overlapping less than half
+
+
+def _line(text: str, x0: float, top: float, size: float = 10.0) -> tuple:
+    chars = [{"x0": x0 + i * size, "x1": x0 + (i + 1) * size} for i in range(len(text))]
+    return (top, "line", {"text": text, "x0": x0, "x1": x0 + len(text) * size, "top": top, "chars": chars})
+
+
+TITLE = "某某市某某区某街道办事处关于二〇二三年度政府信息公开工作年度报告全文"
+
+
+def test_a_centred_title_ending_near_the_margin_is_not_joined_to_the_next_line():
+    from gdtools.io.pdf import _layout
+
+    assert len(TITLE) * 11.0 == 374  # 113..487: within two characters of the right margin, 13 in on both sides
+    body = "正" * 40  # full lines from the left margin (100) to the right margin (500)
+    items = [_line(TITLE, 113, 40, 11.0),
+             _line("本年度工作概述如下", 100, 60),
+             _line(body, 100, 80), _line("续写的一行", 100, 92),
+             _line(body, 100, 104), _line("又一段结尾。", 100, 116)]
+    text, blocks, _ = _layout([(1, items)], "t.pdf")
+    assert [b.text for b in blocks][:2] == [TITLE, "本年度工作概述如下"]
+    # wrapped body lines are still joined into one paragraph
+    assert body + "续写的一行" in text and body + "又一段结尾。" in text

@@ -202,6 +202,7 @@ def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, in
     page_lines = [[p["text"].strip() for _, kind, p in items if kind == "line"] for _, items in per_page]
     furniture = _furniture(page_lines)
     right = _right_margin([p["x1"] for _, items in per_page for _, kind, p in items if kind == "line"])
+    left = _left_margin([p["x0"] for _, items in per_page for _, kind, p in items if kind == "line"])
     blocks: list[Block] = []
     continued: dict[int, list[tuple[int, int]]] = {}  # merged table -> (first row, page) of each part
     open_paragraph = False
@@ -233,7 +234,8 @@ def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, in
                 blocks.append(Block("paragraph", text, page=number))
             size = _char_width(payload)
             open_paragraph = (payload["x1"] >= right - 2 * size and not text.endswith(_SENTENCE_END)
-                              and not text[-1].isdigit() and len(_CJK_GAP.findall(text)) < 2)
+                              and not text[-1].isdigit() and len(_CJK_GAP.findall(text)) < 2
+                              and not _centred(payload, left, right, size))
     if not blocks:
         raise NotAReport("PDF 没有文字层 (no text layer: a scanned image); run OCR first", source)
     text, blocks = assemble(blocks)
@@ -257,6 +259,23 @@ def _right_margin(x1s: list[float]) -> float:
         return 0.0
     ordered = sorted(x1s)
     return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def _left_margin(x0s: list[float]) -> float:
+    """Where body lines start: the 10th percentile of line starts (indents and centred lines start later)."""
+    if not x0s:
+        return 0.0
+    ordered = sorted(x0s)
+    return ordered[int(0.1 * len(ordered))]
+
+
+def _centred(line: dict, left: float, right: float, size: float) -> bool:
+    """A title set in the middle of the page: indented by at least a character, as much on both sides.
+
+    Such a line can end near the right margin without running on into the next line.
+    """
+    indent, gap = line["x0"] - left, right - line["x1"]
+    return indent >= size and abs(indent - gap) <= size / 2
 
 
 def _char_width(line: dict) -> float:

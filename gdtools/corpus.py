@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import pickle
+import re
 import resource
 import shutil
 import signal
@@ -972,35 +973,59 @@ def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return refined.loc[differs, _CELL_KEY + _REFINED]
 
 
-def _patch_table_cells(part: Path, changed: pd.DataFrame) -> None:
+def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 8 << 20) -> None:
     """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically.
 
-    Records are copied byte for byte; only those of reports with a changed cell are parsed,
-    and a changed one is written again as the CSV writer of the part writes it.
+    Records are copied byte for byte, a block at a time; only the records that start with
+    the id of a report with a changed cell (or with a quoted first field) are parsed, and a
+    changed one is written again as the CSV writer of the part writes it. A line starts a
+    record when the quotes before it are balanced (quotes are doubled inside a field).
     """
     updates = {tuple(map(str, key)): ["" if pd.isna(row.value) else repr(float(row.value)),
                                       *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
                for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
                                    changed[_REFINED].itertuples(index=False))}
-    report_ids = {key[0].encode("utf-8") for key in updates}
+    report_ids = sorted({key[0].encode("utf-8") for key in updates})
+    starts = re.compile(b"^(?:" + b"|".join(re.escape(rid) + b"," for rid in report_ids) + b'|")', re.MULTILINE)
     with open(part, "rb") as src, atomic_path(part) as tmp, open(tmp, "wb") as dst:
         header = src.readline()
         dst.write(header)
         columns = next(csv.reader([header.decode("utf-8")]))
         key_at = [columns.index(c) for c in _CELL_KEY]
         refined_at = [columns.index(c) for c in _REFINED]
-        record, quotes = b"", 0
-        for line in src:  # a record ends on a line that leaves its quotes balanced (quotes are doubled inside)
-            record += line
-            quotes += line.count(b'"')
-            if quotes % 2:
-                continue
-            first = record.split(b",", 1)[0]
-            if first in report_ids or first.startswith(b'"'):
-                record = _patched_record(record, key_at, refined_at, updates)
-            dst.write(record)
-            record, quotes = b"", 0
-        dst.write(record)
+        rest, odd = b"", False  # bytes not yet written (they start a line); quotes before them unbalanced
+        while True:
+            block = src.read(block_size)
+            data = rest + block
+            cut = data.rfind(b"\n") + 1 if block else len(data)  # whole lines only, until the end
+            rest, data = data[cut:], data[:cut]
+            pos = 0
+            for match in starts.finditer(data):
+                at = match.start()
+                if at < pos:
+                    continue
+                odd ^= data.count(b'"', pos, at) % 2 == 1
+                dst.write(data[pos:at])
+                pos = at
+                if odd:
+                    continue  # a line inside a quoted field
+                end, quotes = at, 0
+                while end < len(data):  # the record ends on the line that leaves its quotes balanced
+                    stop = data.find(b"\n", end) + 1 or len(data)
+                    quotes += data.count(b'"', end, stop)
+                    end = stop
+                    if quotes % 2 == 0:
+                        break
+                if quotes % 2 and block:  # it goes on in the next block: keep it for then
+                    rest, data = data[at:] + rest, data[:at]
+                    break
+                dst.write(_patched_record(data[at:end], key_at, refined_at, updates) if quotes % 2 == 0
+                          else data[at:end])
+                pos = end
+            odd ^= data.count(b'"', pos) % 2 == 1
+            dst.write(data[pos:])
+            if not block:
+                break
 
 
 def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict) -> bytes:

@@ -434,7 +434,8 @@ def test_spill_by_group_keeps_only_rows_passing_keep_and_survives_blocks_with_no
     assert not none[0].exists()
 
 
-def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_path):
+@pytest.mark.parametrize("block_size", [3, 64, 1 << 20])  # records and quoted lines cut by the blocks read
+def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_path, block_size):
     from gdtools.outputs import PartWriter, normalize_frame
 
     rows = []
@@ -451,7 +452,7 @@ def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_pat
     before = part.read_bytes()
     changed = pd.DataFrame([{"report_id": "bbbbbbbbbbbb", "table": "table2", "row_code": "rules", "col_code": "c2",
                              "value": 12.0, "status": "ok", "candidates": None, "raw": '第2行, "引号"\n换行 12 [跨年度]'}])
-    corpus._patch_table_cells(part, changed)
+    corpus._patch_table_cells(part, changed, block_size=block_size)
     got = pd.read_csv(part, dtype=str, keep_default_na=False)
     assert len(got) == 6 and list(got.columns) == TABLE_COLUMNS
     hit = (got["report_id"] == "bbbbbbbbbbbb") & (got["col_code"] == "c2")

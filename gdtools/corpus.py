@@ -757,8 +757,8 @@ class _Batch:
         try:
             # repeats compare an agency's report with its report of the year before: agency groups in
             # parallel, each group's rows appended as it comes back
-            files = spill_by_group(part, STATEMENT_COLUMNS, [g["report_id"] for g in groups], spill / "repeats",
-                                   keep=_section5)
+            files, keyword_files = _spill_section5(part, [g["report_id"] for g in groups], spill,
+                                                   self.corpus_group_size)
             tasks = ((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups))
             with atomic_path(outputs["repeats.csv"]) as tmp:
                 writer = PartWriter(tmp, REPEAT_COLUMNS)
@@ -767,28 +767,23 @@ class _Batch:
                         writer.append(frame)
                 finally:
                     writer.close()
-            self._keywords(part, spill / "keywords", outputs["keywords.csv"])
+            self._keywords(keyword_files, spill / "keywords", outputs["keywords.csv"])
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         return outputs
 
-    def _keywords(self, part: Path, spill: Path, out: Path) -> None:
+    def _keywords(self, files: list[Path], spill: Path, out: Path) -> None:
         """keywords.csv as :func:`gdtools.narrative.keywords` (tf-idf, one document per report) gives it
         for all section-五 statements, with bounded memory.
 
         The document frequencies need every report before any report can be scored: the
-        reports' word counts are made in the workers (chunks of reports, in order of first
-        appearance, the order ``keywords`` uses), counted into the document frequencies and
-        spilled to disk as they come back, then read back one chunk at a time and scored.
-        Memory holds the vocabulary and one chunk, not the statements or the tokens.
+        reports' word counts are made in the workers (``files``: the statements spilled in chunks
+        of reports, in order of first appearance, the order ``keywords`` uses), counted into the
+        document frequencies and spilled to disk as they come back, then read back one chunk at
+        a time and scored. Memory holds the vocabulary and one chunk, not the statements or the tokens.
         """
         from .narrative import KEYWORD_COLUMNS
 
-        order = list(dict.fromkeys(
-            rid for batch in _open_csv(part, ["report_id", "section"])
-            for rid in batch.filter(_section5(batch))["report_id"].to_pylist() if rid is not None))
-        chunks = [order[i:i + self.corpus_group_size] for i in range(0, len(order), self.corpus_group_size)]
-        files = spill_by_group(part, ["report_id", "section", "text"], chunks, spill, keep=_section5)
         tasks = ((_keyword_counts_task, f, ["report_id", "text"], False, pd.DataFrame({"agency": ["?"]}))
                  for f in files)
         doc_freq: Counter[str] = Counter()
@@ -1121,6 +1116,60 @@ def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categ
     return _to_pandas(pa.Table.from_batches(batches, schema=reader.schema), categorical)
 
 
+class _Spill:
+    """Rows of ``report_id`` values routed into one Arrow stream file per group (``columns`` of them, or all)."""
+
+    def __init__(self, folder: Path, columns: list[str] | None = None):
+        folder.mkdir(parents=True, exist_ok=True)
+        self.folder, self.columns = folder, columns
+        self.files: list[Path] = []
+        self._ids: list[str] = []
+        self._group_of: list[int] = []
+        self._lookup: tuple[pa.Array, np.ndarray] | None = None
+        self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
+
+    def group(self, index: int, report_ids) -> None:
+        """Route the rows of ``report_ids`` to group ``index`` (a later group never takes an id already routed)."""
+        while len(self.files) <= index:
+            self.files.append(self.folder / f"group-{len(self.files):05d}.arrow")
+        for rid in dict.fromkeys(map(str, report_ids)):
+            self._ids.append(rid)
+            self._group_of.append(index)
+        self._lookup = None
+
+    def write(self, batch: pa.RecordBatch) -> None:
+        if self._lookup is None:  # position -1 (not found) maps to no group
+            self._lookup = pa.array(self._ids, pa.string()), np.asarray(self._group_of + [-1])
+        value_set, group_of = self._lookup
+        where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
+        group = group_of[where]
+        order = np.argsort(group, kind="stable")
+        if self.columns is not None:
+            batch = batch.select(self.columns)
+        batch, group = batch.take(pa.array(order)), group[order]
+        bounds = np.flatnonzero(np.diff(group)) + 1
+        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(group)]):
+            g = int(group[start])
+            if g < 0 or stop <= start:
+                continue
+            if g not in self._writers:
+                self._writers[g] = pa.ipc.new_stream(self.files[g], batch.schema)
+            self._writers[g].write_batch(batch.slice(start, stop - start))
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+
+
+def _filtered(reader, keep: Callable | None):
+    """The record batches of ``reader`` (rows where ``keep(batch)`` is true), empty ones left out."""
+    for batch in reader:
+        if keep is not None:
+            batch = batch.filter(keep(batch))
+        if batch.num_rows:
+            yield batch
+
+
 def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path,
                    keep: Callable | None = None) -> list[Path]:
     """Route the rows of an output CSV into one Arrow file per group of ``report_id`` values.
@@ -1130,39 +1179,41 @@ def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path,
     ``keep(batch)`` is false, are dropped.
     Returns one path per group (absent when the group has no rows).
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    ids, group_of = [], []
+    spill = _Spill(folder)
     for i, report_ids in enumerate(groups):
-        for rid in dict.fromkeys(map(str, report_ids)):
-            ids.append(rid)
-            group_of.append(i)
-    value_set = pa.array(ids, pa.string())
-    group_of = np.asarray(group_of + [-1])  # position -1 (not found) maps to no group
-    files = [folder / f"group-{i:05d}.arrow" for i in range(len(groups))]
-    writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
-    reader = _open_csv(path, columns)
+        spill.group(i, report_ids)
     try:
-        for batch in reader:
-            if keep is not None:
-                batch = batch.filter(keep(batch))
-            if not batch.num_rows:
-                continue
-            where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
-            group = group_of[where]
-            order = np.argsort(group, kind="stable")
-            batch, group = batch.take(pa.array(order)), group[order]
-            bounds = np.flatnonzero(np.diff(group)) + 1
-            for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(group)]):
-                g = int(group[start])
-                if g < 0 or stop <= start:
-                    continue
-                if g not in writers:
-                    writers[g] = pa.ipc.new_stream(files[g], reader.schema)
-                writers[g].write_batch(batch.slice(start, stop - start))
+        for batch in _filtered(_open_csv(path, columns), keep):
+            spill.write(batch)
     finally:
-        for writer in writers.values():
-            writer.close()
-    return files
+        spill.close()
+    return spill.files
+
+
+def _spill_section5(path: Path, groups: list, folder: Path, chunk_size: int) -> tuple[list[Path], list[Path]]:
+    """The section-五 statements in one streaming pass: all columns by agency group (repeats) and
+    ``report_id``, ``section``, ``text`` by chunks of ``chunk_size`` reports in order of first appearance
+    (keywords). Returns the two lists of files."""
+    repeats, keywords = _Spill(folder / "repeats"), _Spill(folder / "keywords", ["report_id", "section", "text"])
+    for i, report_ids in enumerate(groups):
+        repeats.group(i, report_ids)
+    seen: set[str] = set()
+    try:
+        for batch in _filtered(_open_csv(path, STATEMENT_COLUMNS), _section5):
+            new = [rid for rid in dict.fromkeys(batch["report_id"].to_pylist()) if rid is not None and rid not in seen]
+            start = 0
+            while start < len(new):  # fill the last chunk, then start new ones
+                at = len(seen) + start
+                stop = start + chunk_size - at % chunk_size
+                keywords.group(at // chunk_size, new[start:stop])
+                start = stop
+            seen.update(new)
+            repeats.write(batch)
+            keywords.write(batch)
+    finally:
+        repeats.close()
+        keywords.close()
+    return repeats.files, keywords.files
 
 
 def read_spill(path: Path, columns: list[str], categorical: bool = True) -> pd.DataFrame:

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from gdtools import corpus
-from gdtools.model import REPORT_COLUMNS, TABLE_COLUMNS
+from gdtools.model import REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
 
 AGENCIES = ["示例县民政局", "示例市交通运输局", "示例区教育局", "示例镇人民政府"]
 
@@ -463,3 +463,15 @@ def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_pat
     # the records before the changed report keep their bytes, and the file is what pandas writes for its rows
     assert part.read_bytes().startswith(before.split(b"\nbbbbbbbbbbbb,", 1)[0])
     assert part.read_text(encoding="utf-8") == got.to_csv(index=False, lineterminator="\n")
+
+
+def test_section5_spill_routes_rows_by_agency_group_and_by_chunks_in_order_of_first_appearance(tmp_path):
+    part = tmp_path / "statements.csv"
+    ids = ["b", "a", "b", "x", "c", "d", "e"]
+    pd.DataFrame({"report_id": ids, "section": ["五", "五", "五", "一", "五", "五", "五"],
+                  "text": [f"t{i}" for i in range(len(ids))]}).reindex(columns=STATEMENT_COLUMNS).to_csv(part, index=False)
+    repeats, chunks = corpus._spill_section5(part, [["c"], ["a", "x", "e"]], tmp_path / "s", chunk_size=2)
+    texts = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["text"].tolist() for f in repeats]
+    assert texts == [["t4"], ["t1", "t6"]]
+    got = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["report_id"].tolist() for f in chunks]
+    assert got == [["b", "a", "b"], ["c", "d"], ["e"]]

@@ -266,3 +266,35 @@ def test_a_centred_title_ending_near_the_margin_is_not_joined_to_the_next_line()
     assert [b.text for b in blocks][:2] == [TITLE, "本年度工作概述如下"]
     # wrapped body lines are still joined into one paragraph
     assert body + "续写的一行" in text and body + "又一段结尾。" in text
+
+
+def _random_chars(rng, count: int) -> list[dict]:
+    """Chars on a few nearby baselines, in any order, with blanks, empty text and ligatures."""
+    chars = []
+    for _ in range(count):
+        x0, top, width = rng.uniform(0, 60), rng.choice([0.0, 1.5, 2.9, 3.1, 6.0, 20.0]) + rng.uniform(0, 1), \
+            rng.uniform(2, 8)
+        chars.append({"x0": x0, "x1": x0 + width, "top": top, "bottom": top + 10, "doctop": top, "size": 10,
+                      "upright": rng.random() > 0.02, "text": rng.choice(["数", "7", " ", "", "\ufb01", "字", "a"])})
+    return chars
+
+
+def test_cell_text_is_pdfplumbers_extract_text():
+    import random
+
+    from pdfplumber.utils import extract_text
+
+    from gdtools.io.pdf import _extract_text
+
+    rng = random.Random(7)
+    for count in [0, 1, 2, 3, 5, 8, 13] * 60:
+        chars = _random_chars(rng, count)
+        assert _extract_text(chars) == extract_text(chars), chars
+
+
+def test_nearest_edge_index_is_the_first_nearest():
+    from gdtools.io.pdf import _index
+
+    edges = [10.0, 20.0, 35.5]
+    for value in [0, 10, 14.9, 15, 15.1, 20, 27.75, 27.8, 35.5, 99]:
+        assert _index(edges, value) == min(range(len(edges)), key=lambda i: abs(edges[i] - value))

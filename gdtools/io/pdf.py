@@ -16,6 +16,8 @@ import re
 import zlib
 from collections import Counter
 
+from pdfplumber.utils.text import LIGATURES
+
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
 from .blocks import assemble, clean_cell
@@ -45,47 +47,110 @@ def _edges(values: list[float]) -> list[float]:
 
 
 def _index(edges: list[float], value: float) -> int:
-    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+    """The nearest edge (the first of two as near); ``edges`` ascend more than 2 apart."""
+    i = bisect.bisect_left(edges, value)
+    if i == len(edges) or (i > 0 and abs(edges[i - 1] - value) <= abs(edges[i] - value)):
+        return i - 1
+    return i
 
 
-def _mid_in(char: dict, bbox) -> bool:
-    v_mid = (char["top"] + char["bottom"]) / 2
-    h_mid = (char["x0"] + char["x1"]) / 2
-    x0, top, x1, bottom = bbox
-    return x0 <= h_mid < x1 and top <= v_mid < bottom
+def _clusters(keys: list[float], tolerance: float) -> list[list[int]]:
+    """pdfplumber's ``cluster_objects``: indices grouped by key values chained within ``tolerance``,
+    groups in key order, indices in input order."""
+    group: dict[float, int] = {}
+    last, n = None, -1
+    for key in sorted(set(keys)):
+        if last is None or key > last + tolerance:
+            n += 1
+        group[key] = n
+        last = key
+    out: list[list[int]] = [[] for _ in range(n + 1)]
+    for i, key in enumerate(keys):
+        out[group[key]].append(i)
+    return out
 
 
-def _table_texts(table, rows) -> list[list[str | None]]:
-    """What ``table.extract()`` gives (the same chars, in page order, per cell, the same text), faster.
+def _extract_text(chars: list[dict]) -> str:
+    """``pdfplumber.utils.extract_text(chars)`` with its default settings, without its generality.
 
-    pdfplumber tests every char of the page against every row; here the chars whose vertical
-    midpoint falls in the row come from a sorted index, then the same midpoint test applies.
+    Chars are grouped into lines by ``top`` (3 pt), sorted by ``x0``, split into words at blanks and at
+    gaps over 3 pt (or a step back or 3 pt up or down); words are grouped into lines again by their top.
     """
-    from pdfplumber.utils import extract_text
+    if not chars:
+        return ""
+    if not all(c["upright"] for c in chars):
+        from pdfplumber.utils import extract_text
+        return extract_text(chars)
+    words: list[tuple[float, str]] = []
+    for line in _clusters([c["top"] for c in chars], 3):
+        word: list[dict] = []
+        for char in sorted((chars[i] for i in line), key=_X0):
+            text = char["text"]
+            if text.isspace() or not text:
+                if word:
+                    words.append(_merge(word))
+                word = []
+                if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
+                    words.append(_merge([char]))
+            elif word and (char["x0"] < word[-1]["x0"] or char["x0"] > word[-1]["x1"] + 3
+                           or abs(char["top"] - word[-1]["top"]) > 3):
+                words.append(_merge(word))
+                word = [char]
+            else:
+                word.append(char)
+        if word:
+            words.append(_merge(word))
+    lines = _clusters([top for top, _ in words], 3)
+    return "\n".join(" ".join(words[i][1] for i in line) for line in lines)
 
-    chars = table.page.chars
-    mids = sorted(((c["top"] + c["bottom"]) / 2, i) for i, c in enumerate(chars))
-    keys = [m for m, _ in mids]
-    texts = []
-    for row in rows:
-        top, bottom = row.bbox[1], row.bbox[3]
-        span = sorted(i for _, i in mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)])
-        row_chars = [chars[i] for i in span if _mid_in(chars[i], row.bbox)]
-        cells: list[str | None] = []
-        for cell in row.cells:
-            if cell is None:
-                cells.append(None)
-                continue
-            cell_chars = [c for c in row_chars if _mid_in(c, cell)]
-            cells.append(extract_text(cell_chars) if cell_chars else "")
-        texts.append(cells)
-    return texts
+
+def _X0(char: dict) -> float:
+    return char["x0"]
 
 
-def table_grid(table) -> list[list[Cell]]:
+def _merge(word: list[dict]) -> tuple[float, str]:
+    """A word's top and text (ligatures spelt out, as pdfplumber does)."""
+    return min(c["top"] for c in word), "".join(LIGATURES.get(c["text"], c["text"] or "") for c in word)
+
+
+class _PageChars:
+    """A page's chars with their box midpoints, sorted by vertical midpoint (built once per page)."""
+
+    def __init__(self, chars: list[dict]):
+        self.chars = chars
+        mids = sorted(((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2) for i, c in enumerate(chars))
+        self.keys = [m[0] for m in mids]
+        self.mids = mids
+
+    def cell_texts(self, rows) -> list[list[str | None]]:
+        """What ``table.extract()`` gives (the same chars, in page order, per cell, the same text), faster.
+
+        pdfplumber tests every char's box midpoint against every row, then every cell of the row
+        (``x0 <= mid < x1``, ``top <= mid < bottom``); here the chars whose vertical midpoint falls in
+        the row come from the sorted index, then the same tests apply.
+        """
+        chars, keys, mids = self.chars, self.keys, self.mids
+        texts = []
+        for row in rows:
+            x0, top, x1, bottom = row.bbox
+            span = sorted(m[1:] for m in mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)])
+            row_chars = [(i, h, (chars[i]["top"] + chars[i]["bottom"]) / 2) for i, h in span if x0 <= h < x1]
+            cells: list[str | None] = []
+            for cell in row.cells:
+                if cell is None:
+                    cells.append(None)
+                    continue
+                cx0, ctop, cx1, cbottom = cell
+                cells.append(_extract_text([chars[i] for i, h, v in row_chars
+                                            if cx0 <= h < cx1 and ctop <= v < cbottom]))
+            texts.append(cells)
+        return texts
+
+
+def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
     """A pdfplumber table as a grid of cells with spans derived from the cell boxes."""
     rows = table.rows
-    texts = _table_texts(table, rows)
+    texts = (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
     boxes = [cell for row in rows for cell in row.cells if cell is not None]
     if not boxes:
         return []
@@ -108,8 +173,10 @@ def table_grid(table) -> list[list[Cell]]:
 def _page_items(page) -> list[tuple[float, str, object]]:
     """(top, kind, payload) in reading order: text lines outside tables and table grids."""
     tables = []
+    page_chars = None
     for table in page.find_tables():
-        grid = table_grid(table)
+        page_chars = page_chars or _PageChars(page.chars)
+        grid = table_grid(table, page_chars)
         # Some PDFs frame their body text with ruling lines; a one-column "table" is prose.
         if grid and sum(len(row) >= 2 for row in grid) >= max(1, len(grid) // 2):
             tables.append((table.bbox, grid))

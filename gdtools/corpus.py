@@ -256,14 +256,16 @@ def _batch_frames(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, .
     reports = out.get("reports")
     if "tables" in stages and reports is not None:
         tables = out.get("tables")
-        read = (reports["status"] == "ok").to_numpy()
+        unread = (reports["status"] != "ok").to_numpy()
+        codes, keys = pd.factorize(reports[KEY_COLUMN])  # a key may be there twice (the same file twice)
+        if tables is not None:
+            of_key = keys.get_indexer(tables[KEY_COLUMN])
+            status = tables["status"].to_numpy(dtype=object)
         for col in COUNT_COLUMNS:
+            counts = np.zeros(len(keys), dtype=np.int64)
             if tables is not None:
-                counts = tables.loc[tables["status"] == col[2:], KEY_COLUMN].value_counts()
-                values = reports[KEY_COLUMN].map(counts).fillna(0)
-            else:
-                values = pd.Series(0, index=reports.index)
-            reports[col] = values.astype("Int64").where(read, pd.NA)
+                counts = np.bincount(of_key[(status == col[2:]) & (of_key >= 0)], minlength=len(keys))
+            reports[col] = pd.arrays.IntegerArray(counts[codes].astype(np.int64), mask=unread.copy())
     return out
 
 

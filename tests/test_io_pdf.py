@@ -298,3 +298,25 @@ def test_nearest_edge_index_is_the_first_nearest():
     edges = [10.0, 20.0, 35.5]
     for value in [0, 10, 14.9, 15, 15.1, 20, 27.75, 27.8, 35.5, 99]:
         assert _index(edges, value) == min(range(len(edges)), key=lambda i: abs(edges[i] - value))
+
+
+def test_table_cells_are_pdfplumbers():
+    import random
+
+    from pdfplumber.table import edges_to_intersections, intersections_to_cells
+
+    from gdtools.io._pdfium import _intersections_to_cells
+
+    rng = random.Random(3)
+    for _ in range(40):
+        xs, ys = sorted(rng.sample(range(0, 200, 10), 6)), sorted(rng.sample(range(0, 200, 10), 6))
+        edges = []
+        for _ in range(rng.randint(6, 40)):  # partial rulings: merged cells, gaps, overhangs
+            if rng.random() < 0.5:
+                x, (a, b) = rng.choice(xs), sorted(rng.sample(ys, 2))
+                edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "orientation": "v"})
+            else:
+                y, (a, b) = rng.choice(ys), sorted(rng.sample(xs, 2))
+                edges.append({"x0": a, "x1": b, "top": y, "bottom": y, "orientation": "h"})
+        intersections = edges_to_intersections(edges)
+        assert _intersections_to_cells(intersections) == intersections_to_cells(intersections)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pdfplumber.container import Container
-from pdfplumber.table import Table, TableFinder, TableSettings
+from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
 from pdfplumber.utils.text import chars_to_textmap
 
 # PDFium's own characters: word spaces and line breaks it inferred from gaps and jumps.
@@ -73,11 +73,77 @@ class PdfiumPage(Container):
         return self.bbox[3] - self.bbox[1]
 
     def find_tables(self) -> list[Table]:
-        return TableFinder(self, TableSettings.resolve(None)).tables
+        return find_tables(self)
 
     def extract_text_lines(self, **kwargs: Any) -> list[dict[str, Any]]:
         return chars_to_textmap(self.chars, layout_bbox=self.bbox, layout_width=self.width,
                                 layout_height=self.height, **kwargs).extract_text_lines()
+
+
+def find_tables(page) -> list[Table]:
+    """``page.find_tables()`` of pdfplumber (default settings) for a pdfplumber or PDFium page, faster."""
+    return _TableFinder(page, TableSettings.resolve(None)).tables
+
+
+class _TableFinder(TableFinder):
+    """pdfplumber's ``TableFinder`` with its cells found by :func:`_intersections_to_cells`."""
+
+    def __init__(self, page, settings: TableSettings):
+        self.page = page
+        self.settings = settings
+        self.edges = self.get_edges()
+        self.intersections = edges_to_intersections(
+            self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
+        self.cells = _intersections_to_cells(self.intersections)
+        self.tables = [Table(page, group) for group in cells_to_tables(self.cells)]
+
+
+def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
+    """pdfplumber's ``intersections_to_cells``, the same cells in the same order.
+
+    pdfplumber scans every later point for those below and right of each point and rebuilds the
+    sets of edge boxes at both ends on each test; here points are listed per column and per row
+    once, and each point's edge boxes are a set made once.
+    """
+    vboxes = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges["v"]} for p, edges in intersections.items()}
+    hboxes = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges["h"]} for p, edges in intersections.items()}
+
+    def connects(p1, p2) -> bool:
+        return (p1[0] == p2[0] and not vboxes[p1].isdisjoint(vboxes[p2])) or \
+            (p1[1] == p2[1] and not hboxes[p1].isdisjoint(hboxes[p2]))
+
+    points = sorted(intersections)
+    columns: dict[float, list] = {}
+    rows: dict[float, list] = {}
+    for pt in points:  # in sorted order: a column top to bottom, a row left to right
+        columns.setdefault(pt[0], []).append(pt)
+        rows.setdefault(pt[1], []).append(pt)
+    column_at: dict = {}
+    row_at: dict = {}
+    for line, at in ((columns, column_at), (rows, row_at)):
+        for pts in line.values():
+            for n, pt in enumerate(pts):
+                at[pt] = n
+    cells = []
+    for pt in points[:-1]:
+        right = rows[pt[1]][row_at[pt] + 1:]
+        found = None
+        for below_pt in columns[pt[0]][column_at[pt] + 1:]:
+            if not connects(pt, below_pt):
+                continue
+            for right_pt in right:
+                if not connects(pt, right_pt):
+                    continue
+                bottom_right = (right_pt[0], below_pt[1])
+                if bottom_right in intersections and connects(bottom_right, right_pt) \
+                        and connects(bottom_right, below_pt):
+                    found = (pt[0], pt[1], bottom_right[0], bottom_right[1])
+                    break
+            if found:
+                break
+        if found:
+            cells.append(found)
+    return cells
 
 
 class _Frame:

@@ -173,8 +173,10 @@ def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
 def _page_items(page) -> list[tuple[float, str, object]]:
     """(top, kind, payload) in reading order: text lines outside tables and table grids."""
     tables = []
+    from ._pdfium import find_tables
+
     page_chars = None
-    for table in page.find_tables():
+    for table in find_tables(page):
         page_chars = page_chars or _PageChars(page.chars)
         grid = table_grid(table, page_chars)
         # Some PDFs frame their body text with ruling lines; a one-column "table" is prose.

@@ -166,7 +166,8 @@ class Cache:
             wanted = set(batch_keys)
             for kind, frame in frames.items():
                 if frame is not None and len(frame):
-                    by_kind.setdefault(kind, []).append(frame[frame[KEY_COLUMN].isin(wanted)])
+                    keep = frame[KEY_COLUMN].isin(wanted).to_numpy()
+                    by_kind.setdefault(kind, []).append(frame if keep.all() else frame[keep])
         for kind, frames in by_kind.items():
             frame = normalize_frame(pd.concat(frames, ignore_index=True))
             with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:

@@ -729,9 +729,10 @@ class _Batch:
         else:
             # the summary counts findings by severity and uncertain cells per report (every report is in
             # `reports`), so only those columns and rows are read back: the messages stay on disk
-            findings = scan_csv(part, ["report_id", "source", "severity"])
+            # plain text columns: the summary looks up counts per report, which categoricals make slow
+            findings = scan_csv(part, ["report_id", "source", "severity"], categorical=False)
             uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
-                                 lambda batch: pc.equal(batch["status"], "uncertain"))
+                                 lambda batch: pc.equal(batch["status"], "uncertain"), categorical=False)
             write_frame(summarize_findings(findings, tables=uncertain, reports=reports), summary)
         if self.html:
             from .healthcheck import write_health_pages

@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .errors import GdtoolsError
@@ -69,9 +70,11 @@ def normalize_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> pd
     for col in frame.columns:
         series = frame[col]
         if col in FLOAT_COLUMNS:
-            frame[col] = pd.to_numeric(series, errors="coerce").astype("float64")
+            if series.dtype != np.float64:  # a float64 column is what the conversion gives it
+                frame[col] = pd.to_numeric(series, errors="coerce").astype("float64")
         elif col in INT_COLUMNS:
-            frame[col] = _to_int64(series)
+            if series.dtype != "Int64":  # nor does it change an Int64 column
+                frame[col] = _to_int64(series)
         elif series.dtype == TEXT_DTYPE:
             continue  # text already: the dtype and values the conversion below gives
         elif series.dtype == object and pd.api.types.infer_dtype(series, skipna=True) == "string":
@@ -115,7 +118,6 @@ def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
     Text is quoted as the csv module quotes it (a cell holding a comma, a double quote or a
     newline, quotes doubled), floats are formatted by numpy as pandas formats them, NA is empty.
     """
-    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 

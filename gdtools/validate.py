@@ -306,35 +306,62 @@ def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
     return tuple(dict.fromkeys(values))
 
 
-class _Cells:
-    """Lookup of one report's cells by (table, row_code, col_code)."""
+_KEPT_STATUS = (BLANK, UNCERTAIN, MISSING)
 
-    def __init__(self, frame: pd.DataFrame):
-        self._cells: dict[tuple[str, str, str], _Cell] = {}
-        self.tables: set[str] = set()
-        self._rows: set[tuple[str, str]] = set()
+
+def _cell_columns(frame: pd.DataFrame) -> tuple[list, ...]:
+    """Keys (table, row_code, col_code as text), values, statuses and candidates of a tables
+    frame's rows, as lists; a missing column reads None."""
+    n = len(frame)
+
+    def column(name: str) -> list:
+        return frame[name].tolist() if name in frame.columns else [None] * n
+
+    keys = list(zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code"))))
+    return keys, column("value"), column("status"), column("candidates")
+
+
+class _Cells:
+    """Lookup of one report's cells by (table, row_code, col_code).
+
+    ``rows`` yields (key, value, status, candidates) per cell in frame order (see
+    :func:`_cell_columns`); the first row of a key wins.
+    """
+
+    def __init__(self, rows: Iterable[tuple] = ()):
+        cells: dict[tuple[str, str, str], _Cell] = {}
+        plain: dict[tuple[float | None, str], _Cell] = {}
+        for key, raw_value, status, raw_cands in rows:
+            if key in cells:
+                continue
+            if type(raw_value) is float:
+                value = None if raw_value != raw_value else raw_value
+            else:
+                value = _number(raw_value)
+            if not (isinstance(status, str) and status in _KEPT_STATUS):
+                status = "ok" if value is not None else BLANK
+            if status == UNCERTAIN:
+                cells[key] = _Cell(value, status, _parse_candidates(raw_cands))
+                continue
+            if status == BLANK:
+                value = None
+            # a certain cell is its (value, status): equal ones are shared (fewer live objects)
+            cell = plain.get((value, status))
+            if cell is None:
+                cell = plain[value, status] = _Cell(value, status, ())
+            cells[key] = cell
+        self._cells = cells
+        present = [key for key, cell in cells.items() if cell.status != MISSING]
+        self.tables: set[str] = {key[0] for key in present}
+        self._rows: set[tuple[str, str]] = {key[:2] for key in present}
         # (table, template) -> the rows the report's table should have (see _rows_for)
         self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    @classmethod
+    def of_frame(cls, frame: pd.DataFrame | None) -> _Cells:
         if frame is None or frame.empty:
-            return
-        n = len(frame)
-
-        def column(name: str) -> list:
-            return frame[name].tolist() if name in frame.columns else [None] * n
-
-        for table, row, col, raw_value, status, raw_cands in zip(
-                column("table"), column("row_code"), column("col_code"), column("value"), column("status"),
-                column("candidates")):
-            key = (str(table), str(row), str(col))
-            if key in self._cells:
-                continue
-            value = _number(raw_value)
-            status = status if isinstance(status, str) and status in (BLANK, UNCERTAIN, MISSING) else ("ok" if value is not None else BLANK)
-            cands = _parse_candidates(raw_cands) if status == UNCERTAIN else ()
-            self._cells[key] = _Cell(value if status != BLANK else None, status, cands)
-            if status != MISSING:
-                self.tables.add(key[0])
-                self._rows.add(key[:2])
+            return cls()
+        return cls(zip(*_cell_columns(frame)))
 
     def has_row(self, table: str, row: str) -> bool:
         return (table, row) in self._rows
@@ -875,7 +902,7 @@ def validate_report(report: Report, tables: pd.DataFrame | None = None) -> pd.Da
 
         tables = extract_tables(report)
     frame = _frame_of(tables, report.report_id)
-    cells = _Cells(frame)
+    cells = _Cells.of_frame(frame)
     template = template_key(report.template) or _frame_template(frame)
     year = report.meta("year")
     completeness_template = template or template_key(None, year)
@@ -958,19 +985,31 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
         agency, year = normalize_agency(rec.get("agency")), _as_int(rec.get("year"))
         if agency and year is not None:
             by_key.setdefault((agency, year), []).append(rec)
-    if tables is not None and not tables.empty:
-        groups = {str(k): g for k, g in tables.groupby(tables["report_id"].astype(str), sort=False)}
-    else:
-        groups = {}
-    cache_cells: dict[str, _Cells] = {}
-
-    def cells_of(rid: str) -> _Cells:
-        if rid not in cache_cells:
-            cache_cells[rid] = _Cells(groups.get(rid, pd.DataFrame()))
-        return cache_cells[rid]
+    # each compared report's cells and first template, from the frame's columns read once
+    needed = {str(rec["report_id"]) for (agency, year), recs in by_key.items()
+              if (agency, year - 1) in by_key or (agency, year + 1) in by_key for rec in recs}
+    spans: dict[str, list[tuple[int, int]]] = {rid: [] for rid in needed}   # runs of a report's rows
+    frame_templates: dict[str, str | None] = {}
+    columns: tuple[list, ...] = ()
+    if tables is not None and not tables.empty and "report_id" in tables.columns:
+        ids = [str(i) for i in tables["report_id"].tolist()]
+        columns = _cell_columns(tables)
+        start = 0
+        for end in range(1, len(ids) + 1):
+            if end == len(ids) or ids[end] != ids[start]:
+                if ids[start] in spans:
+                    spans[ids[start]].append((start, end))
+                start = end
+        if "template" in tables.columns:
+            for rid, value in zip(ids, tables["template"].tolist()):
+                if rid in spans and rid not in frame_templates and not pd.isna(value):
+                    frame_templates[rid] = template_key(str(value))
+    cells = {rid: _Cells(itertools.chain.from_iterable(zip(*(c[a:b] for c in columns)) for a, b in runs))
+             for rid, runs in spans.items()}
+    del columns
 
     def template_of(rec: dict) -> str | None:
-        return template_key(rec.get("template")) or _frame_template(groups.get(str(rec["report_id"]), pd.DataFrame()))
+        return template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))
 
     rows: list[dict] = []
     rules = [r for r in load_rules() if r.kind == "cross_year_equals"]
@@ -979,8 +1018,8 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
             for cur_rec in current:
                 cur_t, prev_t = template_of(cur_rec), template_of(prev_rec)
                 for rule in rules:
-                    rows += _cross_year(rule, cells_of(str(cur_rec["report_id"])),
-                                        cells_of(str(prev_rec["report_id"])), cur_t, prev_t, cur_rec, prev_rec)
+                    rows += _cross_year(rule, cells[str(cur_rec["report_id"])],
+                                        cells[str(prev_rec["report_id"])], cur_t, prev_t, cur_rec, prev_rec)
     return _to_frame(rows)
 
 

@@ -546,3 +546,17 @@ def test_each_reading_is_judged_by_number_as_its_message_says_and_the_closest_on
         assert "读数不确定的单元格" in outcome.detail
     else:
         assert outcome == shown
+
+
+def test_cross_year_rules_read_a_reports_rows_wherever_they_are_in_the_frame():
+    last = dict(CONSISTENT, carried_forward=[2, 0, 0, 0, 0, 0], total=[9, 2, 0, 0, 0, 0])
+    t2019 = {("licensing", "prev_items"): 100, ("licensing", "change"): -8}
+    t2020 = {("licensing", "prev_items"): 91}
+    tables, reps = _corpus(("a", 2019, "v2019", last, t2019, "某局"), ("b", 2020, "v2019", CONSISTENT, t2020, "某局"))
+    together = validate_corpus(tables, reps)
+    assert set(together.severity) >= {"ok", "error"}
+    # the two reports' rows alternate, as after a concat of partial frames
+    order = sorted(range(len(tables)), key=lambda i: (i % 7, i))
+    interleaved = tables.iloc[order].reset_index(drop=True)
+    assert interleaved.report_id.ne(interleaved.report_id.shift()).sum() > 2
+    pd.testing.assert_frame_equal(validate_corpus(interleaved, reps), together)

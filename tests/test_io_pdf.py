@@ -284,7 +284,7 @@ def test_cell_text_is_pdfplumbers_extract_text():
 
     from pdfplumber.utils import extract_text
 
-    from gdtools.io.pdf import _extract_text
+    from gdtools.io._pdfium import extract_text as _extract_text
 
     rng = random.Random(7)
     for count in [0, 1, 2, 3, 5, 8, 13] * 60:
@@ -320,3 +320,19 @@ def test_table_cells_are_pdfplumbers():
                 edges.append({"x0": a, "x1": b, "top": y, "bottom": y, "orientation": "h"})
         intersections = edges_to_intersections(edges)
         assert _intersections_to_cells(intersections) == intersections_to_cells(intersections)
+
+
+def test_text_lines_are_pdfplumbers():
+    import random
+
+    from pdfplumber.utils.text import chars_to_textmap
+
+    from gdtools.io._pdfium import text_lines
+
+    rng = random.Random(11)
+    for count in [1, 2, 4, 9, 30] * 40:
+        chars = [dict(c, upright=True, text=c["text"] or "数") for c in _random_chars(rng, count)]
+        ref = chars_to_textmap(chars, layout_bbox=(0, 0, 100, 100), layout_width=100, layout_height=100,
+                               keep_blank_chars=False).extract_text_lines()
+        assert text_lines(chars) == ref, chars
+    assert text_lines([dict(c, upright=False) for c in chars]) is None  # turned text: pdfplumber's own code

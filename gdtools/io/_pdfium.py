@@ -22,6 +22,7 @@ None and the caller reads it with pdfplumber (pdfminer), so no page reads differ
 from __future__ import annotations
 
 import ctypes
+import itertools
 import math
 import threading
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from typing import Any
 
 from pdfplumber.container import Container
 from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
-from pdfplumber.utils.text import chars_to_textmap
+from pdfplumber.utils.text import LIGATURES, chars_to_textmap
 
 # PDFium's own characters: word spaces and line breaks it inferred from gaps and jumps.
 _MAYBE_GENERATED = {0x20, 0x0D, 0x0A}
@@ -76,6 +77,10 @@ class PdfiumPage(Container):
         return find_tables(self)
 
     def extract_text_lines(self, **kwargs: Any) -> list[dict[str, Any]]:
+        if not kwargs or kwargs == {"keep_blank_chars": False}:
+            lines = text_lines(self.chars)
+            if lines is not None:
+                return lines
         return chars_to_textmap(self.chars, layout_bbox=self.bbox, layout_width=self.width,
                                 layout_height=self.height, **kwargs).extract_text_lines()
 
@@ -144,6 +149,100 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
         if found:
             cells.append(found)
     return cells
+
+
+def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:
+    """pdfplumber's clusters (``cluster_objects``): key values chained within ``tolerance``, numbered in
+    key order; each key's cluster number."""
+    group: dict[float, int] = {}
+    last, n = None, -1
+    for key in sorted(set(keys)):
+        if last is None or key > last + tolerance:
+            n += 1
+        group[key] = n
+        last = key
+    return [group[key] for key in keys]
+
+
+def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str, Any]]]]:
+    """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, chars).
+
+    Chars are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words at
+    blanks and at gaps over 3 pt (or a step back, or 3 pt up or down).
+    """
+    ids = _cluster_ids([c["top"] for c in chars], 3)
+    lines: list[list[dict[str, Any]]] = [[] for _ in range(max(ids) + 1)]
+    for char, n in zip(chars, ids):
+        lines[n].append(char)
+    words: list[tuple[float, str, list[dict[str, Any]]]] = []
+    for line in lines:
+        word: list[dict[str, Any]] = []
+        for char in sorted(line, key=_x0):
+            text = char["text"]
+            if text.isspace() or not text:
+                if word:
+                    words.append(_word(word))
+                word = []
+                if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
+                    words.append(_word([char]))
+            elif word and (char["x0"] < word[-1]["x0"] or char["x0"] > word[-1]["x1"] + 3
+                           or abs(char["top"] - word[-1]["top"]) > 3):
+                words.append(_word(word))
+                word = [char]
+            else:
+                word.append(char)
+        if word:
+            words.append(_word(word))
+    return words
+
+
+def _x0(char: dict[str, Any]) -> float:
+    return char["x0"]
+
+
+def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]]:
+    """A word's top, text (ligatures spelt out, as pdfplumber does) and chars."""
+    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"] or "") for c in chars), chars
+
+
+def extract_text(chars: list[dict[str, Any]]) -> str:
+    """``pdfplumber.utils.extract_text(chars)`` with its default settings, without its generality:
+    words (:func:`_words`) grouped into lines again by their top, lines in order of their top."""
+    if not chars:
+        return ""
+    if not all(c["upright"] for c in chars):
+        from pdfplumber.utils import extract_text as plumber_text
+        return plumber_text(chars)
+    words = _words(chars)
+    ids = _cluster_ids([top for top, _, _ in words], 3)
+    lines: list[list[str]] = [[] for _ in range(max(ids, default=-1) + 1)]
+    for (_, text, _), n in zip(words, ids):
+        lines[n].append(text)
+    return "\n".join(" ".join(line) for line in lines)
+
+
+def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
+    """pdfplumber's ``extract_text_lines()`` (default settings) of a page's chars: words (:func:`_words`)
+    in their order, a new line where a word's top falls in another cluster of word tops (3 pt).
+
+    None for chars pdfplumber's text map may read otherwise (turned, blank or several letters).
+    """
+    if not chars:
+        return []
+    if not all(c["upright"] and len(c["text"]) == 1 for c in chars):
+        return None
+    words = _words(chars)
+    ids = _cluster_ids([top for top, _, _ in words], 3)
+    lines = []
+    for _, group in itertools.groupby(zip(ids, words), key=lambda item: item[0]):
+        line_words = [word for _, word in group]
+        # each char once per letter it spells
+        line_chars = [c for _, _, word in line_words for c in word for _ in LIGATURES.get(c["text"], "_")]
+        lines.append({"text": " ".join(text for _, text, _ in line_words),
+                      "x0": min(c["x0"] for c in line_chars), "top": min(c["top"] for c in line_chars),
+                      "x1": max(c["x1"] for c in line_chars), "bottom": max(c["bottom"] for c in line_chars),
+                      "chars": line_chars})
+    return lines
 
 
 class _Frame:

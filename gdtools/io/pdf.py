@@ -16,10 +16,9 @@ import re
 import zlib
 from collections import Counter
 
-from pdfplumber.utils.text import LIGATURES
-
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
+from ._pdfium import extract_text, find_tables, read_pages
 from .blocks import assemble, clean_cell
 from .limits import Limits
 
@@ -54,65 +53,6 @@ def _index(edges: list[float], value: float) -> int:
     return i
 
 
-def _clusters(keys: list[float], tolerance: float) -> list[list[int]]:
-    """pdfplumber's ``cluster_objects``: indices grouped by key values chained within ``tolerance``,
-    groups in key order, indices in input order."""
-    group: dict[float, int] = {}
-    last, n = None, -1
-    for key in sorted(set(keys)):
-        if last is None or key > last + tolerance:
-            n += 1
-        group[key] = n
-        last = key
-    out: list[list[int]] = [[] for _ in range(n + 1)]
-    for i, key in enumerate(keys):
-        out[group[key]].append(i)
-    return out
-
-
-def _extract_text(chars: list[dict]) -> str:
-    """``pdfplumber.utils.extract_text(chars)`` with its default settings, without its generality.
-
-    Chars are grouped into lines by ``top`` (3 pt), sorted by ``x0``, split into words at blanks and at
-    gaps over 3 pt (or a step back or 3 pt up or down); words are grouped into lines again by their top.
-    """
-    if not chars:
-        return ""
-    if not all(c["upright"] for c in chars):
-        from pdfplumber.utils import extract_text
-        return extract_text(chars)
-    words: list[tuple[float, str]] = []
-    for line in _clusters([c["top"] for c in chars], 3):
-        word: list[dict] = []
-        for char in sorted((chars[i] for i in line), key=_X0):
-            text = char["text"]
-            if text.isspace() or not text:
-                if word:
-                    words.append(_merge(word))
-                word = []
-                if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
-                    words.append(_merge([char]))
-            elif word and (char["x0"] < word[-1]["x0"] or char["x0"] > word[-1]["x1"] + 3
-                           or abs(char["top"] - word[-1]["top"]) > 3):
-                words.append(_merge(word))
-                word = [char]
-            else:
-                word.append(char)
-        if word:
-            words.append(_merge(word))
-    lines = _clusters([top for top, _ in words], 3)
-    return "\n".join(" ".join(words[i][1] for i in line) for line in lines)
-
-
-def _X0(char: dict) -> float:
-    return char["x0"]
-
-
-def _merge(word: list[dict]) -> tuple[float, str]:
-    """A word's top and text (ligatures spelt out, as pdfplumber does)."""
-    return min(c["top"] for c in word), "".join(LIGATURES.get(c["text"], c["text"] or "") for c in word)
-
-
 class _PageChars:
     """A page's chars with their box midpoints, sorted by vertical midpoint (built once per page)."""
 
@@ -141,7 +81,7 @@ class _PageChars:
                     cells.append(None)
                     continue
                 cx0, ctop, cx1, cbottom = cell
-                cells.append(_extract_text([chars[i] for i, h, v in row_chars
+                cells.append(extract_text([chars[i] for i, h, v in row_chars
                                             if cx0 <= h < cx1 and ctop <= v < cbottom]))
             texts.append(cells)
         return texts
@@ -173,8 +113,6 @@ def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
 def _page_items(page) -> list[tuple[float, str, object]]:
     """(top, kind, payload) in reading order: text lines outside tables and table grids."""
     tables = []
-    from ._pdfium import find_tables
-
     page_chars = None
     for table in find_tables(page):
         page_chars = page_chars or _PageChars(page.chars)
@@ -233,8 +171,6 @@ def check_streams(data: bytes, source: str, limits: Limits) -> None:
 
 def load_pdf(data: bytes, source: str, limits: Limits) -> tuple[str, list[Block], list[tuple[int, int]]]:
     """``(text, blocks, pages)`` of a PDF; ``pages`` holds (offset, page number) for each page's first block."""
-    from ._pdfium import read_pages
-
     check_streams(data, source, limits)
     try:
         # the error names max_pdf_pages + 1 pages at most, as when the page tree was counted lazily

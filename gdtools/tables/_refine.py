@@ -42,13 +42,24 @@ def refine_tables(tables: pd.DataFrame, reports_frame: pd.DataFrame) -> pd.DataF
         return out
     years = _years(reports_frame)
     t2 = out[out["table"] == "table2"]
+    # each linked (report, row)'s cells in frame order, from the columns read once
+    members: dict[tuple[str, str], list[int]] = {}
+    codes = set(_X2_ROWS + _DOC_ROWS)
+    for i, key in enumerate(zip(t2["report_id"], t2["row_code"])):
+        if key[1] in codes and key[0] in years:
+            members.setdefault(key, []).append(i)
+    if not members:
+        return out
+    index, cols, values, statuses, candidates, raws = (
+        list(t2.index), list(t2["col_code"]), list(t2["value"]), list(t2["status"]), list(t2["candidates"]),
+        list(t2["raw"]))
     rows: dict[tuple[str, str], dict] = {}
-    for (rid, code), cells in t2.groupby(["report_id", "row_code"], sort=False):
-        if rid in years and code in _X2_ROWS + _DOC_ROWS:
-            readings = _readings(cells)
-            if readings:
-                rows[(rid, code)] = {"cols": list(cells["col_code"]), "readings": readings,
-                                     "index": list(cells.index), "why": []}
+    for key, positions in members.items():
+        readings = _readings([statuses[i] for i in positions], [values[i] for i in positions],
+                             [candidates[i] for i in positions], raws[positions[0]])
+        if readings:
+            rows[key] = {"cols": [cols[i] for i in positions], "readings": readings,
+                         "index": [index[i] for i in positions], "why": []}
     by_year = {(key, year): rid for rid, (key, year) in years.items()}
     changed = True
     while changed:
@@ -89,21 +100,22 @@ def _years(reports_frame: pd.DataFrame) -> dict[str, tuple[str, int]]:
     return {rid: ky for rid, ky in out.items() if seen[ky] == 1}
 
 
-def _readings(cells: pd.DataFrame) -> list[tuple] | None:
-    """Joint readings of one row, or None when a cell is missing/undecidable or none fits raw."""
+def _readings(statuses: list, values: list, candidates: list, raw) -> list[tuple] | None:
+    """Joint readings of one row (its cells' statuses, values and candidates, the row's ``raw``),
+    or None when a cell is missing/undecidable or none fits raw."""
     options = []
-    for cell in cells.itertuples(index=False):
-        if cell.status == OK:
-            options.append([float(cell.value)])
-        elif cell.status == BLANK:
+    for status, value, cands in zip(statuses, values, candidates):
+        if status == OK:
+            options.append([float(value)])
+        elif status == BLANK:
             options.append([None])
-        elif cell.status == UNCERTAIN and cell.candidates and cell.candidates != "undecidable":
-            options.append([None if c == "blank" else float(c) for c in str(cell.candidates).split("|")])
+        elif status == UNCERTAIN and cands and cands != "undecidable":
+            options.append([None if c == "blank" else float(c) for c in str(cands).split("|")])
         else:
             return None
     if all(len(o) == 1 for o in options):
         return [tuple(o[0] for o in options)]
-    printed = re.sub(r"\D", "", re.sub(r"\[[^\]]*\]", "", str(cells["raw"].iloc[0])))
+    printed = re.sub(r"\D", "", re.sub(r"\[[^\]]*\]", "", str(raw)))
     if not printed or any(len(o) > 1 and any(v is not None and not float(v).is_integer() for v in o)
                           for o in options):
         return None  # amounts with decimals: digit order alone does not rebuild them

@@ -798,6 +798,8 @@ class _Batch:
                     doc_freq.update(counts.keys())
                 n_docs += len(pairs)
                 pickle.dump(pairs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        # the smoothed IDF of each word, once (the same float for every document that has the word)
+        idf = {word: math.log((1 + n_docs) / (1 + df)) + 1 for word, df in doc_freq.items()}
         with atomic_path(out) as tmp, open(counts_file, "rb") as fh:
             writer = PartWriter(tmp, KEYWORD_COLUMNS)
             try:
@@ -806,7 +808,7 @@ class _Batch:
                         pairs = pickle.load(fh)
                     except EOFError:
                         break
-                    rows = [row for rid, counts in pairs for row in _tfidf_top(rid, counts, doc_freq, n_docs)]
+                    rows = [row for rid, counts in pairs for row in _tfidf_top(rid, counts, idf)]
                     writer.append(normalize_frame(pd.DataFrame(rows, columns=KEYWORD_COLUMNS), KEYWORD_COLUMNS))
             finally:
                 writer.close()
@@ -1072,11 +1074,11 @@ def _default_segmenter():
     return Segmenter()
 
 
-def _tfidf_top(rid: str, counts: Counter, doc_freq: Counter, n_docs: int, top: int = 10) -> list[dict]:
+def _tfidf_top(rid: str, counts: Counter, idf: dict[str, float], top: int = 10) -> list[dict]:
     """The rows :func:`gdtools.narrative.keywords` (method tfidf, defaults) gives one document:
-    term frequency × ``log((1+N)/(1+df))+1``, best ``top`` first, ties alphabetical, 6 decimals."""
+    term frequency × ``idf`` (``log((1+N)/(1+df))+1`` by word), best ``top`` first, ties alphabetical, 6 decimals."""
     total = sum(counts.values())
-    scores = {w: c / total * (math.log((1 + n_docs) / (1 + doc_freq[w])) + 1) for w, c in counts.items()}
+    scores = {w: c / total * idf[w] for w, c in counts.items()}
     ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     return [{"group": rid, "method": "tfidf", "rank": r, "keyword": w, "score": round(s, 6)}
             for r, (w, s) in enumerate(ranked, 1)]

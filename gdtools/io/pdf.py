@@ -87,10 +87,15 @@ class _PageChars:
         return texts
 
 
+def _table_texts(table, rows, page_chars: _PageChars | None = None) -> list[list[str | None]]:
+    """What ``table.extract()`` gives for ``rows`` of ``table`` (see :meth:`_PageChars.cell_texts`)."""
+    return (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
+
+
 def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
     """A pdfplumber table as a grid of cells with spans derived from the cell boxes."""
     rows = table.rows
-    texts = (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
+    texts = _table_texts(table, rows, page_chars)
     boxes = [cell for row in rows for cell in row.cells if cell is not None]
     if not boxes:
         return []

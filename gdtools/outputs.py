@@ -88,6 +88,13 @@ def normalize_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> pd
 
 def _to_int64(series: pd.Series) -> pd.Series:
     """Nullable integers; a column holding fractions stays float rather than losing them."""
+    if series.dtype.kind == "i":  # numpy integers: nothing to parse or round
+        return series.astype("Int64")
+    if series.dtype == np.float64:
+        values = series.to_numpy()
+        with np.errstate(invalid="ignore"):
+            whole = np.isnan(values) | (values == np.round(values))
+        return series.astype("Int64" if whole.all() else "float64")
     numbers = pd.to_numeric(series, errors="coerce")
     if not (numbers.isna() | (numbers == numbers.round())).all():
         return numbers.astype("float64")

@@ -100,3 +100,14 @@ def test_part_rows_are_the_bytes_pandas_writes(rows):
     assert to_csv_bytes(pd.concat([frame, frame], ignore_index=True), header=False) == expected * 2
     tail = frame.iloc[len(frame) // 2:]
     assert to_csv_bytes(tail, header=False) == tail.to_csv(index=False, header=False, lineterminator="\n").encode()
+
+
+@pytest.mark.parametrize("values", [[1, 2, 3], [1.0, None, -0.0, 3.0], [None, None], [1.5, None], [2**53, -5], []])
+def test_numeric_columns_normalize_as_their_values_given_as_objects(values):
+    # the fast paths for numpy int and float columns give what parsing the same values gives
+    frame = pd.DataFrame({"year": pd.Series(values, dtype="float64" if None in values else None),
+                          "value": pd.Series(values, dtype="float64")})
+    expected = normalize_frame(frame.astype(object))
+    got = normalize_frame(frame)
+    pd.testing.assert_frame_equal(got, expected)
+    assert str(got["year"].dtype) == ("float64" if 1.5 in values else "Int64")

@@ -636,3 +636,18 @@ def test_orphan_rows_with_label_fragments_of_another_row_stay_missing():
     frame = extract_tables(report(orphan_grid(values, LOST, rows)))
     for code in LOST:
         assert (cells(frame, "table3", code)["status"] == "missing").all()
+
+
+@pytest.mark.parametrize("template", ["v2021", None])
+@pytest.mark.parametrize("n", [0, 1, 3])
+def test_table_frame_has_the_dtypes_inference_gives(template, n):
+    from gdtools.tables import _frame
+
+    values = [1.0, None, 2.5]
+    records = [("r1", "a.txt", template, "table3", "", f"row{i}", "标签", "c1", "列", values[i], "件",
+                "ok" if values[i] is not None else "blank", "", "1 2") for i in range(n)]
+    expected = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
+    expected["value"] = pd.array([r[TABLE_COLUMNS.index("value")] for r in records], dtype="Float64")
+    got = _frame(records)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=True, check_column_type=True)
+    assert got.to_csv(index=False) == expected.to_csv(index=False)

@@ -169,7 +169,7 @@ class Cache:
                     keep = frame[KEY_COLUMN].isin(wanted).to_numpy()
                     by_kind.setdefault(kind, []).append(frame if keep.all() else frame[keep])
         for kind, frames in by_kind.items():
-            frame = normalize_frame(pd.concat(frames, ignore_index=True))
+            frame = normalize_frame(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
             with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:
                 frame.to_parquet(tmp, index=False)
         stages = sorted(stages)

@@ -333,6 +333,7 @@ class _Chunk:
         self.done: dict[str, str] = {}
         self.to_cache: list[tuple[dict[str, pd.DataFrame], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
+        self.all_cacheable = True  # every row computed here and to be cached: the cache takes the written frames
 
     def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
         for kind, frame in result["frames"].items():
@@ -346,6 +347,7 @@ class _Chunk:
         keys = [it.key for it, info in zip(items, result["items"]) if info["cacheable"]]
         if cache and keys:
             self.to_cache.append((result["frames"], keys))
+        self.all_cacheable &= cache and len(keys) == len(items)
 
     def add_cached(self, items: list[_Item], frames: dict[str, pd.DataFrame]) -> None:
         for kind, frame in frames.items():
@@ -355,6 +357,7 @@ class _Chunk:
         self.n_ok += len(items) - n_error
         self.n_error += n_error
         self.done.update((it.path, it.digest) for it in items)
+        self.all_cacheable = False
 
 
 @dataclass
@@ -650,16 +653,20 @@ class _Batch:
     def _flush(self) -> None:
         chunk = self._chunk
         t = time.perf_counter()
-        offsets = {}
+        offsets, merged = {}, {}
         for kind, writer in self._writers.items():
             frames = [f for f in chunk.frames[kind] if f is not None and len(f)]
             if frames:
-                writer.append(pd.concat(frames, ignore_index=True))
+                merged[kind] = pd.concat(frames, ignore_index=True)
+                writer.append(merged[kind])
             offsets[kind] = writer.offset()
         self.stats.add_time("write", time.perf_counter() - t)
         if chunk.to_cache:
             t = time.perf_counter()
-            self._cache.put_frames(chunk.to_cache, self.stages)
+            if chunk.all_cacheable:  # the same rows in the same order as the batches' frames: concatenated once
+                self._cache.put_frames([(merged, [k for _, keys in chunk.to_cache for k in keys])], self.stages)
+            else:
+                self._cache.put_frames(chunk.to_cache, self.stages)
             self.stats.add_time("cache_write", time.perf_counter() - t)
         self.stats.n_ok += chunk.n_ok
         self.stats.n_error += chunk.n_error

@@ -210,6 +210,9 @@ def extract_text(chars: list[dict[str, Any]]) -> str:
     words (:func:`_words`) grouped into lines again by their top, lines in order of their top."""
     if not chars:
         return ""
+    if len(chars) == 1 and chars[0]["upright"]:  # most table cells: one digit
+        text = chars[0]["text"]
+        return "" if text.isspace() else LIGATURES.get(text, text)
     if not all(c["upright"] for c in chars):
         from pdfplumber.utils import extract_text as plumber_text
         return plumber_text(chars)

@@ -713,12 +713,13 @@ class _Batch:
         from .validate import summarize_findings
 
         cross = self.out / ".cross_year.csv.part"
+        uncertain_rows: list[pa.RecordBatch] = []
         if hit is not None:
             shutil.copyfile(hit / "cross_year.csv", cross)
         else:
             writer = PartWriter(cross, FINDING_COLUMNS)
             try:
-                for frame in self._cross_year_findings(reports):
+                for frame in self._cross_year_findings(reports, uncertain_rows):
                     writer.append(frame)
             finally:
                 writer.close()
@@ -738,8 +739,11 @@ class _Batch:
             # `reports`), so only those columns and rows are read back: the messages stay on disk
             # plain text columns: the summary looks up counts per report, which categoricals make slow
             findings = scan_csv(part, ["report_id", "source", "severity"], categorical=False)
-            uncertain = scan_csv(self._part("tables"), ["report_id", "source", "status"],
-                                 lambda batch: pc.equal(batch["status"], "uncertain"), categorical=False)
+            if uncertain_rows:  # gathered in the pass that spilled the tables for the cross-year rules
+                uncertain = _to_pandas(pa.Table.from_batches(uncertain_rows[1:], schema=uncertain_rows[0].schema),
+                                       categorical=False)
+            else:
+                uncertain = scan_csv(self._part("tables"), _UNCERTAIN_COLUMNS, _uncertain, categorical=False)
             write_frame(summarize_findings(findings, tables=uncertain, reports=reports), summary)
         if self.html:
             from .healthcheck import write_health_pages
@@ -848,11 +852,13 @@ class _Batch:
         if changed:
             _patch_table_cells(self._part("tables"), pd.concat(changed, ignore_index=True))
 
-    def _cross_year_findings(self, reports: pd.DataFrame):
+    def _cross_year_findings(self, reports: pd.DataFrame, uncertain_rows: list[pa.RecordBatch]):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
 
         Only reports with a same-agency neighbour year need their tables in memory, and
-        only the columns the rules read.
+        only the columns the rules read. The pass over the tables part also puts the
+        ``_UNCERTAIN_COLUMNS`` of the uncertain cells into ``uncertain_rows`` (an empty
+        batch first, for the schema), for the summary.
         """
         ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()]
         groups = _agency_groups(ok, self.corpus_group_size)
@@ -861,13 +867,29 @@ class _Batch:
         spill = self.out / ".cross-year-spill"
         shutil.rmtree(spill, ignore_errors=True)
         try:
-            files = spill_by_group(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS,
-                                   [g["report_id"] for g in groups], spill)
+            files = self._spill_cross_year(groups, spill, uncertain_rows)
             # plain text columns: the rules read each report's cells as lists, which categoricals make slow
             tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, False, g) for f, g in zip(files, groups))
             yield from self._map(_on_spill, tasks, "cross-year validation")
         finally:
             shutil.rmtree(spill, ignore_errors=True)
+
+    def _spill_cross_year(self, groups: list[pd.DataFrame], folder: Path, uncertain_rows: list) -> list[Path]:
+        spill = _Spill(folder)
+        for i, group in enumerate(groups):
+            spill.group(i, group["report_id"])
+        reader = _open_csv(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS)
+        uncertain_rows.append(pa.RecordBatch.from_pylist([], schema=pa.schema(
+            [reader.schema.field(c) for c in _UNCERTAIN_COLUMNS])))
+        try:
+            for batch in _filtered(reader, None):
+                spill.write(batch)
+                rows = batch.filter(_uncertain(batch)).select(_UNCERTAIN_COLUMNS)
+                if rows.num_rows:
+                    uncertain_rows.append(rows)
+        finally:
+            spill.close()
+        return spill.files
 
     def _map(self, fn: Callable, args, what: str):
         """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight.
@@ -1055,6 +1077,13 @@ def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFra
 
 def _table2(batch: pa.RecordBatch):
     return pc.equal(batch["table"], "table2")
+
+
+_UNCERTAIN_COLUMNS = ["report_id", "source", "status"]  # what the summary reads of the uncertain cells
+
+
+def _uncertain(batch: pa.RecordBatch):
+    return pc.equal(batch["status"], "uncertain")
 
 
 def _section5(batch: pa.RecordBatch):

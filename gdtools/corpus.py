@@ -664,7 +664,10 @@ class _Batch:
         if chunk.to_cache:
             t = time.perf_counter()
             if chunk.all_cacheable:  # the same rows in the same order as the batches' frames: concatenated once
-                self._cache.put_frames([(merged, [k for _, keys in chunk.to_cache for k in keys])], self.stages)
+                keys = [k for _, batch_keys in chunk.to_cache for k in batch_keys]
+                chunk.frames.clear()  # the batches' frames are copied into `merged`: let them go first
+                chunk.to_cache.clear()
+                self._cache.put_frames([(merged, keys)], self.stages)
             else:
                 self._cache.put_frames(chunk.to_cache, self.stages)
             self.stats.add_time("cache_write", time.perf_counter() - t)

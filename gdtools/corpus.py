@@ -945,15 +945,18 @@ def _agency_groups(reports: pd.DataFrame, max_reports: int) -> list[pd.DataFrame
     years = set(zip(frame["_agency"], frame["_year"].astype(int)))
     frame = frame[[(a, y - 1) in years or (a, y + 1) in years
                    for a, y in zip(frame["_agency"], frame["_year"].astype(int))]]
-    groups, current, size = [], [], 0
-    for _, agency in frame.groupby("_agency", sort=True):
-        current.append(agency)
-        size += len(agency)
-        if size >= max_reports:
-            groups.append(pd.concat(current, ignore_index=True).drop(columns=["_agency", "_year"]))
-            current, size = [], 0
-    if current:
-        groups.append(pd.concat(current, ignore_index=True).drop(columns=["_agency", "_year"]))
+    if frame.empty:
+        return []
+    # agencies in sorted order, each agency's reports in their order; a group ends with the agency that fills it
+    frame = frame.sort_values("_agency", kind="stable")
+    agencies = frame["_agency"].to_numpy(dtype=object)
+    ends = np.append(np.flatnonzero(agencies[1:] != agencies[:-1]) + 1, len(agencies))  # where each agency ends
+    frame = frame.drop(columns=["_agency", "_year"])
+    groups, start = [], 0
+    for end in ends:
+        if end - start >= max_reports or end == len(agencies):
+            groups.append(frame.iloc[start:end].reset_index(drop=True))
+            start = end
     return groups
 
 

@@ -593,8 +593,9 @@ def _item_name(over: str, layout: _Layout, code: str) -> tuple[str, str, str]:
 
 @lru_cache(maxsize=4096)
 def _term_keys(table: str, template: str | None, over: str, item: str,
-               codes: tuple[str, ...]) -> tuple[tuple[str, str, str, str], ...]:
-    """(label, row, col, year) of each term of one item's side of a rule (immutable, cached)."""
+               codes: tuple[str, ...]) -> tuple[tuple[str, tuple[str, str, str], bool, bool], ...]:
+    """(label, cell key, of last year's report, signed) of each term of one item's side of a rule
+    (immutable, cached)."""
     layout = _layout(table, template)
     keys = []
     for spec in codes:
@@ -603,13 +604,16 @@ def _term_keys(table: str, template: str | None, over: str, item: str,
         label = layout.short.get(row, row) if over == "columns" else layout.col_labels.get(col, col)
         if when == "t-1":
             label = f"上年报告{label}"
-        keys.append((label, row, col, when or "t"))
+        keys.append((label, (table, row, col), when == "t-1", col == "change"))
     return tuple(keys)
 
 
-def _sum_terms(table: str, template: str | None, cells_of, over: str, item: str, codes: Sequence[str]):
-    return [_Term(label, cells_of(when).get(table, row, col), signed=col == "change")
-            for label, row, col, when in _term_keys(table, template, over, item, tuple(codes))]
+def _sum_terms(table: str, template: str | None, cur: _Cells, prev: _Cells, over: str, item: str,
+               codes: Sequence[str]) -> list[_Term]:
+    """The terms of one item's side: cells of ``cur``, or of ``prev`` for a code marked ``@t-1``."""
+    now, before = cur._cells, prev._cells
+    return [_Term(label, (before if last_year else now).get(key), signed)
+            for label, key, last_year, signed in _term_keys(table, template, over, item, tuple(codes))]
 
 
 def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: str, source: str) -> list[dict]:
@@ -625,8 +629,8 @@ def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: 
     lhs_codes, rhs_codes = _expand(p["lhs"], available), _expand(p["rhs"], available)
     results = []
     for item in items:
-        lhs = _sum_terms(table, template, lambda _w: cells, over, item, lhs_codes)
-        rhs = _sum_terms(table, template, lambda _w: cells, over, item, rhs_codes)
+        lhs = _sum_terms(table, template, cells, cells, over, item, lhs_codes)
+        rhs = _sum_terms(table, template, cells, cells, over, item, rhs_codes)
         name, row_label, col_label = _item_name(over, layout, item)
         if over == "columns":
             row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
@@ -956,8 +960,8 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
         items = [i for i in items if i in prev_layout.rows]
     results = []
     for item in items:
-        lhs = _sum_terms(table, cur_t, lambda w: prev if w == "t-1" else cur, over, item, p["lhs"])
-        rhs = _sum_terms(table, cur_t, lambda w: prev if w == "t-1" else cur, over, item, p["rhs"])
+        lhs = _sum_terms(table, cur_t, cur, prev, over, item, p["lhs"])
+        rhs = _sum_terms(table, cur_t, cur, prev, over, item, p["rhs"])
         name, row_label, col_label = _item_name(over, layout, item)
         results.append((f"{years}{name}", row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")

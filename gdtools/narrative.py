@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import operator
 import re
 import zlib
 from collections import Counter, defaultdict
@@ -166,7 +167,8 @@ def _records(frame: pd.DataFrame) -> dict[str, list[dict]]:
 
 
 def _gramset(text: str) -> frozenset:
-    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+    """The character bigrams of ``text`` (each character joined to the next one)."""
+    return frozenset(map(operator.add, text, text[1:]))
 
 
 def _prepare(records: list[dict], window: int) -> tuple[list[dict], list[str], list[frozenset], list[tuple]]:

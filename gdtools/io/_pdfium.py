@@ -3,7 +3,9 @@
 pdfminer interprets content streams in pure Python; PDFium does it in C, several times faster.
 Each page here carries the objects pdfplumber's own table finder and text-line extraction read
 (chars, lines, rects, curves) with pdfplumber's coordinates and the geometry rules pdfminer
-applies, so ``find_tables`` and ``extract_text_lines`` are pdfplumber's code on the same input:
+applies, so ``find_tables`` and ``extract_text_lines`` give what pdfplumber gives on the same
+input (pdfplumber's table finder with a faster cell search, and a lean equivalent of its word and
+line grouping with its default settings, tested against pdfplumber's own code):
 
 * a char spans its advance from the origin (x0..x1) and one font size up from the font's
   descent (PDFium's loose char box, whose top is the ascent, is cut to the font size);

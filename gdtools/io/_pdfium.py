@@ -178,21 +178,25 @@ def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str,
         lines[n].append(char)
     words: list[tuple[float, str, list[dict[str, Any]]]] = []
     for line in lines:
+        line.sort(key=_x0)  # stable, as pdfplumber's sort
         word: list[dict[str, Any]] = []
-        for char in sorted(line, key=_x0):
+        last_x0 = last_x1 = last_top = 0.0  # the word's last char
+        for char in line:
             text = char["text"]
-            if text.isspace() or not text:
+            if not text or text.isspace():
                 if word:
                     words.append(_word(word))
                 word = []
                 if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
                     words.append(_word([char]))
-            elif word and (char["x0"] < word[-1]["x0"] or char["x0"] > word[-1]["x1"] + 3
-                           or abs(char["top"] - word[-1]["top"]) > 3):
+                continue
+            x0, top = char["x0"], char["top"]
+            if word and (x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3):
                 words.append(_word(word))
                 word = [char]
             else:
                 word.append(char)
+            last_x0, last_x1, last_top = x0, char["x1"], top
         if word:
             words.append(_word(word))
     return words
@@ -204,7 +208,13 @@ def _x0(char: dict[str, Any]) -> float:
 
 def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]]:
     """A word's top, text (ligatures spelt out, as pdfplumber does) and chars."""
-    return min(c["top"] for c in chars), "".join(LIGATURES.get(c["text"], c["text"] or "") for c in chars), chars
+    text = "".join([c["text"] or "" for c in chars])
+    if not _LIGATURE_CHARS.isdisjoint(text):
+        text = "".join([LIGATURES.get(c["text"], c["text"] or "") for c in chars])
+    return min([c["top"] for c in chars]), text, chars
+
+
+_LIGATURE_CHARS = frozenset("".join(LIGATURES))
 
 
 def extract_text(chars: list[dict[str, Any]]) -> str:

@@ -27,7 +27,6 @@ import logging
 import math
 import os
 import pickle
-import re
 import resource
 import shutil
 import signal
@@ -1008,20 +1007,22 @@ def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return refined.loc[differs, _CELL_KEY + _REFINED]
 
 
-def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 8 << 20) -> None:
+def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 << 20) -> None:
     """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically.
 
     Records are copied byte for byte, a block at a time; only the records that start with
-    the id of a report with a changed cell (or with a quoted first field) are parsed, and a
-    changed one is written again as the CSV writer of the part writes it. A line starts a
-    record when the quotes before it are balanced (quotes are doubled inside a field).
+    the id of a report with a changed cell (as written, or quoted as CSV quotes it) are
+    parsed, and a changed one is written again as the CSV writer of the part writes it. A
+    line starts a record when the quotes before it are balanced (quotes are doubled inside a field).
     """
     updates = {tuple(map(str, key)): ["" if pd.isna(row.value) else repr(float(row.value)),
                                       *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
                for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
                                    changed[_REFINED].itertuples(index=False))}
-    report_ids = sorted({key[0].encode("utf-8") for key in updates})
-    starts = re.compile(b"^(?:" + b"|".join(re.escape(rid) + b"," for rid in report_ids) + b'|")', re.MULTILINE)
+    heads = set()  # how a record of a changed report begins (a line that does but is no such record is copied)
+    for rid in {key[0].encode("utf-8") for key in updates}:
+        heads.add(rid + b",")
+        heads.add(b'"' + rid.replace(b'"', b'""') + b'",')
     with open(part, "rb") as src, atomic_path(part) as tmp, open(tmp, "wb") as dst:
         header = src.readline()
         dst.write(header)
@@ -1035,8 +1036,7 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 8 <<
             cut = data.rfind(b"\n") + 1 if block else len(data)  # whole lines only, until the end
             rest, data = data[cut:], data[:cut]
             pos = 0
-            for match in starts.finditer(data):
-                at = match.start()
+            for at in _line_starts(data, heads):
                 if at < pos:
                     continue
                 odd ^= data.count(b'"', pos, at) % 2 == 1
@@ -1061,6 +1061,24 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 8 <<
             dst.write(data[pos:])
             if not block:
                 break
+
+
+def _line_starts(data: bytes, heads: set[bytes]) -> list[int]:
+    """Where the lines of ``data`` (which begins a line) that begin with one of ``heads`` start, in order.
+
+    Vectorised: the first bytes of every line are compared with the heads of that length at once.
+    """
+    raw = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], np.flatnonzero(raw == ord("\n")) + 1))
+    found: set[int] = set()
+    for length in {len(head) for head in heads}:
+        at = starts[starts + length <= len(raw)]
+        if not len(at):
+            continue
+        firsts = np.ascontiguousarray(raw[at[:, None] + np.arange(length)]).view(f"S{length}").ravel()
+        wanted = np.array([head for head in heads if len(head) == length], dtype=f"S{length}")
+        found.update(at[np.isin(firsts, wanted)].tolist())
+    return sorted(found)
 
 
 def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict) -> bytes:

@@ -475,3 +475,12 @@ def test_section5_spill_routes_rows_by_agency_group_and_by_chunks_in_order_of_fi
     assert texts == [["t4"], ["t1", "t6"]]
     got = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["report_id"].tolist() for f in chunks]
     assert got == [["b", "a", "b"], ["c", "d"], ["e"]]
+
+
+def test_line_starts_finds_lines_beginning_with_a_head_at_any_line_only():
+    data = b'aa,1\nbb,2\n"x,y",3\nzaa,4\naa,"5\naa,6"\n'
+    heads = {b"aa,", b'"x,y",'}
+    # line starts only (not "zaa,"); a line inside a quoted field is found too: the caller checks the quotes
+    assert corpus._line_starts(data, heads) == [0, data.index(b'"x,y"'), data.index(b'aa,"5'), data.index(b'aa,6')]
+    assert corpus._line_starts(b"", heads) == []
+    assert corpus._line_starts(b"a", heads) == []

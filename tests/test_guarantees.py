@@ -142,7 +142,7 @@ def test_batch_interrupted_mid_write_keeps_the_previous_outputs(corpus, tmp_path
     assert {"reports.csv", "tables.csv"} <= set(before)
 
     def interrupted(self, frame):
-        self._fh.write("report_id,source\nhalf-writ")
+        self._fh.write(b"report_id,source\nhalf-writ")  # part files are written as bytes
         raise KeyboardInterrupt
 
     monkeypatch.setattr(PartWriter, "append", interrupted)

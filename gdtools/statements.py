@@ -32,9 +32,6 @@ NARRATIVE = "五"
 DEFAULT_SECTIONS = ("一", "五", "六")
 PROBLEM, MEASURE, OTHER = "problem", "measure", "other"
 _SEQUENCE_WORDS = {"首先": 1, "其次": 2, "再次": 3, "然后": 3, "最后": 0}
-# the order of a statement row tuple; numeric columns get their dtype when the frame is built
-_ROW_COLUMNS = ("report_id", "source", "section", "idx", "kind", "text", "themes", "cue", "specificity", "start",
-                "end")
 _NUMERIC_DTYPES = {"idx": "int64", "start": "int64", "end": "int64", "specificity": "float64"}
 _CLOSERS = "”’」』）)】》\"'"
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -452,7 +449,7 @@ def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
     # astype costs several times more for the few rows of one report.
     if not rows:
         return pd.DataFrame([], columns=STATEMENT_COLUMNS).astype(_NUMERIC_DTYPES)
-    columns = dict(zip(_ROW_COLUMNS, map(list, zip(*rows))))
+    columns = dict(zip(STATEMENT_COLUMNS, map(list, zip(*rows))))
     for name, dtype in _NUMERIC_DTYPES.items():
         columns[name] = np.array(columns[name], dtype=dtype)
     return pd.DataFrame(columns, columns=STATEMENT_COLUMNS)

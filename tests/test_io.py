@@ -392,12 +392,12 @@ def test_pdf_cell_texts_are_those_of_pdfplumbers_own_extract():
     # the indexed cell lookup must give exactly what Table.extract gives: spans, empty cells, both pages
     import pdfplumber
 
-    from gdtools.io.pdf import _table_texts
+    from gdtools.io.pdf import _PageChars
 
     with pdfplumber.open(io.BytesIO(_pdf_with_table(60))) as pdf:
         found = [table for page in pdf.pages for table in page.find_tables()]
         assert len(found) == 2
-        texts = [_table_texts(table, table.rows) for table in found]
+        texts = [_PageChars(table.page.chars).cell_texts(table.rows) for table in found]
         assert texts == [table.extract() for table in found]
     cells = [cell for grid in texts for row in grid for cell in row]
     assert "" in cells and {"第1行", "第59行", "自然人"} <= set(cells)

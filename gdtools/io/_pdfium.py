@@ -75,9 +75,6 @@ class PdfiumPage(Container):
     def height(self) -> float:
         return self.bbox[3] - self.bbox[1]
 
-    def find_tables(self) -> list[Table]:
-        return find_tables(self)
-
     def extract_text_lines(self, **kwargs: Any) -> list[dict[str, Any]]:
         if not kwargs or kwargs == {"keep_blank_chars": False}:
             lines = text_lines(self.chars)

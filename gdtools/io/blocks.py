@@ -13,12 +13,12 @@ from ..model import Block, Cell
 
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u2002\u2003\u2009\u200b\ufeff]+")
 # every character clean_cell may change (each of _SPACE, and all that split/strip act on, is one)
-_UNCLEAN = re.compile(r"[\s\u200b\ufeff]")
+UNCLEAN = re.compile(r"[\s\u200b\ufeff]")
 
 
 def clean_cell(text: str) -> str:
     """Cell text on one line: ``&nbsp;`` and runs of spaces collapsed, line breaks inside the cell dropped."""
-    if not _UNCLEAN.search(text):
+    if not UNCLEAN.search(text):
         return text
     text = _SPACE.sub(" ", text.replace("\u00a0", " "))
     parts = [p.strip() for p in text.split("\n")]

@@ -7,7 +7,7 @@ from functools import cache
 
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
-from .blocks import assemble, clean_cell
+from .blocks import UNCLEAN, assemble, clean_cell
 from .limits import Limits
 from .text import decode_text
 
@@ -23,7 +23,6 @@ _MAX_SPAN = 1000
 _MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
 _LAYOUT_CELL_CHARS = 200
-_KEPT_BY_CLEANING = re.compile(r"[\s\u200b\ufeff]")  # sub("", …) leaves what clean_cell keeps
 
 
 _LATIN = ("ascii", "us-ascii", "iso-8859-1", "latin1", "latin-1", "windows-1252", "cp1252")
@@ -164,7 +163,7 @@ def _article(body, measures: _Measures):
         node = best
 
 
-def is_layout_table(table, cell_text=text_content) -> bool:
+def is_layout_table(table, cell_text) -> bool:
     """Old portals lay out whole pages with tables: nested tables or long prose cells give them away.
 
     Data tables of these reports have short cells (the longest official label is under 40 characters).
@@ -201,10 +200,10 @@ def _title_outside(doc, article) -> str | None:
 def _too_long_for_title(raw: str) -> bool:
     """True when ``clean_cell(raw)`` is surely longer than a title (80 characters): cleaning removes only
     spaces and zero-width characters, so over 80 other characters in the first 200 are too many."""
-    return len(_KEPT_BY_CLEANING.sub("", raw[:200])) > 80
+    return len(UNCLEAN.sub("", raw[:200])) > 80  # the characters clean_cell keeps
 
 
-def table_grid(table, cell_text=text_content) -> list[list[Cell]]:
+def table_grid(table, cell_text) -> list[list[Cell]]:
     """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text.
 
     ``cell_text(td)`` reads a cell's text (the loader passes its per-page memo)."""

@@ -87,15 +87,10 @@ class _PageChars:
         return texts
 
 
-def _table_texts(table, rows, page_chars: _PageChars | None = None) -> list[list[str | None]]:
-    """What ``table.extract()`` gives for ``rows`` of ``table`` (see :meth:`_PageChars.cell_texts`)."""
-    return (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
-
-
 def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
     """A pdfplumber table as a grid of cells with spans derived from the cell boxes."""
     rows = table.rows
-    texts = _table_texts(table, rows, page_chars)
+    texts = (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
     boxes = [cell for row in rows for cell in row.cells if cell is not None]
     if not boxes:
         return []
@@ -211,8 +206,8 @@ def _open_error(data: bytes, exc: Exception, source: str) -> ReadError:
 def _layout(per_page, source: str) -> tuple[str, list[Block], list[tuple[int, int]]]:
     page_lines = [[p["text"].strip() for _, kind, p in items if kind == "line"] for _, items in per_page]
     furniture = _furniture(page_lines)
-    right = _right_margin([p["x1"] for _, items in per_page for _, kind, p in items if kind == "line"])
-    left = _left_margin([p["x0"] for _, items in per_page for _, kind, p in items if kind == "line"])
+    right = _percentile([p["x1"] for _, items in per_page for _, kind, p in items if kind == "line"], 0.9)
+    left = _percentile([p["x0"] for _, items in per_page for _, kind, p in items if kind == "line"], 0.1)
     blocks: list[Block] = []
     continued: dict[int, list[tuple[int, int]]] = {}  # merged table -> (first row, page) of each part
     open_paragraph = False
@@ -263,20 +258,16 @@ def _width(rows: list[list[Cell]]) -> int:
     return max(sum(cell.colspan for cell in row) for row in rows)
 
 
-def _right_margin(x1s: list[float]) -> float:
-    """Where full lines end: the 90th percentile of line ends (headings and last lines end earlier)."""
-    if not x1s:
-        return 0.0
-    ordered = sorted(x1s)
-    return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+def _percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile of ``values`` (0.0 for none): margins from line ends or starts.
 
-
-def _left_margin(x0s: list[float]) -> float:
-    """Where body lines start: the 10th percentile of line starts (indents and centred lines start later)."""
-    if not x0s:
+    Full lines end at the 90th percentile of line ends (headings and last lines end earlier); body
+    lines start at the 10th percentile of line starts (indents and centred lines start later).
+    """
+    if not values:
         return 0.0
-    ordered = sorted(x0s)
-    return ordered[int(0.1 * len(ordered))]
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def _centred(line: dict, left: float, right: float, size: float) -> bool:

@@ -73,6 +73,7 @@ import logging
 import pandas as pd
 
 from ..model import BLANK, MISSING, OK, TABLE_COLUMNS, UNCERTAIN, Report
+from ..outputs import TEXT_DTYPE
 from ..spec import table_records
 from ._decode import (
     N3,
@@ -94,7 +95,6 @@ __all__ = ["extract_tables", "refine_tables", "wide_table"]
 # an uncertain cell with more readings than this is reported as "undecidable"
 MAX_CANDIDATES = 30
 _VALUE = TABLE_COLUMNS.index("value")
-_TEXT = pd.Series(["text"]).dtype   # the dtype pandas infers for text: ``str`` from pandas 3 (object before)
 log = logging.getLogger("gdtools")
 
 
@@ -131,11 +131,11 @@ def extract_tables(report: Report) -> pd.DataFrame:
 def _frame(records: list[tuple]) -> pd.DataFrame:
     """The records as a TABLE_COLUMNS frame: text columns as pandas' ``str`` dtype, ``value`` as Float64."""
     columns = list(zip(*records))
-    if isinstance(_TEXT, pd.StringDtype) and columns and all(
+    if columns and all(
             i == _VALUE or set(map(type, column)) == {str} for i, column in enumerate(columns)):
         # the usual case, every text cell a str: each column converted once, to the dtype
         # inference would give it
-        return pd.DataFrame({name: pd.array(column, dtype="Float64" if i == _VALUE else _TEXT)
+        return pd.DataFrame({name: pd.array(column, dtype="Float64" if i == _VALUE else TEXT_DTYPE)
                              for i, (name, column) in enumerate(zip(TABLE_COLUMNS, columns))}, copy=False)
     frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
     frame["value"] = pd.array([r[_VALUE] for r in records], dtype="Float64")

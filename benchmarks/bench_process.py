@@ -16,7 +16,9 @@ Measures, each in a fresh process so peak memory is per run:
 and writes reports/s, MB/s, per-stage seconds, the CPU spent outside the per-report stages
 (CPU of the main process and its workers minus the stages' CPU, per report), peak RSS of the
 main and worker processes and the machine description to ``benchmarks/results/bench-N<n>-<time>.json``.
-The synthetic corpus is generated once per (N, seed, formats) under ``benchmarks/results/``.
+The synthetic corpus is generated once per (N, seed, formats) under ``benchmarks/results/``, in parts of at
+most 1,000 reports, part i in synthetic world i + 1 (folder ``corpus-n<N>-seed<S>-worlds-<formats>``), so no
+agency-year repeats across parts (folders without ``worlds`` were made by older versions, which repeated them).
 """
 
 from __future__ import annotations
@@ -122,7 +124,7 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
     if args.corpus:
         return [str(p) for p in iter_report_paths([args.corpus])], None
     formats = [f for f in args.formats.split(",") if f]
-    folder = RESULTS / f"corpus-n{args.n}-seed{args.seed}-{'-'.join(formats)}"
+    folder = RESULTS / f"corpus-n{args.n}-seed{args.seed}-worlds-{'-'.join(formats)}"
     seconds = None
     if not (folder / ".complete").exists():
         from concurrent.futures import ProcessPoolExecutor
@@ -132,12 +134,14 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
         shutil.rmtree(folder, ignore_errors=True)
         t = time.perf_counter()
         # generated in parts (one seed each) on all cores: a 10,000-report corpus is slow to write;
-        # one synthetic world holds about 1,200 agency-years, so parts have at most 1,000 reports
+        # one synthetic world holds about 1,200 agency-years, so parts have at most 1,000 reports, and
+        # part i is world i + 1: its agencies are its own, as in a national corpus (no agency-year twice)
         parts = max(-(-args.n // 1000), min(args.n // 500, 4 * (os.cpu_count() or 1)), 1)
         sizes = [args.n // parts + (i < args.n % parts) for i in range(parts)]
         with ProcessPoolExecutor(args.jobs) as pool:
-            list(pool.map(generate_corpus, [folder / f"part{i:02d}" for i in range(parts)], sizes,
-                          [args.seed * 1000 + i for i in range(parts)], [formats] * parts))
+            list(pool.map(generate_corpus, [folder / f"part{i:03d}" for i in range(parts)], sizes,
+                          [args.seed * 1000 + i for i in range(parts)], [formats] * parts,
+                          [i + 1 for i in range(parts)]))
         seconds = time.perf_counter() - t
         (folder / ".complete").write_text("ok\n")
     return [str(p) for p in iter_report_paths(sorted(folder.glob("part*/reports")))], seconds
@@ -212,7 +216,8 @@ def main() -> int:
     print(f"{n} reports, {nbytes / 1e6:.1f} MB, {args.jobs} jobs", file=sys.stderr)
 
     result = {"machine": machine(), "n_reports": n, "bytes": nbytes, "jobs": args.jobs,
-              "corpus": str(args.corpus) if args.corpus else f"synthetic n={args.n} seed={args.seed} {args.formats}",
+              "corpus": str(args.corpus) if args.corpus else
+              f"synthetic n={args.n} seed={args.seed} {args.formats}, part i in world i+1",
               "generate_seconds": gen_seconds}
     if not args.skip_baseline:
         base, wall, cpu = run_json(BASELINE, str(list_file), work=work)

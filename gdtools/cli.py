@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=100, help="number of reports (default 100)")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same corpus)")
     p.add_argument("--formats", default="txt,html,docx,pdf", help="comma-separated formats (default txt,html,docx,pdf)")
+    p.add_argument("--world", type=int, default=0,
+                   help="set of invented places (default 0); each K >= 1 has agencies no other world has: "
+                        "generate large corpora in parts, one world each")
     p.add_argument("-o", "--out", required=True, type=Path, help="output folder")
 
     p = sub.add_parser("run", help="execute notebooks with papermill into reports/<notebook>/<run-id>/",
@@ -109,7 +112,7 @@ def _run(args: argparse.Namespace) -> int:
         from .synth import generate_corpus
 
         formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-        paths = generate_corpus(args.out, n=args.n, seed=args.seed, formats=formats)
+        paths = generate_corpus(args.out, n=args.n, seed=args.seed, formats=formats, world=args.world)
         print(f"{len(paths)} reports written to {args.out}", file=sys.stderr)
         return 0
     if args.command == "run":

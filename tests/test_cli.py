@@ -122,3 +122,12 @@ def test_validate_html_writes_health_pages(tmp_path):
     assert cli.main(["validate", str(tmp_path / "in"), "-o", str(out), "--no-progress", "-j", "1", "--html"]) == 0
     pages = sorted(p.name for p in (out / "health").glob("*.html"))
     assert "index.html" in pages and len(pages) >= 2
+
+
+def test_synth_world_option_writes_that_worlds_agencies(tmp_path):
+    from gdtools.synth.places import places
+
+    assert cli.main(["synth", "-n", "4", "--seed", "1", "--world", "3", "-o", str(tmp_path)]) == 0
+    manifest = pd.read_csv(tmp_path / "MANIFEST.csv")
+    assert len(manifest) == 4
+    assert set(manifest["region"]) <= {p["name"] for p in places(3)["provinces"]}

@@ -11,6 +11,7 @@ import pytest
 
 from gdtools.errors import GdtoolsError
 from gdtools.synth import generate_corpus
+from gdtools.synth.places import LEVELS, max_world, places
 from gdtools.synth.splits import parse_value, row_candidates
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample"
@@ -60,6 +61,58 @@ def test_layout_and_counts(corpus, manifest):
         # legacy reports have no standard tables, hence no expected tables (as in realdata)
         assert (corpus / "expected" / f"{stem}.json").is_file() == (row["template"] != "older")
     assert {row["format"] for row in manifest} == {"txt", "md", "html", "docx", "pdf"}
+
+
+def _agencies(folder: Path) -> set[str]:
+    with open(folder / "MANIFEST.csv", encoding="utf-8") as fh:
+        return {row["agency"] for row in csv.DictReader(fh)}
+
+
+def test_worlds_share_no_place_agency_or_file_name(tmp_path):
+    seen_names: set[str] = set()
+    seen_slugs: set[str] = set()
+    for world in (0, 1, 2, 150, 300):
+        world_places = [p for level in LEVELS for p in places(world)[level]]
+        names, slugs = {p["name"] for p in world_places}, {p["slug"] for p in world_places}
+        assert len(names) == len(slugs) == len(world_places)
+        assert all(slug.isascii() for slug in slugs)
+        assert not names & seen_names and not slugs & seen_slugs, world
+        seen_names |= names
+        seen_slugs |= slugs
+    parts = [tmp_path / f"world{w}" for w in (0, 1, 2)]
+    for world, out in enumerate(parts):
+        generate_corpus(out, n=30, seed=7, formats=["txt"], world=world)
+    agencies = [_agencies(out) for out in parts]
+    files = [{p.name for p in (out / "reports").iterdir()} for out in parts]
+    for i in range(3):
+        for j in range(i + 1, 3):
+            assert not agencies[i] & agencies[j] and not files[i] & files[j]
+
+
+def test_a_world_keeps_the_shape_of_world_0():
+    zero, seven = places(0), places(7)
+    renamed = {old["name"]: new["name"] for level in LEVELS for old, new in zip(zero[level], seven[level])}
+    for level in LEVELS:
+        for old, new in zip(zero[level], seven[level], strict=True):
+            assert new["name"] != old["name"] and new["name"][2:] == old["name"][2:]  # 省/市/县/区/镇/乡/街道办事处
+            for parent in ("province", "city", "county"):
+                assert new.get(parent) == (renamed[old[parent]] if parent in old else None)
+
+
+def test_same_world_and_seed_give_identical_bytes(tmp_path):
+    first, again = tmp_path / "first", tmp_path / "again"
+    for out in (first, again):
+        generate_corpus(out, n=5, seed=3, formats=["txt", "html"], world=4)
+    assert _digests(again) == _digests(first)
+    assert "--world 4" in (first / "README.md").read_text(encoding="utf-8")
+
+
+def test_world_beyond_the_syllable_bank_is_a_gdtools_error(tmp_path):
+    assert max_world() >= 300
+    for world in (max_world() + 1, -1):
+        with pytest.raises(GdtoolsError, match="--world"):
+            generate_corpus(tmp_path / "out", n=3, world=world)
+    assert not (tmp_path / "out").exists()
 
 
 def test_bad_arguments_raise_gdtools_errors(tmp_path):

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..errors import GdtoolsError
 from .compose import compose
 from .document import ReportDoc, phrases
+from .places import places
 from .render_text import MODE_KIND, render_text
 from .truth import expected_json, narrative_json, uncertain_cells
 from .world import Agency, AgencyHistory, blank_out, inject_error
@@ -46,8 +47,8 @@ _FORMAT_WEIGHTS = {"txt": 6, "md": 1.5, "html": 2.5, "docx": 1.5, "pdf": 2}
 _GRID_MODES = {"table2": "pipe", "table3": "pipe", "table4": "pipe"}
 
 
-def _agency_pool() -> list[Agency]:
-    ph = phrases()
+def _agency_pool(world: int = 0) -> list[Agency]:
+    ph = phrases() | places(world)
     pool: list[Agency] = []
     for prov in ph["provinces"]:
         city = next(c["name"] for c in ph["cities"] if c["province"] == prov["name"])
@@ -115,11 +116,12 @@ def _habits(rng: random.Random, slot: int, fmt: str, profile: str, gb18030: bool
     }
 
 
-def _plan(n: int, rng: random.Random) -> list[tuple[Agency, list[int]]]:
-    pool = _agency_pool()
+def _plan(n: int, rng: random.Random, world: int) -> list[tuple[Agency, list[int]]]:
+    pool = _agency_pool(world)
     n_years = LAST_YEAR - FIRST_YEAR + 1
     if n > len(pool) * n_years:
-        raise GdtoolsError(f"at most {len(pool) * n_years} synthetic reports can be generated (asked for {n})")
+        raise GdtoolsError(f"at most {len(pool) * n_years} synthetic reports can be generated in one world "
+                           f"(asked for {n}): generate more in parts, each with its own --world")
     n_agencies = min(len(pool), max(1, math.ceil(n / 5.5)))
     shares = {"province": 0.2, "city": 0.3, "county": 0.35, "township": 0.15}
     chosen: list[Agency] = []
@@ -209,13 +211,18 @@ def _render(doc: ReportDoc, fmt: str, embed_font: bool) -> tuple[bytes, dict[str
     return data, _GRID_MODES, plain, plain_source, noise
 
 
-def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "docx", "pdf")) -> list[Path]:
+def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "docx", "pdf"),
+                    world: int = 0) -> list[Path]:
     """Write ``n`` fictional reports with their ground truth under ``out``; return the report paths.
 
     Layout (as ``../shared/realdata``): ``reports/<stem>.<ext>``, ``expected/<stem>.json`` (tables
     as printed, cells the text does not determine under ``uncertain``; none for legacy reports,
     which have no standard tables), ``narrative/<stem>.json`` (section 五 statements),
-    ``MANIFEST.csv`` and ``README.md``. The same ``seed`` gives byte-identical files.
+    ``MANIFEST.csv`` and ``README.md``. The same ``seed`` (and ``world``) gives byte-identical files.
+
+    ``world``: 0 is the fixed set of fictional places; each K ≥ 1 has invented place names (and so
+    agencies) of its own, shared with no other world: generate a large corpus in parts, one world each,
+    and no agency-year repeats.
     """
     formats = [f.strip().lower() for f in formats]
     unknown = sorted(set(formats) - set(FORMATS))
@@ -223,11 +230,12 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
         raise GdtoolsError(f"unknown synthetic format(s) {unknown or formats}: choose from {', '.join(FORMATS)}")
     if n < 1:
         raise GdtoolsError(f"-n must be at least 1 (got {n})")
+    rng = random.Random(seed)
+    plan = _plan(n, rng, world)
+    world_note = f", world {world}" if world else ""
     out = Path(out)
     for sub in ("reports", "expected", "narrative"):
         (out / sub).mkdir(parents=True, exist_ok=True)
-    rng = random.Random(seed)
-    plan = _plan(n, rng)
     format_deck = _deck({f: _FORMAT_WEIGHTS[f] for f in formats}, rng)
     profile_deck = _deck(_PROFILE_WEIGHTS, rng)
     standard = [(a.slug, y) for a, years in plan for y in years if y >= 2019]
@@ -270,7 +278,8 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
                 for block in doc.blocks:
                     if block.kind == "table":
                         uncertain += uncertain_cells(doc, block.rows or [], MODE_KIND[modes[block.table]])
-                notes = (f"Synthetic report (gdtools synth, seed {seed}). Format {fmt}; layout: {', '.join(noise)}. "
+                notes = (f"Synthetic report (gdtools synth, seed {seed}{world_note}). Format {fmt}; "
+                         f"layout: {', '.join(noise)}. "
                          "Values as printed; null = printed blank; '—', '/' and '无' are blank cells.")
                 _write_json(out / "expected" / f"{stem}.json", expected_json(doc, file, uncertain, notes))
             prev_in_set = previous if previous and previous[1].figures.year == year - 1 else None
@@ -285,7 +294,7 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
                 "uncertain_cells": len(uncertain), "copied_section5": doc.copied_from_previous,
             })
     _write_manifest(out / "MANIFEST.csv", manifest)
-    (out / "README.md").write_text(_readme(manifest, n, seed, formats), encoding="utf-8")
+    (out / "README.md").write_text(_readme(manifest, n, seed, formats, world), encoding="utf-8")
     log.info("wrote %d synthetic reports to %s", len(paths), out)
     return paths
 
@@ -314,7 +323,7 @@ def _write_manifest(path: Path, rows: list[dict]) -> None:
     path.write_text(buf.getvalue(), encoding="utf-8")
 
 
-def _readme(rows: list[dict], n: int, seed: int, formats: list[str]) -> str:
+def _readme(rows: list[dict], n: int, seed: int, formats: list[str], world: int) -> str:
     by_format = Counter(r["format"] for r in rows)
     by_template = Counter(r["template"] for r in rows)
     with_errors = sum(1 for r in rows if r["injected_errors"])
@@ -330,7 +339,8 @@ def _readme(rows: list[dict], n: int, seed: int, formats: list[str]) -> str:
                 f"(`noise` tag `font_not_embedded`)\n  only name STSong-Light, as a minority of published PDFs do "
                 f"(share drawn per report, {PDF_EMBED_RATE:.0%} embedded)") if n_pdf else ""
     fmt_arg = "" if formats == ["txt", "html", "docx", "pdf"] else f" --formats {','.join(formats)}"
-    cmd = f"gdtools synth -n {n} --seed {seed}{fmt_arg} -o DIR"
+    world_arg = f" --world {world}" if world else ""
+    cmd = f"gdtools synth -n {n} --seed {seed}{fmt_arg}{world_arg} -o DIR"
     return f"""# Synthetic sample corpus (generated — not real reports)
 
 Every file here was generated by `gdtools.synth` for testing and demonstration. The agencies,

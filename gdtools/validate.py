@@ -425,8 +425,8 @@ def _judge(lhs: Sequence[_Term], rhs: Sequence[_Term], lv: Sequence[float | None
     blanks = tuple(t.label for t, v in zip(terms, values) if v is None)
     if all(v is None for v in values):
         return _Outcome("not_assessable", None, None, "所涉单元格全部空白（未填报）", blanks, all_blank=True)
-    left = sum(v for v in lv if v is not None)
-    right = sum(v for v in rv if v is not None)
+    left = sum((v for v in lv if v is not None), 0.0)
+    right = sum((v for v in rv if v is not None), 0.0)
     lhs_text = f"{_expr(lhs, lv, skip_zero=True)} = {_fmt(left)}"
     rhs_text = f"{_expr(rhs, rv, skip_zero=True)}" + (f" = {_fmt(right)}" if len(rhs) > 1 else "")
     gap = left - right
@@ -882,32 +882,71 @@ def _frame_template(frame: pd.DataFrame) -> str | None:
     return template_key(values.iloc[0]) if len(values) else None
 
 
+def _is_na(value: Any) -> bool:
+    return value is None or value is pd.NA or (type(value) is float and value != value)
+
+
+def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_Cells, str | None]:
+    """The cells of ``report_id`` in ``tables`` (a TABLE_COLUMNS frame or the columns of
+    :func:`gdtools.tables.table_columns`) and the template its first templated row names."""
+    if not isinstance(tables, dict):
+        frame = _frame_of(tables, report_id)
+        return _Cells.of_frame(frame), _frame_template(frame)
+    ids = tables.get("report_id") or []
+    rid = str(report_id)
+    picks = None if all(type(i) is str and i == rid for i in ids) else [n for n, i in enumerate(ids) if str(i) == rid]
+    if not ids or picks == []:
+        return _Cells(), None
+    n = len(ids)
+
+    def column(name: str) -> list:
+        values = tables.get(name)
+        values = [None] * n if values is None else values
+        return values if picks is None else [values[i] for i in picks]
+
+    keys = zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code")))
+    cells = _Cells(zip(keys, column("value"), column("status"), column("candidates")))
+    template = next((template_key(str(t)) for t in column("template") if not _is_na(t)), None)
+    return cells, template
+
+
 def _empty_findings() -> pd.DataFrame:
     numeric = ("expected", "actual", "diff")
     return pd.DataFrame({c: np.empty(0, dtype="float64" if c in numeric else "object") for c in FINDING_COLUMNS})
 
 
-def _to_frame(rows: list[dict]) -> pd.DataFrame:
-    if not rows:
+def _columns(rows: list[dict]) -> dict[str, list]:
+    return {c: [r[c] for r in rows] for c in FINDING_COLUMNS}
+
+
+def _findings_frame(columns: dict[str, list]) -> pd.DataFrame:
+    """The FINDING_COLUMNS frame of findings given as columns (``expected``, ``actual``, ``diff``
+    as float64, None read as NaN)."""
+    if not columns["report_id"]:
         return _empty_findings()
     numeric = ("expected", "actual", "diff")
-    return pd.DataFrame({c: (np.array([r[c] for r in rows], dtype="float64") if c in numeric
-                             else [r[c] for r in rows]) for c in FINDING_COLUMNS})
+    return pd.DataFrame({c: np.array(columns[c], dtype="float64") if c in numeric else columns[c]
+                         for c in FINDING_COLUMNS})
 
 
-def validate_report(report: Report, tables: pd.DataFrame | None = None) -> pd.DataFrame:
-    """In-report findings (R1–R4, X4, X5, C1–C4) of ``report`` given its tables frame.
+def _to_frame(rows: list[dict]) -> pd.DataFrame:
+    return _findings_frame(_columns(rows))
 
-    ``tables`` may hold many reports; only the rows of ``report.report_id`` are used. When
+
+def validate_report_columns(report: Report, tables: pd.DataFrame | dict | None = None) -> dict[str, list]:
+    """In-report findings (R1–R4, X4, X5, C1–C4) of ``report`` as columns: FINDING_COLUMNS
+    in order, each a list of plain values (None where the frame holds NaN).
+
+    ``tables`` is a TABLE_COLUMNS frame or the columns :func:`gdtools.tables.table_columns`
+    returns; it may hold many reports, only the rows of ``report.report_id`` are used. When
     None, the tables are extracted here with :func:`gdtools.tables.extract_tables`.
     """
     if tables is None:
         from .tables import extract_tables
 
         tables = extract_tables(report)
-    frame = _frame_of(tables, report.report_id)
-    cells = _Cells.of_frame(frame)
-    template = template_key(report.template) or _frame_template(frame)
+    cells, frame_template = _report_cells(tables, report.report_id)
+    template = template_key(report.template) or frame_template
     year = report.meta("year")
     completeness_template = template or template_key(None, year)
     rows: list[dict] = []
@@ -922,7 +961,13 @@ def validate_report(report: Report, tables: pd.DataFrame | None = None) -> pd.Da
             rows += _run_present(rule, report, cells, completeness_template, report.report_id, report.source)
         elif rule.kind == "cells_certain":
             rows += _run_cells_certain(rule, cells, template, report.report_id, report.source)
-    return _to_frame(rows)
+    return _columns(rows)
+
+
+def validate_report(report: Report, tables: pd.DataFrame | dict | None = None) -> pd.DataFrame:
+    """In-report findings (R1–R4, X4, X5, C1–C4) of ``report`` given its tables: the frame of
+    :func:`validate_report_columns`."""
+    return _findings_frame(validate_report_columns(report, tables))
 
 
 def _name(rec: dict) -> str:

@@ -410,9 +410,10 @@ def _year(report: Report) -> int | None:
         return None
 
 
-def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
-               lexicon: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
-    """The statements of ``report`` as a DataFrame with ``STATEMENT_COLUMNS``.
+def statement_columns(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
+                      lexicon: Mapping[str, Iterable[str]] | None = None) -> dict[str, list]:
+    """The statements of ``report`` column by column: ``STATEMENT_COLUMNS`` (in order) -> equal-length
+    lists of plain values (None for NA), the values :func:`statements` puts in its frame.
 
     ``section`` is the section code; ``idx`` counts statements within the section from 0;
     ``kind``/``cue`` are set in section 五 only (None elsewhere); ``themes`` holds the theme
@@ -445,11 +446,21 @@ def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
             rows.append((report.report_id, report.source, code, idx, kind, text, labels, cue, specificity(text),
                          unit.start, unit.end))
             idx += 1
+    if not rows:
+        return {name: [] for name in STATEMENT_COLUMNS}
+    return dict(zip(STATEMENT_COLUMNS, map(list, zip(*rows))))
+
+
+def statements(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS, *,
+               lexicon: Mapping[str, Iterable[str]] | None = None) -> pd.DataFrame:
+    """The statements of ``report`` as a DataFrame with ``STATEMENT_COLUMNS``: the frame of
+    :func:`statement_columns` (see there for the columns)."""
+    columns = statement_columns(report, sections, lexicon=lexicon)
+    if not columns["report_id"]:
+        return pd.DataFrame([], columns=STATEMENT_COLUMNS).astype(_NUMERIC_DTYPES)
     # Built column by column with the numeric dtypes given up front: a frame from row dicts plus
     # astype costs several times more for the few rows of one report.
-    if not rows:
-        return pd.DataFrame([], columns=STATEMENT_COLUMNS).astype(_NUMERIC_DTYPES)
-    columns = dict(zip(STATEMENT_COLUMNS, map(list, zip(*rows))))
+    columns = dict(columns)
     for name, dtype in _NUMERIC_DTYPES.items():
         columns[name] = np.array(columns[name], dtype=dtype)
     return pd.DataFrame(columns, columns=STATEMENT_COLUMNS)

@@ -8,6 +8,7 @@ from gdtools.statements import (
     narrative_span,
     specificity,
     split_units,
+    statement_columns,
     statements,
     themes,
 )
@@ -149,6 +150,18 @@ def test_report_without_sections_gives_empty_frame():
     report = Report("r2", "y.txt", "txt", "没有任何章节的文本。")
     frame = statements(report)
     assert frame.empty and list(frame.columns) == STATEMENT_COLUMNS
+
+
+def test_statement_columns_are_plain_lists_the_frame_holds():
+    for report in (make_report(FIVE_BODY), Report("r2", "y.txt", "txt", "没有任何章节的文本。")):
+        columns = statement_columns(report)
+        frame = statements(report)
+        assert list(columns) == STATEMENT_COLUMNS
+        assert {len(values) for values in columns.values()} == {len(frame)}
+        for name in STATEMENT_COLUMNS:
+            assert all(v is None or type(v) in (str, int, float) for v in columns[name]), name
+            # None where the frame holds NA (blank is not zero), the frame's value everywhere else
+            assert [None if v is None or v != v else v for v in frame[name].tolist()] == columns[name], name
 
 
 def test_themes_lexicon_is_replaceable():

@@ -648,6 +648,6 @@ def test_table_frame_has_the_dtypes_inference_gives(template, n):
                 "ok" if values[i] is not None else "blank", "", "1 2") for i in range(n)]
     expected = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
     expected["value"] = pd.array([r[TABLE_COLUMNS.index("value")] for r in records], dtype="Float64")
-    got = _frame(records)
+    got = _frame({name: [r[i] for r in records] for i, name in enumerate(TABLE_COLUMNS)})
     pd.testing.assert_frame_equal(got, expected, check_dtype=True, check_column_type=True)
     assert got.to_csv(index=False) == expected.to_csv(index=False)

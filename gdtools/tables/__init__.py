@@ -91,15 +91,31 @@ from ._refine import refine_tables
 from ._solve import cell_outcome
 from ._text import prepare_text
 
-__all__ = ["extract_tables", "refine_tables", "wide_table"]
+__all__ = ["extract_tables", "refine_tables", "table_columns", "wide_table"]
 # an uncertain cell with more readings than this is reported as "undecidable"
 MAX_CANDIDATES = 30
-_VALUE = TABLE_COLUMNS.index("value")
 log = logging.getLogger("gdtools")
 
 
 def extract_tables(report: Report) -> pd.DataFrame:
     """Tables 二, 三, 四 of ``report`` as a long frame with columns ``TABLE_COLUMNS``."""
+    return _frame(table_columns(report))
+
+
+def table_columns(report: Report) -> dict[str, list]:
+    """The columns of :func:`extract_tables` without the frame: ``TABLE_COLUMNS`` in order, each an
+    equal-length list of plain values (``str``; ``value`` a ``float`` or ``None`` where not reported).
+
+    Batch runners build one frame from the columns of many reports instead of one per report.
+    """
+    records = _records(report)
+    if not records:
+        return {name: [] for name in TABLE_COLUMNS}
+    return dict(zip(TABLE_COLUMNS, map(list, zip(*records))))
+
+
+def _records(report: Report) -> list[tuple]:
+    """The rows of :func:`extract_tables` as tuples of the values of ``TABLE_COLUMNS``."""
     text = prepare_text(report)
     template = report.template
     records: list[tuple] = []
@@ -125,20 +141,19 @@ def extract_tables(report: Report) -> pd.DataFrame:
                       report.source)
     if t4 is not None:
         records.extend(_table4_records(t4, base, t3.version if t3 is not None else template))
-    return _frame(records)
+    return records
 
 
-def _frame(records: list[tuple]) -> pd.DataFrame:
-    """The records as a TABLE_COLUMNS frame: text columns as pandas' ``str`` dtype, ``value`` as Float64."""
-    columns = list(zip(*records))
-    if columns and all(
-            i == _VALUE or set(map(type, column)) == {str} for i, column in enumerate(columns)):
+def _frame(columns: dict[str, list]) -> pd.DataFrame:
+    """``table_columns`` as a frame: text columns as pandas' ``str`` dtype, ``value`` as Float64."""
+    if columns["value"] and all(
+            name == "value" or set(map(type, column)) == {str} for name, column in columns.items()):
         # the usual case, every text cell a str: each column converted once, to the dtype
         # inference would give it
-        return pd.DataFrame({name: pd.array(column, dtype="Float64" if i == _VALUE else TEXT_DTYPE)
-                             for i, (name, column) in enumerate(zip(TABLE_COLUMNS, columns))}, copy=False)
-    frame = pd.DataFrame.from_records(records, columns=TABLE_COLUMNS)
-    frame["value"] = pd.array([r[_VALUE] for r in records], dtype="Float64")
+        return pd.DataFrame({name: pd.array(column, dtype="Float64" if name == "value" else TEXT_DTYPE)
+                             for name, column in columns.items()}, copy=False)
+    frame = pd.DataFrame.from_records(list(zip(*columns.values())), columns=TABLE_COLUMNS)
+    frame["value"] = pd.array(columns["value"], dtype="Float64")
     return frame
 
 

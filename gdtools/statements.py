@@ -34,8 +34,11 @@ PROBLEM, MEASURE, OTHER = "problem", "measure", "other"
 _SEQUENCE_WORDS = {"首先": 1, "其次": 2, "再次": 3, "然后": 3, "最后": 0}
 _NUMERIC_DTYPES = {"idx": "int64", "start": "int64", "end": "int64", "specificity": "float64"}
 _CLOSERS = "”’」』）)】》\"'"
-_CJK = re.compile(r"[\u4e00-\u9fff]")
+_TWO_CJK = re.compile(r"[\u4e00-\u9fff][^\u4e00-\u9fff]*[\u4e00-\u9fff]")  # at least two hanzi
 # The opening sentence of a section 五 whose heading was lost: "…虽然…但仍存在…问题/不足".
+_MEASURE_WORD = re.compile(r"措施|改进|整改|努力")  # a lead-in announcing measures
+_CLAUSE_MARK = re.compile(r"[，,：:]")
+_TITLE_STOP = re.compile(r"[：:]|\n")
 _OPENING = re.compile(r"(?:虽然|但|仍|还)[^。；！？]{0,40}(?:存在|有)[^。；！？]{0,40}(?:问题|不足|差距)")
 
 
@@ -107,11 +110,28 @@ def normalize(text: str) -> str:
     return load_cues().noise.sub("", text)
 
 
+@cache
+def _default_patterns() -> tuple[tuple[str, re.Pattern], ...]:
+    return _patterns_of(_compile_lexicon(_lexicon_key(None)))
+
+
+def _patterns_of(compiled: tuple[tuple[str, re.Pattern | None], ...]) -> tuple[tuple[str, re.Pattern], ...]:
+    return tuple((theme, pattern) for theme, pattern in compiled if pattern is not None)
+
+
+def _patterns(lexicon: Mapping[str, Iterable[str]] | None) -> tuple[tuple[str, re.Pattern], ...]:
+    """The compiled themes of ``lexicon`` (the default one when None) that have entries."""
+    return _default_patterns() if lexicon is None else _patterns_of(_compile_lexicon(_lexicon_key(lexicon)))
+
+
 def themes(text: str, lexicon: Mapping[str, Iterable[str]] | None = None, *, fallback: str | None = "other") -> list[str]:
     """Themes whose lexicon matches ``text`` (in lexicon order); ``[fallback]`` when none does."""
-    norm = normalize(text)
-    found = [theme for theme, pattern in _compile_lexicon(_lexicon_key(lexicon))
-             if pattern is not None and pattern.search(norm)]
+    return _themes_of(normalize(text), _patterns(lexicon), fallback)
+
+
+def _themes_of(norm: str, patterns: tuple[tuple[str, re.Pattern], ...], fallback: str | None) -> list[str]:
+    """:func:`themes` of text already normalized."""
+    found = [theme for theme, pattern in patterns if pattern.search(norm)]
     if not found and fallback is not None:
         return [fallback]
     return found
@@ -121,7 +141,9 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?\s*(?:%|％|万|亿|千|百)?\s*(?:件|条|�
 _DATE = re.compile(r"\d{4}\s*年(?:\s*\d{1,2}\s*月)?|\d{1,2}\s*月\s*\d{1,2}\s*日|第[一二三四]季度|每[月季周年]|季度")
 _TITLE = re.compile(r"《[^》]{2,40}》")
 _QUOTED = re.compile(r"[“\"][^”\"]{2,20}[”\"]")
-_SYSTEM = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]{2,12}(?:平台|系统|专栏|专区|网站|公众号|客户端|APP|App|热线|小程序)")
+_SYSTEM_WORDS = "平台|系统|专栏|专区|网站|公众号|客户端|APP|App|热线|小程序"
+_SYSTEM = re.compile(rf"[\u4e00-\u9fffA-Za-z0-9]{{2,12}}(?:{_SYSTEM_WORDS})")
+_SYSTEM_WORD = re.compile(_SYSTEM_WORDS)  # cheap first test: _SYSTEM backtracks at every character
 
 
 def specificity(text: str) -> float:
@@ -131,9 +153,14 @@ def specificity(text: str) -> float:
     periods (0.2), titles of documents 《…》 (0.25), named things in quotes (0.15), named
     platforms/systems (0.15); capped at 1.
     """
-    norm = normalize(text)
+    return _specificity_of(normalize(text))
+
+
+def _specificity_of(norm: str) -> float:
+    """:func:`specificity` of text already normalized."""
+    systems = len(_SYSTEM.findall(norm)) if _SYSTEM_WORD.search(norm) else 0
     score = (0.3 * len(_NUMBER.findall(norm)) + 0.2 * len(_DATE.findall(norm)) + 0.25 * len(_TITLE.findall(norm))
-             + 0.15 * len(_QUOTED.findall(norm)) + 0.15 * len(_SYSTEM.findall(norm)))
+             + 0.15 * len(_QUOTED.findall(norm)) + 0.15 * systems)
     return round(min(score, 1.0), 3)
 
 
@@ -267,9 +294,10 @@ def split_units(text: str, start: int = 0, end: int | None = None) -> list[Unit]
             s += 1
         while e > s and body[e - 1].isspace():
             e -= 1
-        if not unit.subheading and len(_CJK.findall(body[s:e])) < 2:
+        if not unit.subheading and not _TWO_CJK.search(body, s, e):
             continue
-        out.append(Unit(s + start, e + start, unit.item, unit.marker, unit.subheading))
+        unit.start, unit.end = s + start, e + start
+        out.append(unit)
     return out
 
 
@@ -277,7 +305,7 @@ def _title_end(body: str, pos: int, limit: int) -> int | None:
     """End of a short title after a marker: just past the first ：/newline within the limit."""
     cues = load_cues()
     window = body[pos:min(limit, pos + cues.subheading_max + 4)]
-    m = re.search(r"[：:]|\n", window)
+    m = _TITLE_STOP.search(window)
     if m:
         return pos + m.end()
     if limit - pos <= cues.subheading_max + 2:
@@ -298,8 +326,13 @@ def _followed_by_list(units: list[Unit], i: int, lead: list[bool], norms: list[s
 def classify(text: str, units: list[Unit], year: int | None = None,
              lexicon: Mapping[str, Iterable[str]] | None = None) -> list[tuple[str, str]]:
     """``(kind, cue)`` for each unit of section 五 (sub-headings give ``(problem|measure, subheading)``)."""
+    return _classify(units, [normalize(text[u.start:u.end]) for u in units], year, _patterns(lexicon))
+
+
+def _classify(units: list[Unit], norms: list[str], year: int | None,
+              patterns: tuple[tuple[str, re.Pattern], ...]) -> list[tuple[str, str]]:
+    """:func:`classify` given the normalized text of every unit and the compiled lexicon."""
     cues = load_cues()
-    norms = [normalize(text[u.start:u.end]) for u in units]
     lead = [bool(not u.subheading and cues.lead_in.search(n)) for u, n in zip(units, norms)]
     mode, mode_cue = PROBLEM, ""
     out = []
@@ -311,14 +344,14 @@ def classify(text: str, units: list[Unit], year: int | None = None,
         body = norm[len(normalize(unit.marker)):] if unit.item else norm
         transition = _transition(body, cues, year)
         if lead[i]:
-            if transition or re.search(r"措施|改进|整改|努力", body):
+            if transition or _MEASURE_WORD.search(body):
                 mode, mode_cue = MEASURE, transition or "以下措施"
             out.append((OTHER, "lead-in"))
             continue
         if cues.closing.search(body):
             out.append((OTHER, "closing"))
             continue
-        named = len(themes(body, lexicon, fallback=None))
+        named = len(_themes_of(normalize(body), patterns, None))
         if transition:
             mode, mode_cue = MEASURE, transition
             if not unit.item and _followed_by_list(units, i, lead, norms, cues) and named < cues.intro_min_themes:
@@ -345,7 +378,7 @@ def classify(text: str, units: list[Unit], year: int | None = None,
             # "平台互动功能仍有不足" names what falls short (a theme, one clause): a problem;
             # "我厅公开工作仍存在一些不足" or "但与新要求相比，仍有差距" only frames the list
             subject = body[:deficit.start()]
-            if not re.search(r"[，,：:]", subject) and themes(subject, lexicon, fallback=None):
+            if not _CLAUSE_MARK.search(subject) and _themes_of(normalize(subject), patterns, None):
                 out.append((PROBLEM, deficit.group(0)))
             else:
                 out.append((OTHER, "framing"))
@@ -423,6 +456,7 @@ def statement_columns(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS
     """
     rows = []
     year = _year(report)
+    patterns = _patterns(lexicon)
     for code in sections:
         if code == NARRATIVE:
             span = narrative_span(report)
@@ -432,19 +466,20 @@ def statement_columns(report: Report, sections: Iterable[str] = DEFAULT_SECTIONS
         if span is None:
             continue
         units = split_units(report.text, *span)
-        kinds = classify(report.text, units, year, lexicon) if code == NARRATIVE else None
+        texts = [report.text[unit.start:unit.end] for unit in units]
+        norms = [normalize(text) for text in texts]
+        kinds = _classify(units, norms, year, patterns) if code == NARRATIVE else None
         idx = 0
         for k, unit in enumerate(units):
             if unit.subheading:
                 continue
-            text = report.text[unit.start:unit.end]
             kind, cue = kinds[k] if kinds else (None, None)
             if code != NARRATIVE:
                 labels = None  # not assessed outside section 五
             else:
-                labels = ";".join(themes(text, lexicon)) if kind in (PROBLEM, MEASURE) else ""
-            rows.append((report.report_id, report.source, code, idx, kind, text, labels, cue, specificity(text),
-                         unit.start, unit.end))
+                labels = ";".join(_themes_of(norms[k], patterns, "other")) if kind in (PROBLEM, MEASURE) else ""
+            rows.append((report.report_id, report.source, code, idx, kind, texts[k], labels, cue,
+                         _specificity_of(norms[k]), unit.start, unit.end))
             idx += 1
     if not rows:
         return {name: [] for name in STATEMENT_COLUMNS}

@@ -69,6 +69,7 @@ gains ``[跨年度: …]``). Batch runners call it after extracting every report
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 import pandas as pd
 
@@ -77,6 +78,7 @@ from ..outputs import TEXT_DTYPE
 from ..spec import table_records
 from ._decode import (
     N3,
+    N4,
     Decoded,
     decode_table2,
     decode_table3,
@@ -108,17 +110,8 @@ def table_columns(report: Report) -> dict[str, list]:
 
     Batch runners build one frame from the columns of many reports instead of one per report.
     """
-    records = _records(report)
-    if not records:
-        return {name: [] for name in TABLE_COLUMNS}
-    return dict(zip(TABLE_COLUMNS, map(list, zip(*records))))
-
-
-def _records(report: Report) -> list[tuple]:
-    """The rows of :func:`extract_tables` as tuples of the values of ``TABLE_COLUMNS``."""
     text = prepare_text(report)
     template = report.template
-    records: list[tuple] = []
     loc = locate_table3(text)
     t3 = decode_table3(text, loc[0], loc[1], template) if loc else None
     t2_end = loc[0] if loc else len(text)
@@ -127,21 +120,24 @@ def _records(report: Report) -> list[tuple]:
     gaps = estimate_gaps(texts)
     gaps.moved = t3 is not None and t3.moved
     t4 = decode_table4(text, loc[1] if loc else 0, gaps)
-    base = (report.report_id, report.source)
+    columns: dict[str, list] = {name: [] for name in TABLE_COLUMNS}
     if t2 is not None and t2.rows:
         cols = {code: [c["col_code"] for c in spec] for code, _, spec in t2_layout(t2.version)}
         short = {code for code, status in t2.status.items() if status == "short"}
         ambiguous = {code for code, readings in t2.rows.items() if len(readings) > 1}
         apply_narrative(t2.rows, cols, t2.raw, narrative_figures(text, t2.version, ambiguous), short)
-        records.extend(_table2_records(t2, base))
+        _table2_columns(t2, columns)
     if t3 is not None:
-        records.extend(_table3_records(t3, base))
+        _table3_columns(t3, columns)
         if not t3.consistent:
             log.debug("%s: table 三 not settled by R1/R3 (inconsistent as printed or too many readings)",
                       report.source)
     if t4 is not None:
-        records.extend(_table4_records(t4, base, t3.version if t3 is not None else template))
-    return records
+        _table4_columns(t4, t3.version if t3 is not None else template, columns)
+    n = len(columns["table"])
+    columns["report_id"] = [report.report_id] * n
+    columns["source"] = [report.source] * n
+    return columns
 
 
 def _frame(columns: dict[str, list]) -> pd.DataFrame:
@@ -183,17 +179,58 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
     return value, OK, ""
 
 
-def _record(base: tuple, template, table, item, row_code, row_label, col_code, col_label, cell, unit,
-            raw) -> tuple:
-    """One row of the frame: the values of TABLE_COLUMNS in order (``base``: report_id, source)."""
-    value, status, candidates = cell
-    return (*base, template, table, item, row_code, row_label, col_code, col_label, value, unit, status,
-            candidates, raw)
+# the columns that depend on the table layout only: table, item, row_code, row_label, col_code,
+# col_label and unit, one entry per cell in output order
+_LAYOUT = ("table", "item", "row_code", "row_label", "col_code", "col_label", "unit")
 
 
-def _table3_records(t3: Decoded, base: tuple) -> list[tuple]:
-    cols = table_records("table3_cols")
-    out = []
+@cache
+def _grid_layout(table: str, version: str) -> dict[str, tuple[str, ...]]:
+    """The layout columns of table 三 (of ``version``) or 四: every row × column, row by row."""
+    rows = t3_rows(version) if table == "table3" else table_records("table4_rows")
+    cols = table_records(table + "_cols")
+    cols = cols[:N3] if table == "table3" else cols
+    cells = [(row, col) for row in rows for col in cols]
+    return {"table": (table,) * len(cells), "item": ("",) * len(cells),
+            "row_code": tuple(row["row_code"] for row, _ in cells),
+            "row_label": tuple(row["label"] for row, _ in cells),
+            "col_code": tuple(col["col_code"] for _, col in cells),
+            "col_label": tuple(col["label"] for _, col in cells), "unit": ("件",) * len(cells)}
+
+
+def _add_grid(columns: dict[str, list], table: str, version: str, template) -> None:
+    """Append the layout columns of a whole table 三/四 (``template`` the value of its column)."""
+    layout = _grid_layout(table, version)
+    for name in _LAYOUT:
+        columns[name].extend(layout[name])
+    columns["template"].extend([template] * len(layout["table"]))
+
+
+def _add_cells(columns: dict[str, list], readings: list[tuple], n: int, status: str, raw: str) -> None:
+    """Append value, status, candidates and raw of a row's ``n`` cells (see :func:`_cell`)."""
+    values, statuses, candidates = columns["value"], columns["status"], columns["candidates"]
+    if status == "missing":
+        values.extend([None] * n)
+        statuses.extend([MISSING] * n)
+        candidates.extend([""] * n)
+    elif len(readings) == 1 and len(readings[0]) == n:
+        # one reading: its values as printed, empty cells blank (missing in a short grid row)
+        empty = MISSING if status == "short" else BLANK
+        values.extend(readings[0])
+        statuses.extend([empty if v is None else OK for v in readings[0]])
+        candidates.extend([""] * n)
+    else:
+        for i in range(n):
+            value, state, cands = _cell(readings, i, status)
+            values.append(value)
+            statuses.append(state)
+            candidates.append(cands)
+    columns["raw"].extend([raw] * n)
+
+
+def _table3_columns(t3: Decoded, columns: dict[str, list]) -> None:
+    _add_grid(columns, "table3", t3.version, t3.version)
+    statuses, candidates = columns["status"], columns["candidates"]
     for row in t3_rows(t3.version):
         code = row["row_code"]
         readings = t3.rows.get(code)
@@ -201,55 +238,47 @@ def _table3_records(t3: Decoded, base: tuple) -> list[tuple]:
         if readings is None:
             status = "missing"
             readings = []
-        for i, col in enumerate(cols[:N3]):
-            cell = _cell(readings, i, status)
-            alts = [r[i] for r in t3.alts.get(code, []) if r[i] != readings[0][i]]
-            if cell[1] == OK and alts:
-                cell = (cell[0], OK, "alt: " + "|".join(_fmt(v) for v in dict.fromkeys(alts)))
-            out.append(_record(base, t3.version, "table3", "", code, row["label"], col["col_code"],
-                               col["label"], cell, "件", t3.raw.get(code, "")))
-    return out
+        _add_cells(columns, readings, N3, status, t3.raw.get(code, ""))
+        if code in t3.alts:
+            # a reading chosen by least violations: the set-aside values of its ok cells
+            first = len(statuses) - N3
+            for i in range(N3):
+                alts = [r[i] for r in t3.alts[code] if r[i] != readings[0][i]]
+                if statuses[first + i] == OK and alts:
+                    candidates[first + i] = "alt: " + "|".join(_fmt(v) for v in dict.fromkeys(alts))
 
 
-def _table4_records(t4: Decoded, base: tuple, template: str) -> list[tuple]:
-    rows = table_records("table4_rows")
-    cols = table_records("table4_cols")
-    readings = t4.rows.get("all", [])
+def _table4_columns(t4: Decoded, template, columns: dict[str, list]) -> None:
+    _add_grid(columns, "table4", "", template)
     status = t4.status.get("all", "")
-    out = []
-    for g, row in enumerate(rows):
-        for c, col in enumerate(cols):
-            cell = _cell(readings, g * 5 + c, status if status != "undecidable" else "")
-            out.append(_record(base, template, "table4", "", row["row_code"], row["label"], col["col_code"],
-                               col["label"], cell, "件", t4.raw.get("all", "")))
-    return out
+    _add_cells(columns, t4.rows.get("all", []), N4, status if status != "undecidable" else "",
+               t4.raw.get("all", ""))
 
 
-def _table2_records(t2: Decoded, base: tuple) -> list[tuple]:
-    out = []
+def _table2_columns(t2: Decoded, columns: dict[str, list]) -> None:
     row_key = "row_" + t2.version
+    cells: list[tuple] = []  # (item, row_code, row_label, col_code, col_label, unit) of each cell
     for code, item, cols in t2_layout(t2.version):
         readings = t2.rows.get(code)
         status = t2.status.get(code, "")
         if readings is None:
             status, readings = "missing", []
-        for i, col in enumerate(cols):
-            cell = _cell(readings, i, status)
+        _add_cells(columns, readings, len(cols), status, t2.raw.get(code, ""))
+        for col in cols:
             unit = col["unit"]
             if col["kind"] == "amount" and not unit:
                 unit = t2.units.get(code, "")
-            out.append(_record(base, t2.version, "table2", item, code, col[row_key], col["col_code"],
-                               col[t2.version], cell, unit, t2.raw.get(code, "")))
+            cells.append((item, code, col[row_key], col["col_code"], col[t2.version], unit))
     for code, cols in t2.extra_cols.items():
-        readings = t2.rows.get(code, [])
-        status = t2.status.get(code, "")
         specs = cols or [{"col_code": "value", t2.version: "", "unit": "", "kind": "count"}]
-        for i, col in enumerate(specs):
+        _add_cells(columns, t2.rows.get(code, []), len(specs), t2.status.get(code, ""), t2.raw.get(code, ""))
+        for col in specs:
             unit = col["unit"] or (t2.units.get(code, "") if col["kind"] == "amount" else "")
-            out.append(_record(base, t2.version, "table2", t2.items.get(code, ""), code, t2.labels[code],
-                               col["col_code"], col[t2.version], _cell(readings, i, status), unit,
-                               t2.raw.get(code, "")))
-    return out
+            cells.append((t2.items.get(code, ""), code, t2.labels[code], col["col_code"], col[t2.version], unit))
+    columns["table"].extend(["table2"] * len(cells))
+    columns["template"].extend([t2.version] * len(cells))
+    for name, values in zip(_LAYOUT[1:], zip(*cells)):
+        columns[name].extend(values)
 
 
 def wide_table(frame: pd.DataFrame, table: str) -> pd.DataFrame:

@@ -95,6 +95,8 @@ def _cache_dir() -> str | None:
 
 def is_punct(token: str) -> bool:
     """True for whitespace and punctuation tokens (nothing a reader would call a word)."""
+    if token[:1].isalnum():  # a letter or digit is never whitespace, punctuation or symbol: decided fast
+        return False
     return all(ch.isspace() or unicodedata.category(ch)[0] in "PSZC" for ch in token)
 
 
@@ -189,6 +191,8 @@ class Segmenter:
             return []
         if self.engine == "jieba":
             return self.tokenizer.lcut(text, HMM=self.hmm)
+        if not _ASCII_JOINERS.search(text):  # no token to split (the common case)
+            return list(self.tokenizer.cut(text, self.hmm))
         out: list[str] = []
         for token in self.tokenizer.cut(text, self.hmm):
             if len(token) > 1 and token.isascii() and _ASCII_JOINERS.search(token):

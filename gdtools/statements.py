@@ -129,6 +129,11 @@ def themes(text: str, lexicon: Mapping[str, Iterable[str]] | None = None, *, fal
     return _themes_of(normalize(text), _patterns(lexicon), fallback)
 
 
+def _names_a_theme(norm: str, patterns: tuple[tuple[str, re.Pattern], ...]) -> bool:
+    """Does text already normalized match any theme (``_themes_of`` non-empty, without the others)?"""
+    return any(pattern.search(norm) for _, pattern in patterns)
+
+
 def _themes_of(norm: str, patterns: tuple[tuple[str, re.Pattern], ...], fallback: str | None) -> list[str]:
     """:func:`themes` of text already normalized."""
     found = [theme for theme, pattern in patterns if pattern.search(norm)]
@@ -351,9 +356,10 @@ def _classify(units: list[Unit], norms: list[str], year: int | None,
         if cues.closing.search(body):
             out.append((OTHER, "closing"))
             continue
-        named = len(_themes_of(normalize(body), patterns, None))
+        # the themes a statement names matter only outside items (matched only there: they cost most)
         if transition:
             mode, mode_cue = MEASURE, transition
+            named = 0 if unit.item else len(_themes_of(normalize(body), patterns, None))
             if not unit.item and _followed_by_list(units, i, lead, norms, cues) and named < cues.intro_min_themes:
                 out.append((OTHER, f"intro:{transition}"))
             elif not unit.item and not named:
@@ -368,7 +374,8 @@ def _classify(units: list[Unit], norms: list[str], year: int | None,
                 out.append((PROBLEM, specific.group(0)))
                 continue
             # a sentence after the measures that names nothing to do ("持续改进工作") is a closing
-            out.append((MEASURE, f"after:{mode_cue}") if unit.item or named else (OTHER, "generic"))
+            named = unit.item or _names_a_theme(normalize(body), patterns)
+            out.append((MEASURE, f"after:{mode_cue}") if named else (OTHER, "generic"))
             continue
         if specific:
             out.append((PROBLEM, specific.group(0)))

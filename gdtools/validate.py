@@ -35,6 +35,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -269,6 +270,9 @@ def _number(value: Any) -> float | None:
 
 
 _BLANK_WORDS = {"blank", "空白", "none", "null", ""}
+_SEPARATOR = re.compile(r"[|;；]")
+# first characters of the JSON texts that are a scalar: number, true, false, null, NaN, Infinity
+_JSON_SCALAR_START = frozenset("-0123456789tfnNI")
 
 
 def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
@@ -286,9 +290,12 @@ def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
         if not text:
             return ()
         try:
+            # (the JSON parser is skipped for text it rejects: a scalar never holds a separator)
+            if not (text[0] in '[{"' or (text[0] in _JSON_SCALAR_START and _SEPARATOR.search(text) is None)):
+                raise ValueError(text)
             raw = json.loads(text)
         except ValueError:
-            raw = re.split(r"[|;；]", text)
+            raw = _SEPARATOR.split(text)
     if not isinstance(raw, (list, tuple, set, frozenset)) and hasattr(raw, "tolist"):
         raw = raw.tolist()
     if not isinstance(raw, (list, tuple, set, frozenset)):
@@ -321,47 +328,100 @@ def _cell_columns(frame: pd.DataFrame) -> tuple[list, ...]:
     return keys, column("value"), column("status"), column("candidates")
 
 
+def _value_status(raw_value: Any, status: Any) -> tuple[float | None, str]:
+    """A cell's number (None when blank) and status (``ok`` / blank / uncertain / missing)."""
+    if raw_value is None:
+        value = None
+    elif type(raw_value) is float:
+        value = None if raw_value != raw_value else raw_value
+    else:
+        value = _number(raw_value)
+    if not (isinstance(status, str) and status in _KEPT_STATUS):
+        status = "ok" if value is not None else BLANK
+    return (None if status == BLANK else value), status
+
+
 class _Cells:
     """Lookup of one report's cells by (table, row_code, col_code).
 
-    ``rows`` yields (key, value, status, candidates) per cell in frame order (see
-    :func:`_cell_columns`); the first row of a key wins.
+    ``keys``, ``values``, ``statuses``, ``candidates``: equal-length lists, one item per row of a
+    tables frame in frame order (see :func:`_cell_columns`); the first row of a key wins. A
+    certain cell is its (value, status): equal ones are one shared object.
     """
 
-    def __init__(self, rows: Iterable[tuple] = ()):
+    def __init__(self, keys: Sequence = (), values: Sequence = (), statuses: Sequence = (),
+                 candidates: Sequence = ()):
+        try:
+            cells, statuses_made = self._shared(keys, values, statuses, candidates)
+        except TypeError:   # an unhashable or NA value: cell by cell
+            cells, statuses_made = self._one_by_one(keys, values, statuses, candidates)
+        self._cells = cells
+        # keys of the uncertain cells, in frame order
+        self.uncertain = [key for key, cell in cells.items() if cell.status == UNCERTAIN] \
+            if UNCERTAIN in statuses_made else []
+        if MISSING in statuses_made:
+            present = [key for key, cell in cells.items() if cell.status != MISSING]
+            self.tables: set[str] = {key[0] for key in present}
+            self._rows: set[tuple[str, str]] = {key[:2] for key in present}
+        else:
+            self.tables = set(map(itemgetter(0), cells))
+            self._rows = set(map(itemgetter(0, 1), cells))
+        # (table, template) -> the rows the report's table should have (see _rows_for)
+        self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
+
+    @staticmethod
+    def _shared(keys: Sequence, values: Sequence, statuses: Sequence, candidates: Sequence) -> tuple[dict, set]:
+        """The cells, made once per distinct (value, status) in frame order (uncertain ones per
+        cell), and the statuses they have."""
+        plain: dict[tuple[float | None, str], _Cell] = {}
+        cell_of: dict[tuple, _Cell] = {}
+        made_statuses = set()
+        for pair in dict.fromkeys(zip(values, statuses)):
+            value, status = _value_status(*pair)
+            made_statuses.add(status)
+            if status != UNCERTAIN:
+                cell = plain.get((value, status))
+                if cell is None:
+                    cell = plain[value, status] = _Cell(value, status, ())
+                cell_of[pair] = cell
+        made = list(map(cell_of.get, zip(values, statuses)))
+        if UNCERTAIN in made_statuses:
+            at = -1
+            while True:
+                try:
+                    at = made.index(None, at + 1)
+                except ValueError:
+                    break
+                made[at] = _Cell(_value_status(values[at], UNCERTAIN)[0], UNCERTAIN,
+                                 _parse_candidates(candidates[at]))
+        cells = dict(zip(keys, made))
+        if len(cells) < len(made):   # a key repeated: its first row wins, in first-row order
+            for key, cell in zip(reversed(keys), reversed(made)):
+                cells[key] = cell
+        return cells, made_statuses
+
+    @staticmethod
+    def _one_by_one(keys: Sequence, values: Sequence, statuses: Sequence, candidates: Sequence) -> tuple[dict, set]:
         cells: dict[tuple[str, str, str], _Cell] = {}
         plain: dict[tuple[float | None, str], _Cell] = {}
-        for key, raw_value, status, raw_cands in rows:
+        for key, raw_value, raw_status, raw_cands in zip(keys, values, statuses, candidates):
             if key in cells:
                 continue
-            if type(raw_value) is float:
-                value = None if raw_value != raw_value else raw_value
-            else:
-                value = _number(raw_value)
-            if not (isinstance(status, str) and status in _KEPT_STATUS):
-                status = "ok" if value is not None else BLANK
+            value, status = _value_status(raw_value, raw_status)
             if status == UNCERTAIN:
                 cells[key] = _Cell(value, status, _parse_candidates(raw_cands))
                 continue
-            if status == BLANK:
-                value = None
-            # a certain cell is its (value, status): equal ones are shared (fewer live objects)
             cell = plain.get((value, status))
             if cell is None:
                 cell = plain[value, status] = _Cell(value, status, ())
             cells[key] = cell
-        self._cells = cells
-        present = [key for key, cell in cells.items() if cell.status != MISSING]
-        self.tables: set[str] = {key[0] for key in present}
-        self._rows: set[tuple[str, str]] = {key[:2] for key in present}
-        # (table, template) -> the rows the report's table should have (see _rows_for)
-        self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
+        return cells, {cell.status for cell in cells.values()}
 
     @classmethod
     def of_frame(cls, frame: pd.DataFrame | None) -> _Cells:
         if frame is None or frame.empty:
             return cls()
-        return cls(zip(*_cell_columns(frame)))
+        return cls(*_cell_columns(frame))
 
     def has_row(self, table: str, row: str) -> bool:
         return (table, row) in self._rows
@@ -608,12 +668,76 @@ def _term_keys(table: str, template: str | None, over: str, item: str,
     return tuple(keys)
 
 
-def _sum_terms(table: str, template: str | None, cur: _Cells, prev: _Cells, over: str, item: str,
-               codes: Sequence[str]) -> list[_Term]:
-    """The terms of one item's side: cells of ``cur``, or of ``prev`` for a code marked ``@t-1``."""
+_ALL_BLANK = _Outcome("not_assessable", None, None, "所涉单元格全部空白（未填报）", all_blank=True)
+# A sum that holds over certain cells: _collect reads only the verdict and whether blanks took part.
+_HOLDS, _HOLDS_WITH_BLANKS = _Outcome("ok", None, None, ""), _Outcome("ok", None, None, "", ("空白",))
+_UNSURE = (UNCERTAIN, MISSING)
+
+
+def _quick_outcome(lhs: tuple, rhs: tuple, now: dict, before: dict, tol: float) -> _Outcome | None:
+    """The outcome of one equation when it needs no message: every cell certain (ok or blank) and
+    the sum holding, or every cell blank; else None (:func:`_evaluate` judges it). ``lhs``/``rhs``:
+    :func:`_term_keys` of the sides; sums added in :func:`_judge`'s order."""
+    left = right = 0.0
+    blank = filled = False
+    for _, key, last_year, _ in lhs:
+        cell = (before if last_year else now).get(key)
+        if cell is None or cell.status in _UNSURE:
+            return None
+        if cell.value is None:
+            blank = True
+        else:
+            left += cell.value
+            filled = True
+    for _, key, last_year, _ in rhs:
+        cell = (before if last_year else now).get(key)
+        if cell is None or cell.status in _UNSURE:
+            return None
+        if cell.value is None:
+            blank = True
+        else:
+            right += cell.value
+            filled = True
+    if not filled:
+        return _ALL_BLANK
+    if abs(left - right) <= tol:
+        return _HOLDS_WITH_BLANKS if blank else _HOLDS
+    return None
+
+
+def _side_terms(keys: tuple, cur: _Cells, prev: _Cells) -> list[_Term]:
     now, before = cur._cells, prev._cells
-    return [_Term(label, (before if last_year else now).get(key), signed)
-            for label, key, last_year, signed in _term_keys(table, template, over, item, tuple(codes))]
+    return [_Term(label, (before if last_year else now).get(key), signed) for label, key, last_year, signed in keys]
+
+
+def _outcome(lhs: tuple, rhs: tuple, cur: _Cells, prev: _Cells, tol: float) -> _Outcome:
+    """The outcome of one item's equation (:func:`_term_keys` of its sides)."""
+    quick = _quick_outcome(lhs, rhs, cur._cells, prev._cells, tol)
+    if quick is not None:
+        return quick
+    return _evaluate(_side_terms(lhs, cur, prev), _side_terms(rhs, cur, prev), tol)
+
+
+@lru_cache(maxsize=256)
+def _sum_plan(table: str, over: str, template: str | None, rows: tuple[str, ...], items: str | tuple,
+              lhs: tuple[str, ...], rhs: tuple[str, ...]) -> tuple[tuple, ...]:
+    """(item name, row_label, col_label, lhs terms, rhs terms) per item of a sum_equals rule on a
+    table with ``rows`` (immutable, cached)."""
+    layout = _layout(table, template)
+    chosen = list(layout.cols if over == "columns" else rows) if items == "all" \
+        else _expand(items, layout.cols if over == "columns" else rows)
+    available = rows if over == "columns" else layout.cols
+    lhs_codes, rhs_codes = tuple(_expand(lhs, available)), tuple(_expand(rhs, available))
+    plan = []
+    for item in chosen:
+        name, row_label, col_label = _item_name(over, layout, item)
+        if over == "columns":
+            row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
+        else:
+            col_label = "、".join(layout.col_labels.get(c, c) for c in rhs_codes)
+        plan.append((name, row_label, col_label, _term_keys(table, template, over, item, lhs_codes),
+                     _term_keys(table, template, over, item, rhs_codes)))
+    return tuple(plan)
 
 
 def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: str, source: str) -> list[dict]:
@@ -621,24 +745,13 @@ def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: 
     table, over = p["table"], p["over"]
     if table not in cells.tables:
         return []
-    layout = _layout(table, template)
-    rows = _rows_for(table, template, cells)
-    items = list(layout.cols if over == "columns" else rows) if p["items"] == "all" \
-        else _expand(p["items"], layout.cols if over == "columns" else rows)
-    available = rows if over == "columns" else layout.cols
-    lhs_codes, rhs_codes = _expand(p["lhs"], available), _expand(p["rhs"], available)
-    results = []
-    for item in items:
-        lhs = _sum_terms(table, template, cells, cells, over, item, lhs_codes)
-        rhs = _sum_terms(table, template, cells, cells, over, item, rhs_codes)
-        name, row_label, col_label = _item_name(over, layout, item)
-        if over == "columns":
-            row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
-        else:
-            col_label = "、".join(layout.col_labels.get(c, c) for c in rhs_codes)
-        results.append((name, row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
-    what = "列" if over == "columns" else "行"
-    return _collect(rule, report_id, source, table, results, what)
+    items = p["items"] if isinstance(p["items"], str) else tuple(p["items"])
+    plan = _sum_plan(table, over, template, _rows_for(table, template, cells), items, tuple(p["lhs"]),
+                     tuple(p["rhs"]))
+    tol = rule.tolerance
+    results = [(name, row_label, col_label, _outcome(lhs, rhs, cells, cells, tol))
+               for name, row_label, col_label, lhs, rhs in plan]
+    return _collect(rule, report_id, source, table, results, "列" if over == "columns" else "行")
 
 
 # --------------------------------------------------------------------------------------
@@ -894,7 +1007,7 @@ def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_
         return _Cells.of_frame(frame), _frame_template(frame)
     ids = tables.get("report_id") or []
     rid = str(report_id)
-    picks = None if all(type(i) is str and i == rid for i in ids) else [n for n, i in enumerate(ids) if str(i) == rid]
+    picks = None if ids.count(rid) == len(ids) else [n for n, i in enumerate(ids) if str(i) == rid]
     if not ids or picks == []:
         return _Cells(), None
     n = len(ids)
@@ -905,7 +1018,7 @@ def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_
         return values if picks is None else [values[i] for i in picks]
 
     keys = zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code")))
-    cells = _Cells(zip(keys, column("value"), column("status"), column("candidates")))
+    cells = _Cells(list(keys), column("value"), column("status"), column("candidates"))
     template = next((template_key(str(t)) for t in column("template") if not _is_na(t)), None)
     return cells, template
 
@@ -1004,16 +1117,24 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
     if over == "rows":
         items = [i for i in items if i in prev_layout.rows]
     results = []
+    lhs_codes, rhs_codes = tuple(p["lhs"]), tuple(p["rhs"])
     for item in items:
-        lhs = _sum_terms(table, cur_t, cur, prev, over, item, p["lhs"])
-        rhs = _sum_terms(table, cur_t, cur, prev, over, item, p["rhs"])
+        lhs = _term_keys(table, cur_t, over, item, lhs_codes)
+        rhs = _term_keys(table, cur_t, over, item, rhs_codes)
         name, row_label, col_label = _item_name(over, layout, item)
-        results.append((f"{years}{name}", row_label, col_label, _evaluate(lhs, rhs, rule.tolerance)))
+        results.append((f"{years}{name}", row_label, col_label, _outcome(lhs, rhs, cur, prev, rule.tolerance)))
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")
     for row in rows:
         if row["severity"] == "ok":
             row["message"] = f"{years}（对照上一年度报告{_name(prev_row)}）" + row["message"]
     return rows
+
+
+def _runs(column: list, runs: list[tuple[int, int]]) -> list:
+    """The items of ``column`` in the (start, end) ``runs``, in order."""
+    if len(runs) == 1:
+        return column[runs[0][0]:runs[0][1]]
+    return [item for a, b in runs for item in column[a:b]]
 
 
 def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) -> pd.DataFrame:
@@ -1053,7 +1174,7 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
             for rid, value in zip(ids, tables["template"].tolist()):
                 if rid in spans and rid not in frame_templates and not pd.isna(value):
                     frame_templates[rid] = template_key(str(value))
-    cells = {rid: _Cells(itertools.chain.from_iterable(zip(*(c[a:b] for c in columns)) for a, b in runs))
+    cells = {rid: _Cells(*(_runs(column, runs) for column in columns)) if columns else _Cells()
              for rid, runs in spans.items()}
     del columns
 

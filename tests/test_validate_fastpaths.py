@@ -1,0 +1,125 @@
+"""The validation engine's shortcuts decide as the general code does: candidates text parsed without
+trying JSON on text JSON rejects, cells shared per distinct (value, status), sums over certain cells
+judged without building the message."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gdtools.validate import (
+    _SEPARATOR,
+    _Cell,
+    _Cells,
+    _evaluate,
+    _number,
+    _parse_candidates,
+    _quick_outcome,
+    _Term,
+    _term_keys,
+)
+
+
+def _reference_candidates(raw: str) -> tuple:
+    """The candidates as parsed by trying JSON first on every text (the general rule)."""
+    text = raw.strip()
+    if not text:
+        return ()
+    try:
+        items = json.loads(text)
+    except ValueError:
+        items = _SEPARATOR.split(text)
+    if not isinstance(items, list):
+        items = [items]
+    values = []
+    for item in items:
+        if isinstance(item, dict):
+            item = item.get("value")
+        if item is None or (isinstance(item, str) and item.strip().lower() in {"blank", "空白", "none", "null", ""}):
+            values.append(None)
+            continue
+        number = _number(item)
+        if number is not None:
+            values.append(number)
+    return tuple(dict.fromkeys(values))
+
+
+def _same(a: tuple, b: tuple) -> bool:
+    return len(a) == len(b) and all(x == y or (x != x and y != y) for x, y in zip(a, b))
+
+
+CANDIDATE_TEXTS = ["blank", "0|blank", "1|11", "5", "-3", "1e2", "NaN", "Infinity", "true", "null", "01",
+                   '["1", "blank"]', "[1, null]", '{"value": 3}', '"4"', "1;2；3", "undecidable", " 7 | blank ",
+                   "[1|2]", "NaN|1", "-", "\ufeff1"]
+
+
+def test_candidates_parse_as_json_first_would():
+    for text in CANDIDATE_TEXTS:
+        assert _same(_parse_candidates(text), _reference_candidates(text)), text
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789-.|;；[]{}\",: blankNaItrue空白", max_size=12))
+def test_candidates_parse_as_json_first_would_on_any_text(text):
+    assert _same(_parse_candidates(text), _reference_candidates(text))
+
+
+def _key(i: int) -> tuple[str, str, str]:
+    return ("table3", f"r{i % 4}", f"c{i % 3}")
+
+
+def _one_by_one(columns) -> dict:
+    return _Cells._one_by_one(*columns)[0]
+
+
+VALUES = st.sampled_from([None, 0.0, 1.0, 2.5, float("nan"), "3", "", "blank"])
+STATUSES = st.sampled_from(["ok", "blank", "uncertain", "missing", None, float("nan"), "other"])
+CANDS = st.sampled_from(["", "blank", "0|blank", "1|2", None])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), VALUES, STATUSES, CANDS), max_size=20))
+def test_shared_cells_equal_the_cell_by_cell_reading(rows):
+    keys = [_key(i) for i, *_ in rows]
+    columns = (keys, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+    cells = _Cells(*columns)
+    expected = _one_by_one(columns)
+    assert list(cells.items()) == list(expected.items())   # same cells, first row of a key, same order
+    assert cells.uncertain == [k for k, c in expected.items() if c.status == "uncertain"]
+    present = [k for k, c in expected.items() if c.status != "missing"]
+    assert cells.tables == {k[0] for k in present}
+    assert all(cells.has_row(*k[:2]) for k in present)
+
+
+def test_cells_with_na_or_unhashable_values_read_as_blank():
+    keys = [_key(0), _key(1), _key(0)]
+    for values in ([pd.NA, 1.0, 2.0], [[1], 1.0, 2.0]):
+        cells = _Cells(keys, values, ["ok", "ok", "ok"], ["", "", ""])
+        assert cells.get(*_key(1)) == _Cell(1.0, "ok", ())
+        assert cells.get(*_key(0)) == _Cell(None, "blank", ())   # first row of the key: no number
+        assert list(cells.items()) == list(_one_by_one((keys, values, ["ok"] * 3, [""] * 3)).items())
+
+
+CELLS = st.one_of(st.none(), st.just(_Cell(None, "blank", ())), st.just(_Cell(None, "missing", ())),
+                  st.builds(_Cell, st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0]), st.just("ok"), st.just(())))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=6), st.lists(CELLS, min_size=1, max_size=3),
+       st.sampled_from([0.0, 1.0]))
+def test_a_sum_judged_quickly_has_the_verdict_the_general_judge_gives(left, right, tol):
+    cells = {("table3", f"r{i}", "total"): cell for i, cell in enumerate(left + right) if cell is not None}
+    lhs = _term_keys("table3", "v2021", "columns", "total", tuple(f"r{i}" for i in range(len(left))))
+    rhs = _term_keys("table3", "v2021", "columns", "total",
+                     tuple(f"r{i}" for i in range(len(left), len(left) + len(right))))
+    quick = _quick_outcome(lhs, rhs, cells, cells, tol)
+    full = _evaluate([_Term(label, cells.get(key), signed) for label, key, _, signed in lhs],
+                     [_Term(label, cells.get(key), signed) for label, key, _, signed in rhs], tol)
+    if quick is None:   # left to the general judge: a cell absent or missing, or the sum does not hold
+        assert full.verdict != "ok"
+    else:   # what _collect reads of an outcome
+        assert (quick.verdict, quick.all_blank) == (full.verdict, full.all_blank)
+        assert quick.all_blank or bool(quick.blanks) == bool(full.blanks)

@@ -309,10 +309,9 @@ def split_units(text: str, start: int = 0, end: int | None = None) -> list[Unit]
 def _title_end(body: str, pos: int, limit: int) -> int | None:
     """End of a short title after a marker: just past the first ：/newline within the limit."""
     cues = load_cues()
-    window = body[pos:min(limit, pos + cues.subheading_max + 4)]
-    m = _TITLE_STOP.search(window)
+    m = _TITLE_STOP.search(body, pos, min(limit, pos + cues.subheading_max + 4))
     if m:
-        return pos + m.end()
+        return m.end()
     if limit - pos <= cues.subheading_max + 2:
         return limit
     return None

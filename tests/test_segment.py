@@ -5,7 +5,7 @@ import pickle
 import jieba
 import pytest
 
-from gdtools.segment import Segmenter, SegmenterError, parse_dictionary, parse_wordlist
+from gdtools.segment import Segmenter, SegmenterError, is_punct, parse_dictionary, parse_wordlist
 from gdtools.spec import read_text
 
 DOMAIN_TERMS = ["政府信息公开", "依申请公开", "政务公开", "政务新媒体", "过程性信息", "政策解读"]
@@ -55,6 +55,18 @@ def test_cut_concatenates_to_text_and_tokens_drop_punctuation(seg):
     assert "；" not in words and "。" not in words and " " not in words
     content = seg.tokens(text, content=True)
     assert "一是" not in content and "培训" in content
+
+
+def test_is_punct_is_whitespace_punctuation_and_symbols_only():
+    for token in ["", " ", "\u3000\n", "；", "……", "——", "《》", "%", "＋", "①", "²"]:
+        assert is_punct(token) is (token == "" or not any(ch.isalnum() for ch in token)), token
+    for token in ["公开", "a", "Ⅷ", "１２", "〇", "2020", "、一", "。是", "www.gov.cn", "-3"]:
+        assert not is_punct(token), token
+
+
+def test_ascii_runs_split_like_jieba_with_or_without_joiners(seg, seg_jieba):
+    for text in ["网址www.example.gov.cn和2020-01-20", "网址wwwexamplegovcn和20200120", "编号A_1%与B#2", "甲&乙"]:
+        assert seg.cut(text) == seg_jieba.cut(text)
 
 
 def test_frame_offsets_point_into_text(seg):

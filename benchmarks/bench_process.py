@@ -4,6 +4,7 @@
     python benchmarks/bench_process.py -n 2000 --jobs 2
     python benchmarks/bench_process.py --corpus DIR     # an existing folder instead
     python benchmarks/bench_process.py -n 2000 --subset 400 --skip-baseline   # a fixed 400 of them
+    python benchmarks/bench_process.py -n 100000 --generate-only             # only write the corpus
 
 Measures, each in a fresh process so peak memory is per run:
 
@@ -118,11 +119,12 @@ def machine() -> dict:
             "loadavg_at_start": os.getloadavg()}
 
 
-def corpus_paths(args) -> tuple[list[str], float | None]:
+def corpus_paths(args) -> tuple[list[str], float | None, Path]:
+    """The report paths, the seconds spent generating them (None when they were there) and their folder."""
     from gdtools.io import iter_report_paths
 
     if args.corpus:
-        return [str(p) for p in iter_report_paths([args.corpus])], None
+        return [str(p) for p in iter_report_paths([args.corpus])], None, args.corpus
     formats = [f for f in args.formats.split(",") if f]
     folder = RESULTS / f"corpus-n{args.n}-seed{args.seed}-worlds-{'-'.join(formats)}"
     seconds = None
@@ -144,7 +146,7 @@ def corpus_paths(args) -> tuple[list[str], float | None]:
                           [i + 1 for i in range(parts)]))
         seconds = time.perf_counter() - t
         (folder / ".complete").write_text("ok\n")
-    return [str(p) for p in iter_report_paths(sorted(folder.glob("part*/reports")))], seconds
+    return [str(p) for p in iter_report_paths(sorted(folder.glob("part*/reports")))], seconds, folder
 
 
 def run_json(code: str, *argv: str, work: Path) -> tuple[dict, float, float]:
@@ -198,10 +200,15 @@ def main() -> int:
                         help="only this many reports of the corpus, a fixed pseudo-random choice (seed 1)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count(), help="worker processes (default all cores)")
     parser.add_argument("--skip-baseline", action="store_true", help="do not time the plain jieba script")
+    parser.add_argument("--generate-only", action="store_true",
+                        help="write the synthetic corpus (if not there yet), print its folder and stop")
     args = parser.parse_args()
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    paths, gen_seconds = corpus_paths(args)
+    paths, gen_seconds, folder = corpus_paths(args)
+    if args.generate_only:
+        print(f"{len(paths)} reports in {folder}" + (f" (written in {gen_seconds:.0f} s)" if gen_seconds else ""))
+        return 0
     if args.subset is not None:
         random.Random(1).shuffle(paths)
         paths = paths[:args.subset]

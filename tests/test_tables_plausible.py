@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 from test_tables import T2_V19, T3_HEAD, T4_HEAD, V21, cells, consistent_rows, label, report
 
 from gdtools.model import Block, Cell
@@ -137,3 +139,13 @@ def test_count_cell_with_decimals_is_not_a_reading():
     assert "3512.2" not in rows.loc["items", "candidates"].split("|")
     assert set(rows.loc["items", "candidates"].split("|")) == {"3", "35", "351"}
     assert rows["value"].isna().all()
+
+
+_EDGE_VALUES = [None, 0.0, -0.0, 1.0, 9999.0, 10000.0, 9_999_999.0, 1e7, 2.5, -3.0, 1e12, 1e200, float("inf")]
+
+
+@given(st.lists(st.lists(st.sampled_from(_EDGE_VALUES), min_size=3, max_size=3).map(tuple), max_size=6),
+       st.lists(st.sampled_from(["count", "signed", "amount"]), min_size=3, max_size=3))
+def test_plausible_readings_keeps_exactly_the_readings_plausible_cell_by_cell(readings, kinds):
+    expected = [r for r in readings if all(plausible(v, k) for v, k in zip(r, kinds, strict=True))]
+    assert plausible_readings(readings, kinds) == expected

@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from ..spec import table_records
 from . import _readings as rd
@@ -532,6 +532,12 @@ def _literal_consistent(literal: dict[str, tuple], version: str) -> bool:
 def _t3_rules(version: str, present: set[str]):
     """R1 and R3 per column, each only when every row it needs was read (a row that is not
     printed would make a rule about the others look broken, or wrongly satisfied)."""
+    return list(_t3_rules_of(version, frozenset(present)))
+
+
+@lru_cache(maxsize=256)
+def _t3_rules_of(version: str, present: frozenset[str]) -> tuple:
+    """The rules of :func:`_t3_rules`, made once per version and set of rows read (read-only)."""
     codes = [r["row_code"] for r in t3_rows(version)]
     outcomes = [c for c in codes if c not in ("received", "carried_in", "total", "carried_forward")]
     rules = []
@@ -540,7 +546,7 @@ def _t3_rules(version: str, present: set[str]):
             rules.append(([("received", col), ("carried_in", col)], [("total", col), ("carried_forward", col)]))
         if set(outcomes) | {"total"} <= present:
             rules.append(([(c, col) for c in outcomes], [("total", col)]))
-    return rules
+    return tuple(rules)
 
 
 _SUB_ROWS = ("国家秘密", "三安全一稳定", "第三方合法权益", "内部事务", "过程性信息", "执法案卷", "查询事项",

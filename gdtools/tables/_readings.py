@@ -34,6 +34,9 @@ MAX_DIGITS = 13
 # holds negative values, and only an amount has decimals. A reading outside these is dropped.
 MAX_COUNT_DIGITS = 7
 MAX_AMOUNT_DIGITS = 12
+# values plausible in a cell of any kind (blank, or a whole number 0-9999): most printed
+# cells, checked at once by set membership before the per-cell rules
+_PLAIN_VALUES = frozenset([None, *map(float, range(10_000))])
 
 
 @lru_cache(maxsize=8192)
@@ -75,7 +78,9 @@ def plausible(value, kind: str) -> bool:
 
 def plausible_readings(readings: list[tuple], kinds: list[str]) -> list[tuple]:
     """The readings whose every cell is plausible for its column (see :func:`plausible`)."""
-    return [r for r in readings if all(plausible(v, k) for v, k in zip(r, kinds, strict=True))]
+    n = len(kinds)
+    return [r for r in readings if (len(r) == n and _PLAIN_VALUES.issuperset(r))
+            or all(plausible(v, k) for v, k in zip(r, kinds, strict=True))]
 
 
 def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
@@ -100,8 +105,10 @@ def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
             yield (head, *rest)
 
 
+@lru_cache(maxsize=8192)
 def _chunk_parts(token: str):
-    """``(sign, digits, unit)`` of an inline chunk, or None when it is not a digit run."""
+    """``(sign, digits, unit)`` of an inline chunk, or None when it is not a digit run (immutable,
+    kept per process like :func:`parse_value`)."""
     t = token.replace(",", "")
     if t and t[0] in "增减":
         t = ("-" if t[0] == "减" else "+") + t[1:]

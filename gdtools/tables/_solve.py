@@ -37,10 +37,9 @@ def total_holds(parts: list, total, strict: bool) -> bool:
     a non-zero part: such a reading put a part where the total was printed.
     """
     if total is None:
-        return not (strict and any(v not in (None, 0) for v in parts))
-    if all(v is None for v in parts):
-        return True
-    return math.isclose(sum(v for v in parts if v is not None), total, abs_tol=1e-6)
+        return not strict or all(v is None or v == 0 for v in parts)
+    printed = [v for v in parts if v is not None]
+    return not printed or math.isclose(sum(printed), total, abs_tol=1e-6)
 
 
 def filter_rows(candidates: list[tuple], check) -> list[tuple]:

@@ -66,7 +66,7 @@ def prepare_text(report: Report) -> str:
     return _CJK_GAP.sub("", text)
 
 
-@dataclass
+@dataclass(slots=True)
 class Token:
     """One printed value (or digit run that may hold several values)."""
 
@@ -76,7 +76,7 @@ class Token:
     glued: bool = False  # printed on the label's own line, directly after it
 
 
-@dataclass
+@dataclass(slots=True)
 class RowText:
     """What was printed after one row label: layout mode plus tokens."""
 

@@ -1,0 +1,12 @@
+"""Row totals as the solver checks them (``_solve``)."""
+
+from __future__ import annotations
+
+from gdtools.tables._solve import total_holds
+
+
+def test_total_holds_blank_total_and_blank_parts():
+    assert total_holds([None, None], None, True) and total_holds([0.0, None], None, True)
+    assert not total_holds([1.0, None], None, True) and total_holds([1.0, None], None, False)
+    assert total_holds([None, None], 5.0, True)
+    assert total_holds([2.0, None, 3.0], 5.0, False) and not total_holds([2.0, 3.0], 6.0, False)

@@ -24,6 +24,7 @@ None and the caller reads it with pdfplumber (pdfminer), so no page reads differ
 from __future__ import annotations
 
 import ctypes
+import functools
 import itertools
 import math
 import threading
@@ -314,19 +315,18 @@ def read_pages(data: bytes, check_pages: Callable[[int], None]) -> list[PdfiumPa
 
 def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | None, float]:
     """The page as a :class:`PdfiumPage` (None where pdfminer must read it), and the next page's ``doctop``."""
-    import pypdfium2.raw as pdfium_c
-
+    api = _api()
     # pdfplumber lays out on the media box; PDFium reads an inherited one only as part of the page box
     box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
     frame = _Frame(tuple(box), pdf_page.get_rotation() % 360, doctop)
     objects: dict[str, list[dict[str, Any]]] = {"char": [], "line": [], "rect": [], "curve": []}
-    printed = _Printed(pdfium_c)
-    _paths(pdfium_c, pdf_page.raw, None, frame, page_number, objects, printed)
+    printed = _Printed(api)
+    _paths(api, _address(pdf_page.raw), None, frame, page_number, objects, printed)
     if printed.doubtful:
         return None, doctop + frame.height
     textpage = pdf_page.get_textpage()
     try:
-        chars = _chars(pdfium_c, textpage.raw, frame, page_number, printed.handles)
+        chars = _chars(api, _address(textpage.raw), frame, page_number, printed.handles)
     finally:
         textpage.close()
     if chars is None:
@@ -335,7 +335,57 @@ def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | 
     return PdfiumPage(page_number, frame.bbox, objects), doctop + frame.height
 
 
-def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) -> list[dict[str, Any]] | None:
+def _address(handle) -> int:
+    return ctypes.cast(handle, ctypes.c_void_p).value
+
+
+def _bare(function, restype, *argtypes):
+    """``function`` called through its bare address: handles and buffers as plain ints (addresses).
+
+    pypdfium2's typed prototypes convert and check every argument; per char and per path segment
+    that conversion costs more than PDFium's own work.
+    """
+    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+class _Api:
+    """The PDFium calls made per object, per char or per path segment, as bare functions (see :func:`_bare`)."""
+
+    def __init__(self) -> None:
+        import pypdfium2.raw as c
+
+        vp, i = ctypes.c_void_p, ctypes.c_int
+        self.c = c
+        self.count_chars = _bare(c.FPDFText_CountChars, i, vp)
+        self.unicode = _bare(c.FPDFText_GetUnicode, ctypes.c_uint, vp, i)
+        self.generated = _bare(c.FPDFText_IsGenerated, i, vp, i)
+        self.loose_box = _bare(c.FPDFText_GetLooseCharBox, i, vp, i, vp)
+        self.text_object = _bare(c.FPDFText_GetTextObject, vp, vp, i)
+        self.text_matrix = _bare(c.FPDFText_GetMatrix, i, vp, i, vp)
+        self.char_size = _bare(c.FPDFText_GetFontSize, ctypes.c_double, vp, i)
+        self.char_origin = _bare(c.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
+        self.count_objects = _bare(c.FPDFPage_CountObjects, i, vp)
+        self.page_object = _bare(c.FPDFPage_GetObject, vp, vp, i)
+        self.count_form_objects = _bare(c.FPDFFormObj_CountObjects, i, vp)
+        self.form_object = _bare(c.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong)
+        self.object_type = _bare(c.FPDFPageObj_GetType, i, vp)
+        self.object_matrix = _bare(c.FPDFPageObj_GetMatrix, i, vp, vp)
+        self.count_marks = _bare(c.FPDFPageObj_CountMarks, i, vp)
+        self.bounds = _bare(c.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp)
+        self.object_size = _bare(c.FPDFTextObj_GetFontSize, i, vp, vp)
+        self.count_segments = _bare(c.FPDFPath_CountSegments, i, vp)
+        self.segment = _bare(c.FPDFPath_GetPathSegment, vp, vp, i)
+        self.segment_type = _bare(c.FPDFPathSegment_GetType, i, vp)
+        self.point = _bare(c.FPDFPathSegment_GetPoint, i, vp, vp, vp)
+        self.closes = _bare(c.FPDFPathSegment_GetClose, i, vp)
+
+
+@functools.cache
+def _api() -> _Api:
+    return _Api()
+
+
+def _chars(api: _Api, raw: int, frame: _Frame, page_number: int, printed: set[int]) -> list[dict[str, Any]] | None:
     """pdfplumber's chars, or None where PDFium's text page departs from what pdfminer reads.
 
     PDFium's text page drops a glyph repeated at the same spot (fake bold) and marks line-end
@@ -344,18 +394,14 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
     encoding) pdfminer's box is one font size square from the glyph's lower left corner, which
     is PDFium's char origin there.
     """
-    get_unicode, is_generated = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_IsGenerated
-    loose_box, font_size, get_matrix = (pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize,
-                                        pdfium_c.FPDFText_GetMatrix)
-    # the char's text object as a plain address (pypdfium2's typed pointer needs a slow cast to compare)
-    text_object = ctypes.CFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)(
-        ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value)
-    rect, fm = pdfium_c.FS_RECTF(), pdfium_c.FS_MATRIX()
-    rect_ref, fm_ref = ctypes.byref(rect), ctypes.byref(fm)
+    get_unicode, is_generated, loose_box, text_object = api.unicode, api.generated, api.loose_box, api.text_object
+    rect = api.c.FS_RECTF()
+    fm = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
+    rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
     glyphs = []
     owner, scale = None, ((1.0, 1.0), 0.0)
     seen: set[int] = set()
-    for i in range(pdfium_c.FPDFText_CountChars(raw)):
+    for i in range(api.count_chars(raw)):
         code = get_unicode(raw, i)
         if code in _MAYBE_GENERATED and is_generated(raw, i):
             continue
@@ -363,22 +409,28 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
             return None
         char_owner = text_object(raw, i)
         if char_owner != owner:  # matrix and font size are the text object's
-            if not get_matrix(raw, i, fm_ref) or fm.b != 0 or fm.c != 0 or fm.a <= 0 or fm.d <= 0:
+            if not api.text_matrix(raw, i, fm_ref):
                 return None
-            owner, scale = char_owner, ((fm.a, fm.d), font_size(raw, i))
+            a, b, c, d, _, _ = fm
+            if b != 0 or c != 0 or a <= 0 or d <= 0:
+                return None
+            owner, scale = char_owner, ((a, d), api.char_size(raw, i))
             seen.add(owner)
         glyphs.append((i, code, owner, rect.left, rect.right, rect.bottom, scale))
     if seen != printed:
         return None
     vertical = _vertical(glyphs)
-    origin, ox, oy = pdfium_c.FPDFText_GetCharOrigin, ctypes.c_double(), ctypes.c_double()
+    ox, oy = ctypes.c_double(), ctypes.c_double()
+    ox_ref, oy_ref = ctypes.addressof(ox), ctypes.addressof(oy)
     ca, cb, cc, cd, ce, cf = frame.ctm
     dx, dy, doctop = frame.dx, frame.dy, frame.doctop
     upright = ca * cd > 0 and cb * cc <= 0  # the page's turn; the text's own matrix is upright
+    if not vertical and (ca, cb, cc, cd) == (1, 0, 0, 1):
+        return _plain_chars(glyphs, ce, cf, frame, page_number)
     chars = []
     for n, (i, code, owner, left, right, bottom, ((a, d), size)) in enumerate(glyphs):
         if owner in vertical:
-            origin(raw, i, ctypes.byref(ox), ctypes.byref(oy))
+            api.char_origin(raw, i, ox_ref, oy_ref)
             left, bottom = ox.value, oy.value
             right, top = left + size * a, bottom + size * d
         else:
@@ -397,6 +449,31 @@ def _chars(pdfium_c, raw, frame: _Frame, page_number: int, printed: set[int]) ->
                       "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
                       "page_number": page_number, "text": chr(code), "upright": upright,
                       "size": (x1 - x0) if owner in vertical else (y1 - y0)})
+    return chars
+
+
+_NO_OWNER = object()  # the owner after the last glyph
+
+
+def _plain_chars(glyphs: list[tuple], ce: float, cf: float, frame: _Frame,
+                 page_number: int) -> list[dict[str, Any]] | None:
+    """:func:`_chars`' boxes for a page not turned and no vertical writing: the same sums, fewer of them."""
+    dx, dy, doctop = frame.dx, frame.dy, frame.doctop
+    chars = []
+    following = itertools.chain(itertools.islice(glyphs, 1, None), [(0, 0, _NO_OWNER, 0.0)])
+    for (_, code, owner, left, right, bottom, ((a, d), size)), (_, _, next_owner, next_left, *_) \
+            in zip(glyphs, following):
+        if right - left > 1.5 * size * a:
+            return None  # not a horizontal glyph box
+        if next_owner == owner and left < next_left < right:
+            right = next_left  # the advance, as positioned
+        x0, x1 = left + ce, right + ce
+        y0, y1 = bottom + cf, bottom + size * d + cf
+        x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
+        y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
+        chars.append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+                      "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
+                      "page_number": page_number, "text": chr(code), "upright": True, "size": y1 - y0})
     return chars
 
 
@@ -422,30 +499,38 @@ class _Printed:
     printed again over itself (fake bold); pdfminer reads the glyphs, every time they are printed.
     """
 
-    def __init__(self, pdfium_c) -> None:
+    def __init__(self, api: _Api) -> None:
         self.handles: set[int] = set()
         self.doubtful = False
-        self._c = pdfium_c
-        self._bounds = [ctypes.c_float() for _ in range(5)]
-        self._matrix = pdfium_c.FS_MATRIX()
+        self._api = api
+        self._bounds = (ctypes.c_float * 5)()  # left, bottom, right, top; font size
+        self._matrix = (ctypes.c_float * 6)()
 
-    def add(self, obj, address: int) -> tuple[float, float, float, float] | None:
-        """Note the text object; its bounds (None when it has none)."""
-        pdfium_c = self._c
-        self.handles.add(address)
-        for index in range(pdfium_c.FPDFPageObj_CountMarks(obj)):
-            mark = pdfium_c.FPDFPageObj_GetMark(obj, index)
-            if pdfium_c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != pdfium_c.FPDF_OBJECT_UNKNOWN:
-                self.doubtful = True
-        left, bottom, right, top, size = self._bounds
-        if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+    def add(self, obj: int) -> tuple[float, float, float, float] | None:
+        """Note the text object (its address); its bounds (None when it has none)."""
+        api = self._api
+        self.handles.add(obj)
+        if api.count_marks(obj):
+            self._check_marks(obj)
+        bounds = self._bounds
+        at = ctypes.addressof(bounds)
+        if not api.bounds(obj, at, at + 4, at + 8, at + 12):
             return None
-        fm = self._matrix
-        if top.value - bottom.value < 0.01 and pdfium_c.FPDFTextObj_GetFontSize(obj, size) \
-                and pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
+        left, bottom, right, top, _ = bounds
+        if top - bottom < 0.01 and api.object_size(obj, at + 16) \
+                and api.object_matrix(obj, ctypes.addressof(self._matrix)):
             # glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high
-            return left.value, bottom.value, right.value, bottom.value + size.value * math.hypot(fm.c, fm.d)
-        return left.value, bottom.value, right.value, top.value
+            _, _, c, d, _, _ = self._matrix
+            return left, bottom, right, bottom + bounds[4] * math.hypot(c, d)
+        return left, bottom, right, top
+
+    def _check_marks(self, obj: int) -> None:
+        c = self._api.c
+        handle = ctypes.cast(obj, c.FPDF_PAGEOBJECT)
+        for index in range(c.FPDFPageObj_CountMarks(handle)):
+            mark = c.FPDFPageObj_GetMark(handle, index)
+            if c.FPDFPageObjMark_GetParamValueType(mark, b"ActualText") != c.FPDF_OBJECT_UNKNOWN:
+                self.doubtful = True
 
 
 _CELL = 16.0  # grid step (points) for finding overlapping text boxes
@@ -477,43 +562,51 @@ def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
     return False
 
 
-def _paths(pdfium_c, page_raw, form, frame: _Frame, page_number: int, objects: dict[str, list[dict[str, Any]]],
-           printed: _Printed, outer: Matrix = (1, 0, 0, 1, 0, 0)) -> None:
+def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: int,
+           objects: dict[str, list[dict[str, Any]]], printed: _Printed, outer: Matrix = (1, 0, 0, 1, 0, 0)) -> None:
     """Lines, rects and curves of every painted path, in content order, form XObjects included;
     every text object goes to ``printed``."""
-    count = pdfium_c.FPDFFormObj_CountObjects(form) if form is not None else pdfium_c.FPDFPage_CountObjects(page_raw)
-    fm = pdfium_c.FS_MATRIX()
+    if form is None:
+        count, get_object, holder = api.count_objects(page), api.page_object, page
+    else:
+        count, get_object, holder = api.count_form_objects(form), api.form_object, form
+    object_type, object_matrix = api.object_type, api.object_matrix
+    fm = (ctypes.c_float * 6)()
+    fm_ref = ctypes.addressof(fm)
     text_boxes = []
     for i in range(count):
-        obj = pdfium_c.FPDFFormObj_GetObject(form, i) if form is not None else pdfium_c.FPDFPage_GetObject(page_raw, i)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        obj = get_object(holder, i)
+        kind = object_type(obj)
         if kind == _TEXT:
-            box = printed.add(obj, ctypes.cast(obj, ctypes.c_void_p).value)
+            box = printed.add(obj)
             if box is not None:
                 text_boxes.append(box)
-        if kind not in (_PATH, _FORM) or not pdfium_c.FPDFPageObj_GetMatrix(obj, fm):
             continue
-        m = _mult((fm.a, fm.b, fm.c, fm.d, fm.e, fm.f), outer)
+        if kind not in (_PATH, _FORM) or not object_matrix(obj, fm_ref):
+            continue
+        m = _mult(tuple(fm), outer)
         if kind == _FORM:
-            _paths(pdfium_c, page_raw, obj, frame, page_number, objects, printed, m)
+            _paths(api, page, obj, frame, page_number, objects, printed, m)
         else:
-            for shape, pts in _subpaths(pdfium_c, obj, frame, m):
+            for shape, pts in _subpaths(api, obj, frame, m):
                 _add_path(shape, pts, frame, page_number, objects)
     if _overprinted(text_boxes):
         printed.doubtful = True
 
 
-def _subpaths(pdfium_c, obj, frame: _Frame, m: Matrix) -> list[tuple[str, list[tuple[float, float]]]]:
+def _subpaths(api: _Api, obj: int, frame: _Frame, m: Matrix) -> list[tuple[str, list[tuple[float, float]]]]:
     """(shape, device end points) per subpath in pdfminer's letters: m(ove), l(ine), c(urve), h(close)."""
     a, b, c, d, e, f = _mult(m, frame.ctm)
-    x, y = ctypes.c_float(), ctypes.c_float()
-    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    xy = (ctypes.c_float * 2)()
+    x_ref = ctypes.addressof(xy)
+    y_ref = x_ref + 4
+    get_segment, segment_type, get_point, closes = api.segment, api.segment_type, api.point, api.closes
     out: list[tuple[str, list[tuple[float, float]]]] = []
     shape, pts = "", []
     bezier = 0
-    for i in range(pdfium_c.FPDFPath_CountSegments(obj)):
-        seg = pdfium_c.FPDFPath_GetPathSegment(obj, i)
-        kind = pdfium_c.FPDFPathSegment_GetType(seg)
+    for i in range(api.count_segments(obj)):
+        seg = get_segment(obj, i)
+        kind = segment_type(seg)
         if kind == _BEZIER:
             bezier += 1
             if bezier % 3:
@@ -521,15 +614,16 @@ def _subpaths(pdfium_c, obj, frame: _Frame, m: Matrix) -> list[tuple[str, list[t
         if kind == _MOVE and shape:
             out.append((shape, pts))
             shape, pts = "", []
-        pdfium_c.FPDFPathSegment_GetPoint(seg, xr, yr)
-        pt = (a * x.value + c * y.value + e, b * x.value + d * y.value + f)
-        if pts and kind == _LINE and pdfium_c.FPDFPathSegment_GetClose(seg) and pt == pts[0]:
+        get_point(seg, x_ref, y_ref)
+        x, y = xy
+        pt = (a * x + c * y + e, b * x + d * y + f)
+        if pts and kind == _LINE and closes(seg) and pt == pts[0]:
             # PDFium closes a subpath with a segment back to its start; pdfminer with "h"
             shape, pts = shape + "h", pts + [pt]
         else:
             shape += "m" if kind == _MOVE else ("c" if kind == _BEZIER else "l")
             pts.append(pt)
-            if kind != _MOVE and pdfium_c.FPDFPathSegment_GetClose(seg):
+            if kind != _MOVE and closes(seg):
                 shape, pts = shape + "h", pts + [pts[0]]
     if shape:
         out.append((shape, pts))

@@ -429,9 +429,6 @@ class _Cells:
     def get(self, table: str, row: str, col: str) -> _Cell | None:
         return self._cells.get((table, row, col))
 
-    def items(self):
-        return self._cells.items()
-
 
 # --------------------------------------------------------------------------------------
 # Judging one linear equation: sum(lhs) = sum(rhs)
@@ -963,8 +960,9 @@ def _run_cells_certain(rule: Rule, cells: _Cells, template: str | None, report_i
     for table in rule.params["items"]:
         layout = _layout(table, template)
         uncertain = []
-        for (t, r, c), cell in cells.items():
-            if t == table and cell.status == UNCERTAIN:
+        for t, r, c in cells.uncertain:
+            if t == table:
+                cell = cells.get(t, r, c)
                 cands = "/".join(_fmt(v) for v in cell.candidates) or "无"
                 chosen = "" if cell.value is None else f"取{_fmt(cell.value)}，"
                 uncertain.append(f"{layout.short.get(r, r)}·{layout.col_labels.get(c, c)}（{chosen}候选{cands}）")

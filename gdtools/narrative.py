@@ -114,6 +114,8 @@ def _previous_pairs(meta: pd.DataFrame) -> list[tuple[str, str]]:
 
 def _aligned(a: str, b: str) -> int:
     """Characters of ``a`` and ``b`` that align in order (difflib matching blocks)."""
+    if a == b:  # verbatim copies are common: all of it aligns (difflib finds one block)
+        return len(a)
     return sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
 
 
@@ -140,17 +142,23 @@ def repeats(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, threshold:
     years = dict(zip(meta["report_id"], meta["year"]))
     agencies = dict(zip(meta["report_id"], meta["agency"]))
     prepared: dict = {}
+    with_runs: dict = {}
 
     def prepare(rid):
         if rid not in prepared:
-            prepared[rid] = _prepare(by_report[rid], window)
+            prepared[rid] = _prepare(by_report[rid])
         return prepared[rid]
+
+    def previous(rid):  # a previous report is compared by its runs of statements too
+        if rid not in with_runs:
+            with_runs[rid] = (*prepare(rid), _runs(prepare(rid), window))
+        return with_runs[rid]
 
     rows = []
     for rid, prev in _previous_pairs(meta):
         if rid not in by_report or prev not in by_report:
             continue
-        rows.extend(_repeats_between(prepare(rid), prepare(prev), (threshold, window_threshold), min_chars,
+        rows.extend(_repeats_between(prepare(rid), previous(prev), (threshold, window_threshold), min_chars,
                                      agencies[rid], years[rid], years[prev]))
     return pd.DataFrame(rows, columns=REPEAT_COLUMNS)
 
@@ -171,17 +179,25 @@ def _gramset(text: str) -> frozenset:
     return frozenset(map(operator.add, text, text[1:]))
 
 
-def _prepare(records: list[dict], window: int) -> tuple[list[dict], list[str], list[frozenset], list[tuple]]:
+def _prepare(records: list[dict]) -> tuple[list[dict], list[str], list[frozenset]]:
     texts = [comparable(r["text"]) for r in records]
-    grams = [_gramset(t) for t in texts]
-    runs = []  # runs of 2…window consecutive statements of one section
+    return records, texts, [_gramset(t) for t in texts]
+
+
+def _runs(prepared: tuple[list[dict], list[str], list[frozenset]], window: int) -> list[tuple]:
+    """Runs of 2…``window`` consecutive statements of one section: (first, last, joined text, its bigrams)."""
+    records, texts, grams = prepared
+    runs = []
     for i in range(len(records)):
+        joined, joined_grams = texts[i], grams[i]
         for j in range(i + 1, min(i + window, len(records))):
             if records[j]["section"] != records[i]["section"]:
                 break
-            joined = "".join(texts[i:j + 1])
-            runs.append((i, j, joined, _gramset(joined)))
-    return records, texts, grams, runs
+            # the bigrams of the joined text: those of its parts and the one across the join
+            across = {joined[-1] + texts[j][0]} if joined and texts[j] else set()
+            joined, joined_grams = joined + texts[j], joined_grams | grams[j] | across
+            runs.append((i, j, joined, joined_grams))
+    return runs
 
 
 def _repeats_between(current, previous, thresholds: tuple[float, float], min_chars: int,

@@ -156,3 +156,16 @@ def test_theme_list_formats():
     assert theme_list('["人员", "培训"]') == ["人员", "培训"]
     assert theme_list("培训；人员") == ["人员", "培训"]
     assert theme_list(None) == [] and theme_list(float("nan")) == []
+
+
+def test_runs_of_statements_carry_the_bigrams_of_their_joined_text():
+    from gdtools.narrative import _gramset, _prepare, _runs
+
+    texts = [A, "", "甲", B, "乙丙", C, D]
+    records = [{"section": "五" if k < 6 else "六", "text": t} for k, t in enumerate(texts)]
+    prepared = _prepare(records)
+    runs = _runs(prepared, 3)
+    assert [(i, j) for i, j, _, _ in runs] == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
+    for i, j, joined, grams in runs:
+        assert joined == "".join(prepared[1][i:j + 1])
+        assert grams == _gramset(joined)

@@ -23,9 +23,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from . import __version__
-from .outputs import atomic_path, normalize_frame
+from .outputs import atomic_path
 
 log = logging.getLogger("gdtools")
 
@@ -67,14 +70,14 @@ def code_fingerprint() -> str:
 
 
 class Cache:
-    """Chunked Parquet store of per-report frames (``reports``, ``tables``, ``findings``, ``statements``)."""
+    """Chunked Parquet store of per-report rows (``reports``, ``tables``, ``findings``, ``statements``)."""
 
     def __init__(self, root: str | os.PathLike = DEFAULT_CACHE_DIR, fingerprint: str | None = None,
                  max_chunks_in_memory: int = 8):
         self.root = Path(root)
         self.dir = self.root / (fingerprint or code_fingerprint())[:16]
         self._index: dict[str, tuple[str, frozenset[str]]] = {}
-        self._loaded: OrderedDict[tuple[str, str], tuple[pd.DataFrame, dict]] = OrderedDict()
+        self._loaded: OrderedDict[tuple[str, str], tuple[pa.Table, dict]] = OrderedDict()
         self._max_loaded = max_chunks_in_memory
         self._counter = 0
         self._read_index()
@@ -102,13 +105,14 @@ class Cache:
         entry = self._index.get(key)
         return entry is not None and set(stages) <= entry[1]
 
-    def get_many(self, keys_and_paths: list[tuple[str, str]], kinds) -> dict[str, pd.DataFrame]:
-        """The cached frames of ``kinds`` for many keys, in order, with ``source`` set to each path.
+    def get_many(self, keys_and_paths: list[tuple[str, str]], kinds) -> dict[str, pa.Table]:
+        """The cached rows of ``kinds`` for many keys, in order, with ``source`` set to each path,
+        as ``pyarrow.Table`` by kind (without the key column).
 
         Call :meth:`has` first. Identical files at two paths share one entry, so ``source``
         is rewritten to the path asked for.
         """
-        out: dict[str, list[pd.DataFrame]] = {kind: [] for kind in kinds}
+        out: dict[str, list[pa.Table]] = {kind: [] for kind in kinds}
         run: list[tuple[str, str]] = []
         run_chunk = None
         for key, path in [*keys_and_paths, (None, None)]:
@@ -120,39 +124,45 @@ class Cache:
             run_chunk = chunk
             if key is not None:
                 run.append((key, path))
-        return {kind: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-                for kind, frames in out.items()}
+        result = {}
+        for kind, tables in out.items():
+            filled = [t for t in tables if t.num_rows]
+            result[kind] = pa.concat_tables(filled, promote_options="permissive") if filled else tables[0]
+        return result
 
-    def _rows(self, chunk: str, kind: str, keys_and_paths: list[tuple[str, str]]) -> pd.DataFrame:
-        frame, positions = self._chunk_kind(chunk, kind)
+    def _rows(self, chunk: str, kind: str, keys_and_paths: list[tuple[str, str]]) -> pa.Table:
+        table, positions = self._chunk_kind(chunk, kind)
         empty = np.empty(0, dtype=np.int64)
         picks = [positions.get(key, empty) for key, _ in keys_and_paths]
-        rows = frame.iloc[np.concatenate(picks)].drop(columns=KEY_COLUMN).reset_index(drop=True)
-        if "source" in rows:
-            rows["source"] = np.repeat([p for _, p in keys_and_paths], [len(p) for p in picks])
+        rows = table.take(pa.array(np.concatenate(picks), pa.int64())).drop_columns([KEY_COLUMN])
+        if "source" in rows.column_names:
+            sources = np.repeat(np.array([p for _, p in keys_and_paths], dtype=object), [len(p) for p in picks])
+            rows = rows.set_column(rows.column_names.index("source"), "source", pa.array(sources, pa.string()))
         return rows
 
-    def _chunk_kind(self, chunk: str, kind: str) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    def _chunk_kind(self, chunk: str, kind: str) -> tuple[pa.Table, dict[str, np.ndarray]]:
         slot = (chunk, kind)
         if slot in self._loaded:
             self._loaded.move_to_end(slot)
             return self._loaded[slot]
         path = self.dir / "chunks" / chunk / f"{kind}.parquet"
         if path.exists():
-            frame = pd.read_parquet(path)
-            positions = frame.groupby(KEY_COLUMN, sort=False).indices
+            table = pq.read_table(path)
+            codes, keys = pd.factorize(table.column(KEY_COLUMN).to_numpy(zero_copy_only=False))
+            order = np.argsort(codes, kind="stable")
+            positions = dict(zip(keys, np.split(order, np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1])))
         else:
-            frame, positions = pd.DataFrame(columns=[KEY_COLUMN]), {}
-        self._loaded[slot] = (frame, positions)
+            table, positions = pa.table({KEY_COLUMN: pa.array([], pa.string())}), {}
+        self._loaded[slot] = (table, positions)
         while len(self._loaded) > self._max_loaded:
             self._loaded.popitem(last=False)
-        return frame, positions
+        return table, positions
 
-    def put_frames(self, batches: list[tuple[dict[str, pd.DataFrame], list[str]]], stages) -> None:
-        """Store one chunk: ``(frames by kind, keys)`` pairs whose frames carry a ``_cache_key`` column.
+    def put_tables(self, batches: list[tuple[dict[str, pa.Table], list[str]]], stages) -> None:
+        """Store one chunk: ``(pyarrow tables by kind, keys)`` pairs whose tables carry a ``_cache_key`` column.
 
         Only rows of the listed keys are stored (a batch may hold files that must not be
-        cached, e.g. ones that hit a bug); ``stages`` are the stages the frames came from.
+        cached, e.g. ones that hit a bug); ``stages`` are the stages the tables came from.
         """
         keys = [k for _, batch_keys in batches for k in batch_keys]
         if not keys:
@@ -161,17 +171,16 @@ class Cache:
         chunk = f"{time.time_ns():020d}-{os.getpid()}-{self._counter}"
         chunk_dir = self.dir / "chunks" / chunk
         chunk_dir.mkdir(parents=True, exist_ok=True)
-        by_kind: dict[str, list[pd.DataFrame]] = {}
-        for frames, batch_keys in batches:
-            wanted = set(batch_keys)
-            for kind, frame in frames.items():
-                if frame is not None and len(frame):
-                    keep = frame[KEY_COLUMN].isin(wanted).to_numpy()
-                    by_kind.setdefault(kind, []).append(frame if keep.all() else frame[keep])
-        for kind, frames in by_kind.items():
-            frame = normalize_frame(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0])
+        by_kind: dict[str, list[pa.Table]] = {}
+        for tables, batch_keys in batches:
+            wanted = pa.array(batch_keys, pa.string())
+            for kind, table in tables.items():
+                if table is not None and table.num_rows:
+                    keep = pc.is_in(table.column(KEY_COLUMN), value_set=wanted)
+                    by_kind.setdefault(kind, []).append(table if pc.all(keep).as_py() else table.filter(keep))
+        for kind, tables in by_kind.items():
             with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:
-                frame.to_parquet(tmp, index=False)
+                pq.write_table(pa.concat_tables(tables, promote_options="permissive"), tmp)
         stages = sorted(stages)
         with atomic_path(self.dir / "index" / f"{chunk}.json") as tmp:
             tmp.write_text(json.dumps(dict.fromkeys(keys, stages)), encoding="utf-8")

@@ -56,7 +56,10 @@ from .outputs import (
     FORMATS,
     INT_COLUMNS,
     PartWriter,
+    arrow_csv_rows,
     atomic_path,
+    columns_table,
+    frame_table,
     normalize_frame,
     read_frame,
     write_frame,
@@ -64,7 +67,8 @@ from .outputs import (
 
 log = logging.getLogger("gdtools")
 
-Rows = pd.DataFrame | list[dict]  # what a stage returns: a frame, or its rows as dicts (cheaper for a few)
+# What a stage returns: its columns as lists of plain values (the cheapest), a frame, or its rows as dicts.
+Rows = dict[str, list] | pd.DataFrame | list[dict]
 
 COUNT_COLUMNS = ["n_ok", "n_blank", "n_uncertain", "n_missing"]
 PROCESS_STAGES = ("inspect", "tables", "validate", "narrative")
@@ -80,34 +84,34 @@ def _stage_inspect(report, context) -> list[dict]:
     return [report_record(report)]
 
 
-def _stage_tables(report, context) -> pd.DataFrame:
-    from .tables import extract_tables
+def _stage_tables(report, context) -> dict[str, list]:
+    from .tables import table_columns
 
-    return extract_tables(report)
+    return table_columns(report)
 
 
-def _stage_validate(report, context) -> pd.DataFrame:
-    from .validate import validate_report
+def _stage_validate(report, context) -> dict[str, list]:
+    from .validate import validate_report_columns
 
     tables = context.get("tables")
     if tables is None:
-        from .tables import extract_tables
+        from .tables import table_columns
 
-        tables = extract_tables(report)
-    return validate_report(report, tables)
+        tables = table_columns(report)
+    return validate_report_columns(report, tables)
 
 
-def _stage_narrative(report, context) -> pd.DataFrame:
-    from .statements import statements
+def _stage_narrative(report, context) -> dict[str, list]:
+    from .statements import statement_columns
 
-    return statements(report)
+    return statement_columns(report)
 
 
 @dataclass(frozen=True)
 class Stage:
     kind: str                      # output frame it produces
     columns: list[str]             # its column order
-    run: Callable                  # function(report, context) -> DataFrame, or its rows as a list of dicts
+    run: Callable                  # function(report, context) -> Rows (columns, a DataFrame or rows as dicts)
     needs: tuple[str, ...] = ()    # stages whose frames it reads from the context
 
 
@@ -234,44 +238,96 @@ def _run_stages(path: str, stages: tuple[str, ...]) -> tuple[dict[str, Rows], di
                     "timings": timings}
 
 
-def _batch_frames(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...]) -> dict:
-    """One normalized frame per kind for a batch, rows tagged with their file's cache key.
+def _n_rows(rows: Rows | None) -> int:
+    if rows is None:
+        return 0
+    if isinstance(rows, dict):
+        return len(next(iter(rows.values()))) if rows else 0
+    return len(rows)
 
-    Normalizing once per batch instead of once per report keeps the per-report overhead
+
+def _kind_table(items: list[tuple[str, Rows]], columns: list[str]) -> pa.Table:
+    """One Arrow table of ``columns`` for the non-empty results of a kind, with the values and
+    types :func:`gdtools.outputs.normalize_frame` gives their concatenated frame."""
+    table = None
+    if not any(isinstance(f, pd.DataFrame) for _, f in items):  # plain values: straight into Arrow
+        merged: dict[str, list] = {c: [] for c in columns}
+        for _, rows in items:
+            if isinstance(rows, dict):
+                n = _n_rows(rows)
+                for c in columns:
+                    merged[c] += rows.get(c) or [None] * n
+            else:
+                for c in columns:
+                    merged[c] += [row.get(c) for row in rows]
+        table = columns_table(merged, columns)
+        if table is None:  # a value only normalize_frame turns into the output's text
+            table = frame_table(normalize_frame(pd.DataFrame(merged), columns))
+    if table is None:
+        frames = [f if isinstance(f, pd.DataFrame) else pd.DataFrame(f) for _, f in items]
+        table = frame_table(normalize_frame(pd.concat(frames, ignore_index=True), columns))
+    keys = np.repeat(np.array([k for k, _ in items], dtype=object), [_n_rows(f) for _, f in items])
+    return table.append_column(KEY_COLUMN, pa.array(keys, pa.string()))
+
+
+def _batch_frames(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...]) -> dict[str, pa.Table]:
+    """One Arrow table per kind for a batch, rows tagged with their file's cache key.
+
+    Assembling once per batch instead of once per report keeps the per-report overhead
     small next to the real work; the ``n_*`` cell-status counts are added to report rows.
     """
     columns = _kind_columns(stages)
     out = {}
     for kind, items in pairs.items():
-        items = [(k, f) for k, f in items if f is not None and len(f)]
-        if not items:
-            continue
-        if all(isinstance(f, list) for _, f in items):  # rows as dicts: one frame for the batch
-            frame = pd.DataFrame([row for _, f in items for row in f])
-        else:
-            frame = pd.concat([pd.DataFrame(f) if isinstance(f, list) else f for _, f in items], ignore_index=True)
-        frame[KEY_COLUMN] = np.repeat([k for k, _ in items], [len(f) for _, f in items])
-        out[kind] = normalize_frame(frame, columns[kind] + [KEY_COLUMN])
+        items = [(k, f) for k, f in items if _n_rows(f)]
+        if items:
+            out[kind] = _kind_table(items, [c for c in columns[kind] if c not in COUNT_COLUMNS])
     reports = out.get("reports")
     if "tables" in stages and reports is not None:
         tables = out.get("tables")
-        unread = (reports["status"] != "ok").to_numpy()
-        codes, keys = pd.factorize(reports[KEY_COLUMN])  # a key may be there twice (the same file twice)
+        unread = pc.not_equal(reports.column("status"), "ok").fill_null(True).to_numpy(zero_copy_only=False)
+        codes, keys = pd.factorize(reports.column(KEY_COLUMN).to_numpy(zero_copy_only=False))  # a key may be twice
         if tables is not None:
-            of_key = keys.get_indexer(tables[KEY_COLUMN])
-            status = tables["status"].to_numpy(dtype=object)
+            of_key = pc.index_in(tables.column(KEY_COLUMN), value_set=pa.array(keys, pa.string()))
+            of_key = of_key.fill_null(-1).to_numpy()
+            status = tables.column("status")
         for col in COUNT_COLUMNS:
             counts = np.zeros(len(keys), dtype=np.int64)
             if tables is not None:
-                counts = np.bincount(of_key[(status == col[2:]) & (of_key >= 0)], minlength=len(keys))
-            reports[col] = pd.arrays.IntegerArray(counts[codes].astype(np.int64), mask=unread.copy())
+                hit = pc.equal(status, col[2:]).fill_null(False).to_numpy(zero_copy_only=False)
+                counts = np.bincount(of_key[hit & (of_key >= 0)], minlength=len(keys))
+            reports = reports.add_column(reports.num_columns - 1, col,
+                                         pa.array(counts[codes].astype(np.int64), pa.int64(), mask=unread))
+        out["reports"] = reports
     return out
 
 
-def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...]) -> dict:
-    """Worker entry point for ``(path, cache key)`` items.
+def _select(table: pa.Table, columns: list[str]) -> pa.Table:
+    """``columns`` of ``table`` in order, a missing one all null."""
+    have = set(table.column_names)
+    return pa.Table.from_arrays([table.column(c) if c in have else pa.nulls(table.num_rows, pa.string())
+                                 for c in columns], names=columns)
 
-    Returns ``{"frames": {kind: frame}, "items": [{ok, cacheable, timings}, ...], "maxrss_kib": …}``.
+
+def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> dict[str, bytes]:
+    """The part-file rows of each kind's table (its ``columns``, CSV as the part writer writes it)."""
+    return {kind: arrow_csv_rows(_select(table, columns[kind]).columns)
+            for kind, table in tables.items() if kind in columns and table.num_rows}
+
+
+def _batch_result(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...], infos: list[dict],
+                  keep_tables: bool) -> dict:
+    """What a batch hands back: its rows as CSV bytes by kind and, when ``keep_tables`` (for the
+    cache), as Arrow tables; ``items`` (``{ok, cacheable, timings}`` per file) and ``maxrss_kib``."""
+    tables = _batch_frames(pairs, stages)
+    return {"csv": _csv_rows(tables, _kind_columns(stages)), "tables": tables if keep_tables else None,
+            "items": infos, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+
+
+def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...], keep_tables: bool = True) -> dict:
+    """Worker entry point for ``(path, cache key)`` items: see :func:`_batch_result`.
+
+    The rows are written to CSV here, in the worker, so that the main process only appends bytes.
     """
     pairs: dict[str, list[tuple[str, Rows]]] = {}
     infos = []
@@ -280,14 +336,12 @@ def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...]) -
         infos.append(info)
         for kind, frame in frames.items():
             pairs.setdefault(kind, []).append((key, frame))
-    return {"frames": _batch_frames(pairs, stages), "items": infos,
-            "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+    return _batch_result(pairs, stages, infos, keep_tables)
 
 
 def _failed_batch(items: list, exc: BaseException, stages: tuple[str, ...]) -> dict:
     pairs = {"reports": [(it.key, _error_rows(it.path, exc)) for it in items]}
-    return {"frames": _batch_frames(pairs, stages), "maxrss_kib": 0,
-            "items": [{"ok": False, "cacheable": False, "timings": {}} for _ in items]}
+    return _batch_result(pairs, stages, [{"ok": False, "cacheable": False, "timings": {}} for _ in items], False)
 
 
 class SerialExecutor(Executor):
@@ -328,35 +382,33 @@ class _Chunk:
     """Results gathered until the next flush to the part files, the cache and the journal."""
 
     def __init__(self, columns: dict[str, list[str]]):
-        self.frames: dict[str, list[pd.DataFrame]] = {k: [] for k in columns}
+        self.columns = columns
+        self.csv: dict[str, list[bytes]] = {k: [] for k in columns}
         self.done: dict[str, str] = {}
-        self.to_cache: list[tuple[dict[str, pd.DataFrame], list[str]]] = []
+        self.to_cache: list[tuple[dict[str, pa.Table], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
-        self.all_cacheable = True  # every row computed here and to be cached: the cache takes the written frames
 
     def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
-        for kind, frame in result["frames"].items():
-            if kind in self.frames:
-                self.frames[kind].append(frame)
+        for kind, data in result["csv"].items():
+            if kind in self.csv:
+                self.csv[kind].append(data)
         for it, info in zip(items, result["items"]):
             self.n_ok += info["ok"]
             self.n_error += not info["ok"]
             self.done[it.path] = it.digest
         self.n += len(items)
         keys = [it.key for it, info in zip(items, result["items"]) if info["cacheable"]]
-        if cache and keys:
-            self.to_cache.append((result["frames"], keys))
-        self.all_cacheable &= cache and len(keys) == len(items)
+        if cache and keys and result["tables"] is not None:
+            self.to_cache.append((result["tables"], keys))
 
-    def add_cached(self, items: list[_Item], frames: dict[str, pd.DataFrame]) -> None:
-        for kind, frame in frames.items():
-            self.frames[kind].append(frame)
-        n_error = int((frames["reports"]["status"] == "error").sum())
+    def add_cached(self, items: list[_Item], tables: dict[str, pa.Table]) -> None:
+        for kind, data in _csv_rows(tables, self.columns).items():
+            self.csv[kind].append(data)
+        n_error = pc.sum(pc.equal(tables["reports"].column("status"), "error")).as_py() or 0
         self.n += len(items)
         self.n_ok += len(items) - n_error
         self.n_error += n_error
         self.done.update((it.path, it.digest) for it in items)
-        self.all_cacheable = False
 
 
 @dataclass
@@ -598,7 +650,8 @@ class _Batch:
         return ProcessPoolExecutor(max_workers=self.jobs)
 
     def _submit(self, items: list[_Item]) -> _Unit:
-        future = self._executor.submit(_run_batch_of_paths, [(i.path, i.key) for i in items], self.stages)
+        future = self._executor.submit(_run_batch_of_paths, [(i.path, i.key) for i in items], self.stages,
+                                       self._cache is not None)
         return _Unit(items, future, self._executor)
 
     def _isolate(self, unit: _Unit) -> list[tuple[list[_Item], dict]]:
@@ -621,8 +674,8 @@ class _Batch:
         chunk = self._chunk
         if unit.future is None:
             t = time.perf_counter()
-            frames = self._cache.get_many([(it.key, it.path) for it in unit.items], self.columns)
-            chunk.add_cached(unit.items, frames)
+            tables = self._cache.get_many([(it.key, it.path) for it in unit.items], self.columns)
+            chunk.add_cached(unit.items, tables)
             self.stats.n_cached += len(unit.items)
             self.stats.add_time("cache_read", time.perf_counter() - t)
         else:
@@ -652,23 +705,15 @@ class _Batch:
     def _flush(self) -> None:
         chunk = self._chunk
         t = time.perf_counter()
-        offsets, merged = {}, {}
+        offsets = {}
         for kind, writer in self._writers.items():
-            frames = [f for f in chunk.frames[kind] if f is not None and len(f)]
-            if frames:
-                merged[kind] = pd.concat(frames, ignore_index=True)
-                writer.append(merged[kind])
+            if chunk.csv[kind]:
+                writer.append(b"".join(chunk.csv[kind]))
             offsets[kind] = writer.offset()
         self.stats.add_time("write", time.perf_counter() - t)
         if chunk.to_cache:
             t = time.perf_counter()
-            if chunk.all_cacheable:  # the same rows in the same order as the batches' frames: concatenated once
-                keys = [k for _, batch_keys in chunk.to_cache for k in batch_keys]
-                chunk.frames.clear()  # the batches' frames are copied into `merged`: let them go first
-                chunk.to_cache.clear()
-                self._cache.put_frames([(merged, keys)], self.stages)
-            else:
-                self._cache.put_frames(chunk.to_cache, self.stages)
+            self._cache.put_tables(chunk.to_cache, self.stages)
             self.stats.add_time("cache_write", time.perf_counter() - t)
         self.stats.n_ok += chunk.n_ok
         self.stats.n_error += chunk.n_error

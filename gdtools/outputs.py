@@ -86,6 +86,100 @@ def normalize_frame(frame: pd.DataFrame, columns: list[str] | None = None) -> pd
     return frame.reset_index(drop=True)
 
 
+def _text_column(values: list):
+    """Text cells as ``normalize_frame`` leaves them (None for NA), or None when a value is not
+    one it turns into text the same way whatever the other values of its column are."""
+    kinds = set(map(type, values))
+    if kinds <= {str, type(None)}:
+        return values
+    if not kinds <= {str, type(None), float, bool, list, tuple, dict, set, frozenset}:
+        return None
+    out = []
+    for v in values:
+        if v is None or isinstance(v, str):
+            out.append(v)
+        elif isinstance(v, float):
+            if v == v:  # a number among text: pandas would format the column as numbers
+                return None
+            out.append(None)
+        else:
+            out.append(_cell_to_text(v))
+    return out
+
+
+def _int_column(values: list):
+    """Whole numbers (None for NA), or None when a value is not an int, a whole float or NA."""
+    kinds = set(map(type, values))
+    if kinds <= {int, type(None)}:
+        return values
+    if not kinds <= {int, float, type(None)}:
+        return None
+    out = []
+    for v in values:
+        if isinstance(v, float):
+            if v != v:
+                v = None
+            elif v.is_integer():
+                v = int(v)
+            else:
+                return None  # a fraction: normalize_frame keeps such a column float
+        out.append(v)
+    return out
+
+
+def columns_table(columns: dict[str, list], names: list[str]):
+    """A ``pyarrow.Table`` of ``names`` (missing ones NA) from plain-value columns, holding what
+    :func:`normalize_frame` gives the frame of these columns: text as strings, ``FLOAT_COLUMNS`` as
+    float64, ``INT_COLUMNS`` as int64, NA as null. None when a value needs that function (a number
+    given as text, a fraction in a count, an object it does not know), so that the caller uses it.
+    """
+    import pyarrow as pa
+
+    n = len(next(iter(columns.values()))) if columns else 0
+    arrays = []
+    for name in names:
+        values = columns.get(name)
+        if values is None:
+            values = [None] * n
+        if name in FLOAT_COLUMNS:
+            if not set(map(type, values)) <= {float, int, type(None)}:
+                return None
+            arrays.append(pa.array(values, type=pa.float64(), from_pandas=True))
+        elif name in INT_COLUMNS:
+            values = _int_column(values)
+            if values is None:
+                return None
+            arrays.append(pa.array(values, type=pa.int64()))
+        else:
+            values = _text_column(values)
+            if values is None:
+                return None
+            arrays.append(pa.array(values, type=pa.string()))
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def frame_table(frame: pd.DataFrame):
+    """A normalized frame (see :func:`normalize_frame`) as a ``pyarrow.Table``: float64 and Int64
+    columns as float64 and int64, every other column as text (null for NA)."""
+    import pyarrow as pa
+
+    arrays = []
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype == np.float64:
+            arrays.append(pa.array(series.to_numpy(), type=pa.float64(), from_pandas=True))
+        elif series.dtype == "Int64":
+            arrays.append(pa.array(series, type=pa.int64()))
+        elif series.dtype == TEXT_DTYPE:
+            arrays.append(pa.array(series, type=pa.string()))
+        elif series.dtype.kind in "iu":
+            arrays.append(pa.array(series.to_numpy(), type=pa.int64()))
+        else:
+            text = series.astype(object).map(_cell_to_text, na_action="ignore")
+            arrays.append(pa.array(text.tolist(), type=pa.string(), from_pandas=True))
+    return pa.Table.from_arrays(arrays, names=[str(c) for c in frame.columns])
+
+
 def _to_int64(series: pd.Series) -> pd.Series:
     """Nullable integers; a column holding fractions stays float rather than losing them."""
     if series.dtype.kind == "i":  # numpy integers: nothing to parse or round
@@ -121,44 +215,69 @@ _QUOTE_IF = (b",", b'"', b"\n")
 def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
     """The rows ``frame.to_csv(index=False, header=False, lineterminator="\\n")`` writes, byte for byte
     in UTF-8, made with Arrow kernels (several times faster); None when a column has a dtype it does not cover.
+    """
+    import pyarrow as pa
 
-    Text is quoted as the csv module quotes it (a cell holding a comma, a double quote or a
-    newline, quotes doubled), floats are formatted by numpy as pandas formats them, NA is empty.
+    columns = []
+    for name in frame.columns:
+        series = frame[name]
+        if series.dtype == TEXT_DTYPE:
+            columns.append(pa.array(series, type=pa.large_string()))
+        elif series.dtype == np.float64:
+            columns.append(pa.array(series.to_numpy(), type=pa.float64()))
+        elif series.dtype == "Int64":
+            columns.append(pa.array(series, type=pa.int64()))
+        elif series.dtype == object and series.isna().all():
+            columns.append(pa.nulls(len(series), pa.large_string()))
+        else:
+            return None
+    return arrow_csv_rows(columns)
+
+
+def arrow_csv_rows(columns) -> bytes:
+    """The CSV rows (no header) of Arrow columns, as ``DataFrame.to_csv(index=False, header=False,
+    lineterminator="\\n")`` writes the frame they stand for, byte for byte in UTF-8.
+
+    Columns are text (quoted as the csv module quotes: a cell holding a comma, a double quote or
+    a newline, quotes doubled), float64 (formatted by numpy as pandas formats them; NaN and null
+    empty) or int64; null is an empty cell. Needs at least two columns (pandas quotes a lone empty
+    cell) and one row.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     cells = []
-    for name in frame.columns:
-        series = frame[name]
-        if series.dtype == TEXT_DTYPE:
-            column = pa.array(series, type=pa.large_string())
-            if isinstance(column, pa.ChunkedArray):
-                column = column.combine_chunks()
+    for column in columns:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        kind = column.type
+        if pa.types.is_floating(kind):
+            values = column.to_numpy(zero_copy_only=False)
+            column = pa.array(values.astype(str), type=pa.large_string(), mask=np.isnan(values))
+        elif pa.types.is_integer(kind):
+            column = pc.cast(column, pa.large_string())
+        elif pa.types.is_null(kind):
+            column = pa.nulls(len(column), pa.large_string())
+        else:
+            column = column.cast(pa.large_string())
             data = column.buffers()[2]
-            raw = data.to_pybytes() if data is not None else b""
-            if any(char in raw for char in _QUOTE_IF):
+            if data is not None and _holds_quote_char(data):
                 quote = pa.scalar('"', pa.large_string())
                 quoted = pc.binary_join_element_wise(quote, pc.replace_substring(column, '"', '""'), quote,
                                                      pa.scalar("", pa.large_string()))
                 column = pc.if_else(pc.match_substring_regex(column, '[,"\n]'), quoted, column)
-        elif series.dtype == np.float64:
-            values = series.to_numpy()
-            column = pa.array(values.astype(str), type=pa.large_string(), mask=np.isnan(values))
-        elif series.dtype == "Int64":
-            column = pc.cast(pa.array(series, type=pa.int64()), pa.large_string())
-        elif series.dtype == object and series.isna().all():
-            column = pa.nulls(len(series), pa.large_string())
-        else:
-            return None
         cells.append(column)
     rows = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()), null_handling="replace",
                                        null_replacement="")
     rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
-    if isinstance(rows, pa.ChunkedArray):
-        rows = rows.combine_chunks()
     one = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
     return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_buffer().to_pybytes()
+
+
+def _holds_quote_char(data) -> bool:
+    """Whether a text buffer holds a byte the csv module quotes for (read in place, not copied)."""
+    raw = np.frombuffer(data, dtype=np.uint8)
+    return bool(np.isin(raw, np.frombuffer(b"".join(_QUOTE_IF), dtype=np.uint8)).any())
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:
@@ -236,10 +355,12 @@ class PartWriter:
             self._fh.seek(resume_at)
         self._fh.flush()
 
-    def append(self, frame: pd.DataFrame) -> None:
-        """Append the rows of a frame already normalized (see :func:`normalize_frame`)."""
-        if len(frame):
-            self._fh.write(to_csv_bytes(frame.reindex(columns=self.columns), header=False))
+    def append(self, rows: pd.DataFrame | bytes) -> None:
+        """Append the rows of a frame already normalized (see :func:`normalize_frame`), or their CSV bytes."""
+        if isinstance(rows, bytes):
+            self._fh.write(rows)
+        elif len(rows):
+            self._fh.write(to_csv_bytes(rows.reindex(columns=self.columns), header=False))
 
     def offset(self) -> int:
         self._fh.flush()

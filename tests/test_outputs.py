@@ -11,7 +11,10 @@ from gdtools.errors import GdtoolsError
 from gdtools.outputs import (
     PartWriter,
     _arrow_csv_rows,
+    arrow_csv_rows,
     atomic_path,
+    columns_table,
+    frame_table,
     normalize_frame,
     read_frame,
     to_csv_bytes,
@@ -111,3 +114,48 @@ def test_numeric_columns_normalize_as_their_values_given_as_objects(values):
     got = normalize_frame(frame)
     pd.testing.assert_frame_equal(got, expected)
     assert str(got["year"].dtype) == ("float64" if 1.5 in values else "Int64")
+
+
+_PLAIN_TEXT = [_TEXT, st.just(float("nan")), st.booleans(), st.lists(st.integers(0, 3), max_size=2),
+               st.integers(-5, 5), st.floats(allow_nan=False, allow_infinity=False)]
+_PLAIN_FLOAT = [_FLOAT, st.integers(-10**6, 10**6), st.booleans(), st.just("1.5")]
+_PLAIN_INT = [st.none(), st.integers(-10**12, 10**12), st.sampled_from([2020.0, float("nan"), -0.0]), st.just(1.5),
+              st.just("2021")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_columns_table_holds_what_normalize_frame_writes(data):
+    """Plain-value columns straight into Arrow give the CSV bytes of their normalized frame, or None
+    (then the frame is normalized and converted, which gives those bytes too)."""
+    n = data.draw(st.integers(1, 8))
+    plain = data.draw(st.booleans())  # text, numbers and None only, or any plain Python value
+    columns = {}
+    for name, usual, others in [("text", _TEXT, _PLAIN_TEXT), ("value", _FLOAT, _PLAIN_FLOAT),
+                                ("year", st.none() | st.integers(0, 3000), _PLAIN_INT)]:
+        kinds = [usual] if plain else data.draw(st.lists(st.sampled_from(others), min_size=1, max_size=2))
+        columns[name] = data.draw(st.lists(st.one_of(*kinds), min_size=n, max_size=n))
+    names = ["text", "value", "year", "raw"]  # "raw" is not given: all NA
+    frame = normalize_frame(pd.DataFrame(columns), names)
+    expected = frame.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+    table = columns_table(columns, names)
+    if plain:
+        assert table is not None  # these take the direct path
+    if table is not None:
+        assert table.column_names == names
+        assert arrow_csv_rows(table.columns) == expected
+    assert arrow_csv_rows(frame_table(frame).columns) == expected
+
+
+@pytest.mark.parametrize("name, values", [
+    ("text", [1, None]), ("text", [1, 2.5]), ("text", [1.5, None]), ("text", [True, None]), ("text", [True, "a"]),
+    ("text", [[1, 2], None]), ("text", [float("nan"), "a"]), ("text", [{"k": 1}, "a"]), ("value", [True, 1.0]),
+    ("value", ["1.5", None]), ("value", [1, None]), ("year", [2020.0, None]), ("year", [1.5, 2020]),
+    ("year", ["2021", None]), ("year", [True, None]), ("year", [float("nan"), 3]),
+])
+def test_columns_table_on_values_pandas_infers_differently(name, values):
+    columns = {"text": ["a", "b"], "value": [1.0, None], "year": [2020, None], name: values}
+    frame = normalize_frame(pd.DataFrame(columns), list(columns))
+    expected = frame.to_csv(index=False, header=False, lineterminator="\n").encode("utf-8")
+    table = columns_table(columns, list(columns))
+    assert arrow_csv_rows((table or frame_table(frame)).columns) == expected

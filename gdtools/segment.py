@@ -210,10 +210,11 @@ class Segmenter:
         ``content=True`` also drops stopwords, numbers and single characters: the words that
         keyword extraction and similarity work on.
         """
-        words = [t for t in self.cut(text) if not is_punct(t)]
-        if content:
-            words = [t for t in words if len(t) > 1 and t not in self.stopwords and not _NUMBER.match(t)]
-        return words
+        if content:  # one pass, the cheapest tests first
+            stopwords = self.stopwords
+            return [t for t in self.cut(text)
+                    if len(t) > 1 and t not in stopwords and not is_punct(t) and not _NUMBER.match(t)]
+        return [t for t in self.cut(text) if not is_punct(t)]
 
     def frame(self, texts: Iterable[str] | str, docs: Iterable | None = None) -> pd.DataFrame:
         """A tidy tokens frame: one row per word with ``doc``, ``i`` (position), ``token``,

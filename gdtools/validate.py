@@ -1090,7 +1090,9 @@ def _name(rec: dict) -> str:
 
 
 def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t: str | None,
-                cur_row: dict, prev_row: dict) -> list[dict]:
+                cur_row: dict, prev_row: dict, prev_name: str) -> list[dict]:
+    """Findings of one cross-year rule for ``cur_row`` against ``prev_row`` (named ``prev_name``
+    in messages)."""
     p = rule.params
     table, over = p["table"], p["over"]
     allowed = p.get("templates", STANDARD_TEMPLATES)
@@ -1102,7 +1104,7 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
         if prev_t in STANDARD_TEMPLATES:
             return []  # the table's rows/columns changed between template versions: nothing comparable
         return [_finding(rid, source, rule, table, "", "", "not_assessable",
-                         f"{years}：上一年度报告（{_name(prev_row)}）不是2019年起的统一格式（旧格式或未识别），"
+                         f"{years}：上一年度报告（{prev_name}）不是2019年起的统一格式（旧格式或未识别），"
                          f"无法核对「{rule.description}」")]
     for which, cells in (("上一年度", prev), ("本年度", cur)):
         if table not in cells.tables:
@@ -1124,7 +1126,7 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")
     for row in rows:
         if row["severity"] == "ok":
-            row["message"] = f"{years}（对照上一年度报告{_name(prev_row)}）" + row["message"]
+            row["message"] = f"{years}（对照上一年度报告{prev_name}）" + row["message"]
     return rows
 
 
@@ -1140,8 +1142,12 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
 
     ``reports_frame`` needs ``report_id``, ``agency``, ``year`` and ``template`` (REPORT_COLUMNS);
     reports group by :func:`gdtools.agency.normalize_agency` of the agency, and each report is
-    compared with every report of the same agency for the previous year. Rows with a
-    ``status`` other than ``ok`` are ignored. Findings belong to the later report.
+    compared with every report of the same agency for the previous year. Copies among those
+    (same template and cells: one report downloaded as HTML and PDF, say) are compared once, with
+    the first in frame order, whose name in the messages counts the others; copies of this year's
+    report get the same findings under their own id. So the work and the findings grow linearly
+    with the copies of an agency-year. Rows with a ``status`` other than ``ok`` are ignored.
+    Findings belong to the later report.
     """
     if reports_frame is None or reports_frame.empty:
         return _empty_findings()
@@ -1179,15 +1185,41 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
     def template_of(rec: dict) -> str | None:
         return template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))
 
+    signatures: dict[str, tuple] = {}
+
+    def content(rec: dict) -> tuple:
+        """What a comparison reads of a report besides its year: template and cells."""
+        rid = str(rec["report_id"])
+        if rid not in signatures:
+            signatures[rid] = tuple(cells[rid]._cells.items())
+        return template_of(rec), signatures[rid]
+
     rows: list[dict] = []
     rules = [r for r in load_rules() if r.kind == "cross_year_equals"]
     for (agency, year), current in sorted(by_key.items()):
-        for prev_rec in by_key.get((agency, year - 1), []):
+        previous = by_key.get((agency, year - 1), [])
+        # copies of last year's report (same template and cells, e.g. one report as HTML and PDF)
+        # compare alike: each distinct content once, with its first copy, the message counting the others
+        copies: dict[Any, list[dict]] = {}
+        for rec in previous:
+            copies.setdefault(content(rec) if len(previous) > 1 else None, []).append(rec)
+        for same in copies.values():
+            prev_rec = same[0]
+            prev_t, prev_cells = template_of(prev_rec), cells[str(prev_rec["report_id"])]
+            prev_name = _name(prev_rec) + (f"及表格相同的另外{len(same) - 1}份" if len(same) > 1 else "")
+            # this year's copies get the findings of their first copy, under their own id
+            done: dict[tuple, list[dict]] = {}
             for cur_rec in current:
-                cur_t, prev_t = template_of(cur_rec), template_of(prev_rec)
+                rid, source = str(cur_rec["report_id"]), str(cur_rec.get("source", "") or "")
+                key = content(cur_rec) if len(current) > 1 else None
+                if key in done:
+                    rows += [{**row, "report_id": rid, "source": source} for row in done[key]]
+                    continue
+                found = done[key] = []
                 for rule in rules:
-                    rows += _cross_year(rule, cells[str(cur_rec["report_id"])],
-                                        cells[str(prev_rec["report_id"])], cur_t, prev_t, cur_rec, prev_rec)
+                    found += _cross_year(rule, cells[rid], prev_cells, template_of(cur_rec), prev_t,
+                                         cur_rec, prev_rec, prev_name)
+                rows += found
     return _to_frame(rows)
 
 

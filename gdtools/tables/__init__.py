@@ -159,8 +159,10 @@ def _fmt(value) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
 
-def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, str, str]:
-    """(value, status, candidates) of one cell over the surviving readings of its row."""
+def _cell(readings: list[tuple], index: int, row_status: str, column: tuple | None = None
+          ) -> tuple[object, str, str]:
+    """(value, status, candidates) of one cell over the surviving readings of its row
+    (``column``: the cell's value in each reading, when already at hand)."""
     if row_status == "missing":
         return None, MISSING, ""
     if not readings:
@@ -168,7 +170,7 @@ def _cell(readings: list[tuple], index: int, row_status: str) -> tuple[object, s
     if len(readings) == 1:
         value, candidates = readings[0][index], []
     else:
-        value, candidates = cell_outcome([r[index] for r in readings])
+        value, candidates = cell_outcome(column if column is not None else [r[index] for r in readings])
     if len(candidates) > MAX_CANDIDATES:
         return None, UNCERTAIN, "undecidable"
     if candidates:
@@ -220,8 +222,10 @@ def _add_cells(columns: dict[str, list], readings: list[tuple], n: int, status: 
         statuses.extend([empty if v is None else OK for v in readings[0]])
         candidates.extend([""] * n)
     else:
+        # several readings (all of the row's length): each cell's values taken at once
+        by_cell = list(zip(*readings)) if len(readings) > 1 and {len(r) for r in readings} == {n} else None
         for i in range(n):
-            value, state, cands = _cell(readings, i, status)
+            value, state, cands = _cell(readings, i, status, by_cell[i] if by_cell else None)
             values.append(value)
             statuses.append(state)
             candidates.append(cands)

@@ -297,7 +297,7 @@ def t3_version(text: str, start: int, end: int, fallback: str) -> str:
 
 
 def _r2(strict: bool):
-    return lambda r: total_holds(list(r[:6]), r[6], strict)
+    return lambda r: total_holds(r[:6], r[6], strict)
 
 
 def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | None:
@@ -677,7 +677,8 @@ def _value_cells(line: str) -> list[str]:
 
 def _r4(strict: bool):
     def check(r) -> bool:
-        return all(total_holds(list(r[g:g + 4]), r[g + 4], strict) for g in (0, 5, 10))
+        return (total_holds(r[0:4], r[4], strict) and total_holds(r[5:9], r[9], strict)
+                and total_holds(r[10:14], r[14], strict))
     return check
 
 
@@ -709,6 +710,21 @@ def t2_version(region: str, fallback: str) -> str:
     return fallback if fallback in ("v2019", "v2021") else "v2021"
 
 
+@cache
+def _t2_plan(version: str) -> tuple:
+    """What decoding table 二 of ``version`` needs from its layout, once per process (read-only):
+    the label rows to anchor, the number of columns and the signed column of each row, the
+    columns of each item and of each row."""
+    layout = t2_layout(version)
+    rows = tuple({"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout)
+    ncols = {code: len(cols) for code, _, cols in layout}
+    signs = {code: next((i for i, c in enumerate(cols) if c["kind"] == "signed"), None)
+             for code, _, cols in layout}
+    items = {item: cols for _, item, cols in layout}
+    row_cols = {code: cols for code, _, cols in layout}
+    return rows, ncols, signs, items, row_cols
+
+
 def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     start = next((m.start() for m in _T2_START.finditer(text, 0, end)
                   if _T2_HEADERS.search(text, m.start(), m.start() + 300)), None)
@@ -718,14 +734,9 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     after = _T2_END.search(text, start, end)
     end = after.start() if after else end
     version = t2_version(text[start:end], template)
-    layout = t2_layout(version)
-    rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
+    rows, ncols, signs, items, row_cols = _t2_plan(version)
     anchors = find_anchors(text, start, end, rows)
-    ncols = {code: len(cols) for code, _, cols in layout}
-    signs = {code: next((i for i, c in enumerate(cols) if c["kind"] == "signed"), None)
-             for code, _, cols in layout}
-    items = {item: cols for _, item, cols in layout}
-    row_cols = {code: cols for code, _, cols in layout}
+    ncols = dict(ncols)
     out = Decoded(version=version)
     for extra, item in _extra_rows(text, start, end, anchors, version):
         anchors.append(extra)
@@ -743,8 +754,10 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
         # one run of characters cut only at its sign: glued cells, none of them left out
-        glued = len(read_region(region, in_grid, ncols[a.code]).tokens) == 1
-        regions[a.code] = (read_region(_split_signs(region), in_grid, ncols[a.code]), in_grid, glued)
+        rt = read_region(region, in_grid, ncols[a.code])
+        glued = len(rt.tokens) == 1
+        split = _split_signs(region)
+        regions[a.code] = (rt if split == region else read_region(split, in_grid, ncols[a.code]), in_grid, glued)
         out.texts.append((regions[a.code][0], ncols[a.code]))
     gaps = estimate_gaps(out.texts)
     # inline text that left blank cells out of a row printing values (fewer digits than
@@ -753,12 +766,13 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     drops = any(rt.mode == "inline" and not in_grid and rt.tokens
                 and sum(rd.max_parts(t.text) for t in rt.tokens) < ncols[code]
                 for code, (rt, in_grid, _) in regions.items())
+    item_heads = list(_ITEM.finditer(text, start, end))
     for a in anchors:
         rt, in_grid, glued = regions[a.code]
         n = ncols[a.code]
         out.raw[a.code] = rt.raw
         out.labels[a.code] = a.label
-        out.units[a.code] = _unit_of(rt) or _header_unit(text, start, a.start)
+        out.units[a.code] = _unit_of(rt) or _header_unit(text, start, a.start, item_heads)
         if grid_region and not in_grid and not _complete_row(rt, n):
             out.status[a.code] = "missing"
             out.rows[a.code] = [(None,) * n]
@@ -822,18 +836,22 @@ def _extra_rows(text: str, start: int, end: int, anchors: list[Anchor], version:
         yield Anchor(f"extra:{label}", label_start, m.end(), label), (items[-1] if items else "")
 
 
-def _header_unit(text: str, start: int, pos: int) -> str:
-    """The money unit printed in the column headers of the item before ``pos``."""
-    items = list(_ITEM.finditer(text, start, pos))
+def _header_unit(text: str, start: int, pos: int, item_heads: list[re.Match]) -> str:
+    """The money unit printed in the column headers of the item before ``pos`` (``item_heads``:
+    the item titles of the table, each ending before ``pos`` or not)."""
+    items = [m for m in item_heads if m.end() <= pos]
     header = text[items[-1].start() if items else start:pos]
     if "万元" in header:
         return "万元"
     return "元" if re.search(r"[（(]\s*(?:单位[:：])?\s*元\s*[）)]", header) else ""
 
 
+_SIGN_START = re.compile(r"(?<=\d)(?=[+\-增减]\d)")
+
+
 def _split_signs(region: str) -> str:
     """``2648-18538`` → ``2648 -18538``: a sign starts the signed 本年增/减 cell."""
-    return re.sub(r"(?<=\d)(?=[+\-增减]\d)", " ", region)
+    return _SIGN_START.sub(" ", region)
 
 
 def _unit_of(rt: RowText) -> str:

@@ -37,7 +37,8 @@ def total_holds(parts: list, total, strict: bool) -> bool:
     a non-zero part: such a reading put a part where the total was printed.
     """
     if total is None:
-        return not strict or all(v is None or v == 0 for v in parts)
+        # a part that is neither blank (None) nor 0 is truthy
+        return not (strict and any(parts))
     printed = [v for v in parts if v is not None]
     return not printed or math.isclose(sum(printed), total, abs_tol=1e-6)
 
@@ -56,8 +57,11 @@ def solve_jointly(rows: dict[str, list[tuple]], rules: list[tuple[list[Cellref],
     one reading are fixed; the ambiguous ones are enumerated (up to MAX_COMBINATIONS).
     """
     ambiguous = [code for code, cands in rows.items() if len(cands) > 1]
+    if not ambiguous:
+        # one combination, the fixed rows: consistent whatever they print (see below)
+        return dict(rows), True
     fixed = {code: cands[0] for code, cands in rows.items() if len(cands) == 1}
-    total = math.prod(len(rows[c]) for c in ambiguous) if ambiguous else 1
+    total = math.prod(len(rows[c]) for c in ambiguous)
     if total > MAX_COMBINATIONS:
         return rows, False
     # a rule over fixed rows only cannot be repaired by any reading: it is a printed
@@ -89,8 +93,15 @@ def _rule_ok(rule, current: dict[str, tuple]) -> bool:
     return sum_rule_holds(left, right)
 
 
-def cell_outcome(values: list) -> tuple[object, list]:
-    """``(value, candidates)`` of one cell over surviving readings: value is None when they differ."""
+def cell_outcome(values) -> tuple[object, list]:
+    """``(value, candidates)`` of one cell over surviving readings: value is None when they differ.
+
+    Values equal to 6 decimals are one value, the first printed of them.
+    """
+    # equal values first (each kept at its first occurrence: the one kept below anyway)
+    values = list(dict.fromkeys(values))
+    if len(values) == 1:
+        return values[0], []
     distinct: dict = {}
     for v in values:
         distinct.setdefault(None if v is None else round(v, 6), v)

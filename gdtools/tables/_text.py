@@ -60,8 +60,9 @@ def prepare_text(report: Report) -> str:
     for wide, narrow in _FULLWIDTH:   # str.replace is much faster than translate on CJK text
         if wide in text:
             text = text.replace(wide, narrow)
-    text = "\n".join(line for line in text.split("\n") if not _PIPE_RULE.match(line) or "|" not in line
-                     or re.sub(r"[\s|:\-]", "", line))
+    if "---" in text:  # a Markdown rule line needs three dashes
+        text = "\n".join(line for line in text.split("\n") if not _PIPE_RULE.match(line) or "|" not in line
+                         or re.sub(r"[\s|:\-]", "", line))
     text = _PAGE_NUMBER.sub("", text)
     return _CJK_GAP.sub("", text)
 

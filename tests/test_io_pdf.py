@@ -133,21 +133,87 @@ def test_form_xobject_paths_are_placed_by_the_form_matrix():
     assert _key(ours.rects) == [(150.0, pytest.approx(ref.height - 340), 250.0, pytest.approx(ref.height - 300))]
 
 
-def test_a_glyph_pdfium_drops_sends_the_page_to_pdfminer():
+def _lone_glyph(pdf):
+    pdf.setFont("STSong-Light", 11)
+    pdf.drawString(72, 700, "自然")
+    pdf.drawString(76, 688, "人")
+    pdf.drawString(150, 688, "其他 7")
+
+
+def test_a_glyph_pdfium_drops_is_read_from_the_content_stream():
     """A lone CJK char in a font PDFium cannot find has no width for PDFium's text page, which drops it.
 
-    PDFium's text page is not pdfminer's: such a page is read by pdfplumber (pdfminer) instead,
-    so the text stays what it was.
+    The glyph is read from the page's content stream (decoded by pdfminer's font), so the page
+    gives pdfminer's chars and items without pdfminer reading the whole page.
     """
+    data = _pdf(_lone_glyph, pages=2)
+    mine = read_pages(data, lambda count: None)
+    assert None not in mine
+    pdf, theirs = _plumber_pages(data)
+    with pdf:
+        for ours, ref in zip(mine, theirs):
+            assert [c["text"] for c in ours.chars] == [c["text"] for c in ref.chars]
+            for a, b in zip(ours.chars, ref.chars):
+                assert a["upright"] == b["upright"]
+                if a["text"] != "人":  # as in the test above: PDFium's descent, a last glyph's loose width
+                    assert (a["x0"], a["top"]) == (pytest.approx(b["x0"], abs=0.01), pytest.approx(b["top"], abs=0.5))
+                    continue
+                # the glyph read from the stream is sized as pdfminer sizes it
+                for key in ("x0", "x1", "top", "bottom", "doctop", "size"):
+                    assert a[key] == pytest.approx(b[key], abs=1e-3), key
+            assert _items(_page_items(ours)) == _items(_page_items(ref))
+    text, _, _ = load_pdf(data, "lone.pdf", Limits())
+    assert "人" in text and "自然" in text
+
+
+@pytest.mark.parametrize("variant", ["form", "scaled", "kerned"])
+def test_a_dropped_glyph_the_content_stream_does_not_tell_safely_sends_the_page_to_pdfminer(variant):
     def draw(pdf):
         pdf.setFont("STSong-Light", 11)
-        pdf.drawString(72, 700, "自然")
-        pdf.drawString(76, 688, "人")
+        pdf.drawString(72, 720, "第一部分正文内容")
+        if variant == "form":  # text in a form: its objects are not in the page's stream order
+            pdf.beginForm("note")
+            pdf.setFont("STSong-Light", 11)
+            pdf.drawString(0, 0, "注释")
+            pdf.endForm()
+            pdf.doForm("note")
+            pdf.drawString(76, 688, "人")
+        elif variant == "scaled":  # horizontal scaling changes pdfminer's advance
+            text = pdf.beginText(76, 688)
+            text.setFont("STSong-Light", 11)
+            text.setHorizScale(80)
+            text.textOut("人")
+            pdf.drawText(text)
+        else:  # a kerning offset moves the glyph away from the text object's origin
+            font = pdf._doc.getInternalFontName("STSong-Light")
+            pdf._code.append(f"BT {font} 11 Tf 1 0 0 1 76 688 Tm [-500 (N\\272)] TJ ET")
 
     data = _pdf(draw)
     assert read_pages(data, lambda count: None) == [None]
-    text, _, _ = load_pdf(data, "lone.pdf", Limits())
-    assert "人" in text and "自然" in text
+    pdf, (ref,) = _plumber_pages(data)
+    with pdf:
+        assert any(c["text"] == "人" for c in ref.chars)  # pdfminer reads the glyph PDFium dropped
+
+
+def test_content_stream_strings_are_read_as_pdfminer_reads_them():
+    import random
+
+    from pdfminer.psparser import PSBaseParser
+
+    from gdtools.io._pdfium import _shows
+
+    rng = random.Random(5)
+    pieces = [b"a", b"Z", b"\\(", b"\\)", b"\\\\", b"\\n", b"\\t", b"\\r", b"\\b", b"\\f", b"\\0", b"\\12",
+              b"\\377", b"\\1234", b"()", b"(x(y))", b"\r\n", b" ", b"\x00", b"\xff", b"%"]
+    for _ in range(300):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        shows = _shows(b"BT /F1 9 Tf (" + body + b") Tj [(" + body + b") -250 <4e2d 6587>] TJ ET")
+        parser = PSBaseParser(io.BytesIO(b"(" + body + b")"))
+        _, expected = parser.nexttoken()
+        assert shows == [("F1", 9, [expected]), ("F1", 9, [expected, -250, b"\x4e\x2d\x65\x87"])], body
+    assert _shows(b"BT /F1 9 Tf (\\q) Tj ET") is None  # an escape pdfminer reads in its own way
+    assert _shows(b"q /F2 10.5 Tf Q (a) Tj /F3 7 Tf (b) ' ") == [(None, None, [b"a"]), ("F3", 7, [b"b"])]
+    assert _shows(b"BI /W 1 /H 1 ID \x00 EI") is None  # inline image data is not read here
 
 
 def _old_text(data: bytes) -> list[str]:

@@ -25,8 +25,10 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import io
 import itertools
 import math
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -300,21 +302,32 @@ def read_pages(data: bytes, check_pages: Callable[[int], None]) -> list[PdfiumPa
         try:
             count = len(document)
             check_pages(count)
-            pages, doctop = [], 0.0
+            pages: list[PdfiumPage | None] = []
+            dropped: dict[int, _Dropped] = {}
+            doctop = 0.0
             for index in range(count):
                 pdf_page = document[index]
                 try:
-                    page, doctop = _read_page(pdf_page, index + 1, doctop)
+                    page, doctop = _read_page(pdf_page, index + 1, doctop, dropped)
                 finally:
                     pdf_page.close()
                 pages.append(page)
-            return pages
         finally:
             document.close()
+    if dropped:
+        found = _lone_glyphs(data, dropped, count)
+        for index, missing in dropped.items():
+            chars = found.get(index)
+            pages[index] = None if chars is None else missing.complete(chars)
+    return pages
 
 
-def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | None, float]:
-    """The page as a :class:`PdfiumPage` (None where pdfminer must read it), and the next page's ``doctop``."""
+def _read_page(pdf_page, page_number: int, doctop: float,
+               dropped: dict[int, _Dropped]) -> tuple[PdfiumPage | None, float]:
+    """The page as a :class:`PdfiumPage` (None where pdfminer must read it), and the next page's ``doctop``.
+
+    A page whose text page dropped lone glyphs (see :class:`_Dropped`) goes to ``dropped`` too.
+    """
     api = _api()
     # pdfplumber lays out on the media box; PDFium reads an inherited one only as part of the page box
     box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
@@ -326,13 +339,24 @@ def _read_page(pdf_page, page_number: int, doctop: float) -> tuple[PdfiumPage | 
         return None, doctop + frame.height
     textpage = pdf_page.get_textpage()
     try:
-        chars = _chars(api, _address(textpage.raw), frame, page_number, printed.handles)
+        raw = _address(textpage.raw)
+        read = _glyphs(api, raw)
+        if read is None:
+            return None, doctop + frame.height
+        glyphs, seen = read
+        missing = printed.handles - seen
+        if not seen <= printed.handles or (missing and not _Dropped.possible(printed, missing)):
+            return None, doctop + frame.height
+        chars = _chars(api, raw, glyphs, frame, page_number)
     finally:
         textpage.close()
     if chars is None:
         return None, doctop + frame.height
     objects["char"] = chars
-    return PdfiumPage(page_number, frame.bbox, objects), doctop + frame.height
+    page = PdfiumPage(page_number, frame.bbox, objects)
+    if missing:
+        dropped[page_number - 1] = _Dropped(api, page, glyphs, printed, missing, frame)
+    return page, doctop + frame.height
 
 
 def _address(handle) -> int:
@@ -385,14 +409,13 @@ def _api() -> _Api:
     return _Api()
 
 
-def _chars(api: _Api, raw: int, frame: _Frame, page_number: int, printed: set[int]) -> list[dict[str, Any]] | None:
-    """pdfplumber's chars, or None where PDFium's text page departs from what pdfminer reads.
+def _glyphs(api: _Api, raw: int) -> tuple[list[tuple], set[int]] | None:
+    """The text page's glyphs (index, code, text object, loose left, right, bottom, ((a, d), font size)) and
+    the text objects they come from; None where PDFium's text page departs from what pdfminer reads.
 
     PDFium's text page drops a glyph repeated at the same spot (fake bold) and marks line-end
-    hyphens; ``printed`` holds every text object the page draws, to see whether one went missing.
-    Text turned by its matrix is left to pdfminer too. In vertical writing (a CJK ``-V``
-    encoding) pdfminer's box is one font size square from the glyph's lower left corner, which
-    is PDFium's char origin there.
+    hyphens; the caller compares the text objects with those the page draws, to see whether one
+    went missing. Text turned by its matrix is left to pdfminer too.
     """
     get_unicode, is_generated, loose_box, text_object = api.unicode, api.generated, api.loose_box, api.text_object
     rect = api.c.FS_RECTF()
@@ -417,8 +440,15 @@ def _chars(api: _Api, raw: int, frame: _Frame, page_number: int, printed: set[in
             owner, scale = char_owner, ((a, d), api.char_size(raw, i))
             seen.add(owner)
         glyphs.append((i, code, owner, rect.left, rect.right, rect.bottom, scale))
-    if seen != printed:
-        return None
+    return glyphs, seen
+
+
+def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number: int) -> list[dict[str, Any]] | None:
+    """pdfplumber's chars of the glyphs (one each), or None for a glyph box that is not horizontal.
+
+    In vertical writing (a CJK ``-V`` encoding) pdfminer's box is one font size square from the
+    glyph's lower left corner, which is PDFium's char origin there.
+    """
     vertical = _vertical(glyphs)
     ox, oy = ctypes.c_double(), ctypes.c_double()
     ox_ref, oy_ref = ctypes.addressof(ox), ctypes.addressof(oy)
@@ -501,15 +531,18 @@ class _Printed:
 
     def __init__(self, api: _Api) -> None:
         self.handles: set[int] = set()
+        self.page_level: list[int] = []  # the text objects of the page's own content, in order
         self.doubtful = False
         self._api = api
         self._bounds = (ctypes.c_float * 5)()  # left, bottom, right, top; font size
         self._matrix = (ctypes.c_float * 6)()
 
-    def add(self, obj: int) -> tuple[float, float, float, float] | None:
-        """Note the text object (its address); its bounds (None when it has none)."""
+    def add(self, obj: int, page_level: bool) -> tuple[float, float, float, float] | None:
+        """Note the text object (its address; ``page_level``: not in a form); its bounds (None when it has none)."""
         api = self._api
         self.handles.add(obj)
+        if page_level:
+            self.page_level.append(obj)
         if api.count_marks(obj):
             self._check_marks(obj)
         bounds = self._bounds
@@ -578,7 +611,7 @@ def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: i
         obj = get_object(holder, i)
         kind = object_type(obj)
         if kind == _TEXT:
-            box = printed.add(obj)
+            box = printed.add(obj, form is None)
             if box is not None:
                 text_boxes.append(box)
             continue
@@ -628,6 +661,257 @@ def _subpaths(api: _Api, obj: int, frame: _Frame, m: Matrix) -> list[tuple[str, 
     if shape:
         out.append((shape, pts))
     return out
+
+
+class _Dropped:
+    """Glyphs PDFium's text page dropped from a page, to be read from the page's content stream.
+
+    PDFium leaves out a text object whose box has no width: one glyph of a font it cannot find
+    (an unembedded CJK font on a system without it) has no outline, so no width. pdfminer reads
+    it like any other. Such a glyph is taken from the content stream (see :func:`_lone_glyphs`):
+    its char code there, decoded by pdfminer's font as pdfminer decodes it, placed where PDFium
+    places the text object, sized as pdfminer sizes a char.
+    """
+
+    def __init__(self, api: _Api, page: PdfiumPage, glyphs: list[tuple], printed: _Printed,
+                 missing: set[int], frame: _Frame):
+        self.page = page
+        self.frame = frame
+        self.order = printed.page_level
+        self.owners = [glyph[2] for glyph in glyphs]
+        texts: dict[int, list[str]] = {}
+        for glyph in glyphs:
+            texts.setdefault(glyph[2], []).append(chr(glyph[1]))
+        self.texts = {owner: "".join(letters) for owner, letters in texts.items()}
+        fm = (ctypes.c_float * 6)()
+        self.matrices: dict[int, Matrix | None] = {}
+        for obj in missing:
+            self.matrices[obj] = tuple(fm) if api.object_matrix(obj, ctypes.addressof(fm)) else None
+
+    @staticmethod
+    def possible(printed: _Printed, missing: set[int]) -> bool:
+        """Only text objects of the page's own content (no text in forms: their order is not the stream's)."""
+        return len(printed.page_level) == len(printed.handles) and missing <= printed.handles
+
+    def complete(self, found: list[tuple[int, dict[str, Any]]]) -> PdfiumPage:
+        """The page with the chars found (each after the chars of the text object printed before it)."""
+        chars = self.page.objects["char"]
+        position = {obj: n for n, obj in enumerate(self.order)}
+        for obj, char in sorted(found, key=lambda item: position[item[0]], reverse=True):
+            before = {o for o in self.order[:position[obj]]}
+            at = max((n + 1 for n, owner in enumerate(self.owners) if owner in before), default=0)
+            chars.insert(at, char)
+            self.owners.insert(at, obj)
+        return self.page
+
+    def char(self, obj: int, text: str, width: float, size: float, descent: float) -> dict[str, Any] | None:
+        """pdfminer's char of one glyph (advance ``width``, font ``size``, ``descent`` below the baseline)."""
+        matrix = self.matrices.get(obj)
+        if matrix is None:
+            return None
+        a, b, c, d, e, f = matrix
+        if b != 0 or c != 0 or a <= 0 or d <= 0:
+            return None
+        left, bottom = e, d * descent + f
+        right, top = a * width + e, d * (descent + size) + f
+        frame = self.frame
+        ca, cb, cc, cd, ce, cf = frame.ctm
+        x0, x1 = ca * left + cc * bottom + ce, ca * right + cc * top + ce
+        y0, y1 = cb * left + cd * bottom + cf, cb * right + cd * top + cf
+        x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
+        y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
+        dx, dy, doctop = frame.dx, frame.dy, frame.doctop
+        return {"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+                "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
+                "page_number": self.page.page_number, "text": text, "upright": ca * cd > 0 and cb * cc <= 0,
+                "size": y1 - y0}
+
+
+def _lone_glyphs(data: bytes, dropped: dict[int, _Dropped], count: int) -> dict[int, list[tuple[int, dict]]]:
+    """Per page index of ``dropped``, the (text object, char) of each dropped glyph; a page left out where
+    the content stream does not tell them safely (that page is then read by pdfminer as a whole).
+
+    Every show-text operator of the page's content is one text object of PDFium, in order; the
+    texts of the objects PDFium kept must be pdfminer's decoding of their operators, else the page
+    is left out. A dropped object must be one string of one glyph, in a font written horizontally,
+    with no horizontal scaling or rise anywhere on the page.
+    """
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfinterp import PDFResourceManager
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdfparser import PDFParser
+
+    out: dict[int, list[tuple[int, dict]]] = {}
+    try:
+        document = PDFDocument(PDFParser(io.BytesIO(data)))
+        pages = list(PDFPage.create_pages(document))
+    except Exception:  # pdfminer cannot list the pages: pdfplumber reads (or refuses) each page itself
+        return out
+    if len(pages) != count:
+        return out
+    manager = PDFResourceManager()
+    for index, missing in dropped.items():
+        try:
+            found = _page_glyphs(pages[index], manager, missing)
+        except Exception:  # a content stream or font pdfminer reads otherwise: the page goes to pdfminer
+            found = None
+        if found is not None:
+            out[index] = found
+    return out
+
+
+def _page_glyphs(page, manager, missing: _Dropped) -> list[tuple[int, dict]] | None:
+    from pdfminer.pdftypes import PDFObjRef, dict_value
+
+    resources = dict_value(page.resources)
+    fonts = {}
+    for name, spec in dict_value(resources.get("Font", {})).items():
+        fonts[name] = manager.get_font(spec.objid if isinstance(spec, PDFObjRef) else None, dict_value(spec))
+    shows = _shows(b"\n".join(stream.get_data() for stream in page.contents))
+    if shows is None:
+        return None
+    if len(shows) != len(missing.order):
+        shows = [show for show in shows if any(isinstance(part, bytes) and part for part in show[2])]
+        if len(shows) != len(missing.order):
+            return None
+    found = []
+    for obj, (name, size, parts) in zip(missing.order, shows):
+        font = fonts.get(name)
+        if font is None:
+            return None
+        cids = [cid for part in parts if isinstance(part, bytes) for cid in font.decode(part)]
+        text = "".join(font.to_unichr(cid) for cid in cids)
+        if obj not in missing.matrices:
+            if missing.texts.get(obj, "") != text:
+                return None
+            continue
+        if len(parts) != 1 or len(cids) != 1 or font.is_vertical() or not isinstance(size, (int, float)):
+            return None
+        char = missing.char(obj, text, font.char_width(cids[0]) * size, size, font.get_descent() * size)
+        if char is None:
+            return None
+        found.append((obj, char))
+    return found
+
+
+_CONTENT_TOKEN = re.compile(
+    rb"[ \t\r\n\f\x00]+|%[^\r\n]*|(\()|(<<|>>|\[|\]|\{|\})|<([0-9A-Fa-f \t\r\n\f\x00]*)>"
+    rb"|/([^ \t\r\n\f\x00()<>\[\]{}/%]*)|([^ \t\r\n\f\x00()<>\[\]{}/%]+)|(.)", re.S)
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
+_STRING_STOP = re.compile(rb"[\\()]")
+_OCTAL = re.compile(rb"[0-7]{1,3}")
+_ESCAPES = {ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("f"): 12, ord("r"): 13, ord("("): 40, ord(")"): 41,
+            ord("\\"): 92}
+_ARRAY = object()  # an open "[" on the operand stack
+
+
+def _shows(content: bytes) -> list[tuple[str | None, object, list]] | None:
+    """The show-text operators of a content stream in order: (font name, font size, operand parts), parts
+    being strings (bytes) and numbers; None for content read otherwise than by this small reader
+    (inline images, escapes pdfminer reads in its own way, horizontal scaling, rise)."""
+    stack: list = []
+    font: tuple[str | None, object] = (None, None)
+    saved: list[tuple[str | None, object]] = []
+    shows: list[tuple[str | None, object, list]] = []
+    at, end = 0, len(content)
+    while at < end:
+        m = _CONTENT_TOKEN.match(content, at)
+        at = m.end()
+        if m.lastindex is None:  # white space, a comment
+            continue
+        if m.group(1):  # a literal string
+            read = _literal(content, at)
+            if read is None:
+                return None
+            value, at = read
+            stack.append(value)
+        elif m.group(2):
+            token = m.group(2)
+            if token == b"[":
+                stack.append(_ARRAY)
+            elif token == b"]":
+                if _ARRAY not in stack:
+                    return None
+                start = len(stack) - 1 - stack[::-1].index(_ARRAY)
+                stack[start:] = [stack[start + 1:]]
+            elif token in (b"{", b"}"):
+                return None
+            # dictionaries (marked-content properties) are not needed
+        elif m.group(3) is not None:
+            digits = re.sub(rb"[ \t\r\n\f\x00]", b"", m.group(3))
+            if len(digits) % 2:
+                return None
+            stack.append(bytes.fromhex(digits.decode()))
+        elif m.group(4) is not None:
+            if b"#" in m.group(4):
+                return None
+            stack.append(("name", m.group(4).decode("latin-1")))
+        elif m.group(5):
+            token = m.group(5)
+            if _NUMBER.fullmatch(token):
+                stack.append(float(token) if b"." in token else int(token))
+                continue
+            if token == b"BI":
+                return None
+            if token == b"q":
+                saved.append(font)
+            elif token == b"Q":
+                font = saved.pop() if saved else font
+            elif token == b"Tf":
+                if len(stack) < 2 or not isinstance(stack[-2], tuple):
+                    return None
+                font = (stack[-2][1], stack[-1])
+            elif token in (b"Tz", b"Ts"):
+                if not stack or stack[-1] != (100 if token == b"Tz" else 0):
+                    return None
+            elif token in (b"Tj", b"'", b'"', b"TJ"):
+                if not stack:
+                    return None
+                parts = stack[-1] if token == b"TJ" else [stack[-1]]
+                if not isinstance(parts, list) or _ARRAY in stack:
+                    return None
+                shows.append((font[0], font[1], parts))
+            if _ARRAY not in stack:
+                stack = []
+        else:
+            return None
+    return shows
+
+
+def _literal(content: bytes, at: int) -> tuple[bytes, int] | None:
+    """A literal string's bytes (from just after its "(") and the position after it, as pdfminer reads it."""
+    out = bytearray()
+    depth = 1
+    while True:
+        m = _STRING_STOP.search(content, at)
+        if m is None:
+            return None
+        j = m.start()
+        out += content[at:j]
+        c = content[j]
+        if c == 92:  # backslash
+            octal = _OCTAL.match(content, j + 1)
+            if octal:
+                code = int(octal.group(), 8)
+                if code > 255:
+                    return None
+                out.append(code)
+                at = octal.end()
+            elif j + 1 < len(content) and content[j + 1] in _ESCAPES:
+                out.append(_ESCAPES[content[j + 1]])
+                at = j + 2
+            else:
+                return None
+        elif c == 40:
+            depth += 1
+            out.append(c)
+            at = j + 1
+        else:
+            depth -= 1
+            if not depth:
+                return bytes(out), j + 1
+            out.append(c)
+            at = j + 1
 
 
 def _add_path(shape: str, pts: list[tuple[float, float]], frame: _Frame, page_number: int,

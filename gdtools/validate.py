@@ -554,6 +554,59 @@ def _closest(lefts: Iterable, rights: list, tol: float) -> tuple[tuple, set[str]
     return best, verdicts
 
 
+# Above this many readings, whole-number sums are judged per distinct side summary (same result).
+_ENUMERATE_UP_TO = 64
+# Whole numbers of at most this size add up exactly in any order (a side has far fewer than 2**12 cells).
+_EXACT = 2.0 ** 40
+
+
+def _whole(options: Sequence[tuple[float | None, ...]]) -> bool:
+    """Every reading a whole number small enough that sums do not depend on the order of addition."""
+    return all(v is None or (v.is_integer() and -_EXACT < v < _EXACT) for o in options for v in o)
+
+
+def _side_summaries(options: Sequence[tuple[float | None, ...]], signed: Sequence[int]) -> dict[tuple, tuple]:
+    """Each distinct :func:`_side` summary of one side's readings -> the positions (index in each
+    cell's options) of its first reading in ``itertools.product`` order. Sums must be exact in any
+    order (:func:`_whole`)."""
+    signed = set(signed)
+    # (total, any blank, any filled, a signed cell blank) -> first prefix reaching it. States are
+    # kept in the order of their first prefixes: extending them in that order, option by option,
+    # meets every state first through its first prefix, and keeps that order.
+    states: dict[tuple, tuple[int, ...]] = {(0, False, False, False): ()}
+    for pos, opts in enumerate(options):
+        is_signed = pos in signed
+        grown: dict[tuple, tuple[int, ...]] = {}
+        for (total, blank, filled, signed_blank), prefix in states.items():
+            for j, v in enumerate(opts):
+                state = (total, True, filled, signed_blank or is_signed) if v is None \
+                    else ((total + v) if v else total, blank, True, signed_blank)
+                if state not in grown:
+                    grown[state] = prefix + (j,)
+        states = grown
+    return {(total, blank, not filled, signed_blank): at for (total, blank, filled, signed_blank), at in states.items()}
+
+
+def _closest_by_sums(left: Sequence[tuple], right: Sequence[tuple], lsigned: Sequence[int],
+                     rsigned: Sequence[int], tol: float) -> tuple[tuple, bool]:
+    """:func:`_closest` over the sides' distinct summaries instead of every pair of readings: the
+    reading it returns and whether all readings share one verdict. Verdicts depend on the
+    summaries only, and the first pair of readings (product order) closest to holding is the
+    first pair of first positions, in that order, among the summary pairs closest to holding."""
+    lefts, rights = _side_summaries(left, lsigned), _side_summaries(right, rsigned)
+    verdicts: set[str] = set()
+    best_key, best_at = math.inf, None
+    for lside, lat in lefts.items():   # (both in the order of their first positions)
+        for rside, rat in rights.items():
+            verdict, key = _verdict(lside, rside, tol)
+            verdicts.add(verdict)
+            if best_at is None or key < best_key:
+                best_key, best_at = key, (lat, rat)
+    lat, rat = best_at
+    best = tuple(o[j] for o, j in zip(left, lat)) + tuple(o[j] for o, j in zip(right, rat))
+    return best, len(verdicts) == 1
+
+
 def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcome:
     """Verdict of sum(lhs) = sum(rhs) over the cells' readings (blank, missing and uncertain aware).
 
@@ -580,13 +633,17 @@ def _evaluate(lhs: Sequence[_Term], rhs: Sequence[_Term], tol: float) -> _Outcom
         return _judge(lhs, rhs, combo[:k], combo[k:], tol)
     # each side summed once per reading of its own cells; pairs in itertools.product order
     lsigned, rsigned = [i for i, t in enumerate(lhs) if t.signed], [i for i, t in enumerate(rhs) if t.signed]
-    lefts = ((lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k]))
-    rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*options[k:])]
-    best, verdicts = _closest(lefts, rights, tol)
+    if n > _ENUMERATE_UP_TO and _whole(options):
+        best, single = _closest_by_sums(options[:k], options[k:], lsigned, rsigned, tol)
+    else:
+        lefts = ((lv, _side(lv, lsigned)) for lv in itertools.product(*options[:k]))
+        rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*options[k:])]
+        best, verdicts = _closest(lefts, rights, tol)
+        single = len(verdicts) == 1
     # shown: the reading closest to satisfying the rule (the first candidates may be absurd splits)
     first = _judge(lhs, rhs, best[:k], best[k:], tol)
     desc = "、".join(f"{t.label}（候选{'/'.join(_fmt(v) for v in o)}）" for t, o in uncertain)
-    if len(verdicts) == 1:
+    if single:
         verdict = "所有候选读法组合均成立" if first.verdict == "ok" else "所有候选读法组合结论相同"
         return _Outcome(first.verdict, first.expected, first.actual,
                         f"读数不确定的单元格{desc}，{verdict}（最接近成立的一种：{first.detail}）",

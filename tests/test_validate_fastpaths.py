@@ -4,6 +4,7 @@ judged without building the message."""
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import pandas as pd
@@ -14,10 +15,13 @@ from gdtools.validate import (
     _SEPARATOR,
     _Cell,
     _Cells,
+    _closest,
+    _closest_by_sums,
     _evaluate,
     _number,
     _parse_candidates,
     _quick_outcome,
+    _side,
     _Term,
     _term_keys,
 )
@@ -123,3 +127,18 @@ def test_a_sum_judged_quickly_has_the_verdict_the_general_judge_gives(left, righ
     else:   # what _collect reads of an outcome
         assert (quick.verdict, quick.all_blank) == (full.verdict, full.all_blank)
         assert quick.all_blank or bool(quick.blanks) == bool(full.blanks)
+
+
+READINGS = st.lists(st.sampled_from([None, 0.0, 1.0, 2.0, 3.0, 5.0, 12.0, -2.0]), min_size=1, max_size=3, unique=True)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(READINGS, min_size=1, max_size=6), st.lists(READINGS, min_size=1, max_size=2),
+       st.sets(st.integers(0, 5)), st.sets(st.integers(0, 1)), st.sampled_from([0.0, 1.0]))
+def test_judging_by_side_sums_picks_what_enumerating_every_reading_picks(left, right, lsigned, rsigned, tol):
+    left, right = [tuple(o) for o in left], [tuple(o) for o in right]
+    lsigned, rsigned = sorted(i for i in lsigned if i < len(left)), sorted(i for i in rsigned if i < len(right))
+    lefts = ((lv, _side(lv, lsigned)) for lv in itertools.product(*left))
+    rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*right)]
+    best, verdicts = _closest(lefts, rights, tol)
+    assert _closest_by_sums(left, right, lsigned, rsigned, tol) == (best, len(verdicts) == 1)

@@ -1064,6 +1064,9 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 <<
                                       *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
                for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
                                    changed[_REFINED].itertuples(index=False))}
+    # a table name the CSV writer does not quote is written ",name," (between the fields around it)
+    names = {key[1] for key in updates}
+    tables = None if any(c in n for n in names for c in ',"\n\r') else tuple(f",{n},".encode() for n in names)
     heads = set()  # how a record of a changed report begins (a line that does but is no such record is copied)
     for rid in {key[0].encode("utf-8") for key in updates}:
         heads.add(rid + b",")
@@ -1099,7 +1102,7 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 <<
                 if quotes % 2 and block:  # it goes on in the next block: keep it for then
                     rest, data = data[at:] + rest, data[:at]
                     break
-                dst.write(_patched_record(data[at:end], key_at, refined_at, updates) if quotes % 2 == 0
+                dst.write(_patched_record(data[at:end], key_at, refined_at, updates, tables) if quotes % 2 == 0
                           else data[at:end])
                 pos = end
             odd ^= data.count(b'"', pos) % 2 == 1
@@ -1126,7 +1129,12 @@ def _line_starts(data: bytes, heads: set[bytes]) -> list[int]:
     return sorted(found)
 
 
-def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict) -> bytes:
+def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict,
+                    tables: tuple[bytes, ...] | None) -> bytes:
+    """``record`` with its cell's refined fields when ``updates`` has its key; a record holding none of
+    ``tables`` (the changed cells' table fields as written, between commas) has none, unparsed."""
+    if tables is not None and not any(table in record for table in tables):
+        return record
     fields = next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")))
     new = updates.get(tuple(fields[i] for i in key_at))
     if new is None:

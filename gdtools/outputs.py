@@ -275,9 +275,10 @@ def arrow_csv_rows(columns) -> bytes:
 
 
 def _holds_quote_char(data) -> bool:
-    """Whether a text buffer holds a byte the csv module quotes for (read in place, not copied)."""
-    raw = np.frombuffer(data, dtype=np.uint8)
-    return bool(np.isin(raw, np.frombuffer(b"".join(_QUOTE_IF), dtype=np.uint8)).any())
+    """Whether a text buffer holds a byte the csv module quotes for (a copy searched with memchr is
+    many times faster than numpy comparisons in place)."""
+    raw = data.to_pybytes()
+    return any(char in raw for char in _QUOTE_IF)
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike, fmt: str | None = None) -> Path:

@@ -1107,12 +1107,12 @@ def validate_report_columns(report: Report, tables: pd.DataFrame | dict | None =
 
     ``tables`` is a TABLE_COLUMNS frame or the columns :func:`gdtools.tables.table_columns`
     returns; it may hold many reports, only the rows of ``report.report_id`` are used. When
-    None, the tables are extracted here with :func:`gdtools.tables.extract_tables`.
+    None, the tables are extracted here with :func:`gdtools.tables.table_columns`.
     """
     if tables is None:
-        from .tables import extract_tables
+        from .tables import table_columns
 
-        tables = extract_tables(report)
+        tables = table_columns(report)
     cells, frame_template = _report_cells(tables, report.report_id)
     template = template_key(report.template) or frame_template
     year = report.meta("year")

@@ -311,6 +311,37 @@ def test_overprinted_text_boxes():
     assert not _overprinted([line, (150.0, 700.0, 300.0, 711.0)])  # overlapping less than half
 
 
+def test_overprinted_is_any_pair_overlapping_by_more_than_half_the_smaller():
+    import itertools
+    import random
+
+    from gdtools.io._pdfium import _overprinted
+
+    def area(box):
+        return (box[2] - box[0]) * (box[3] - box[1])
+
+    def by_pairs(boxes):
+        boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+        for a, b in itertools.combinations(boxes, 2):
+            width = min(a[2], b[2]) - max(a[0], b[0])
+            height = min(a[3], b[3]) - max(a[1], b[1])
+            if width > 0 and height > 0 and width * height > 0.5 * min(area(a), area(b)):
+                return True
+        return False
+
+    rng = random.Random(9)
+    seen = set()
+    for _ in range(3000):
+        boxes = []
+        for _ in range(rng.randint(0, 12)):  # on a coarse grid: shared edges, equal and empty boxes
+            left, bottom = rng.randrange(0, 100, 5) / 2, rng.randrange(0, 60, 5) / 2
+            boxes.append((left, bottom, left + rng.randrange(0, 80, 5) / 2, bottom + rng.choice([0, 5.5, 11, 30])))
+        expected = by_pairs(boxes)
+        seen.add(expected)
+        assert _overprinted(boxes) is expected, boxes
+    assert seen == {True, False}
+
+
 def _line(text: str, x0: float, top: float, size: float = 10.0) -> tuple:
     chars = [{"x0": x0 + i * size, "x1": x0 + (i + 1) * size} for i in range(len(text))]
     return (top, "line", {"text": text, "x0": x0, "x1": x0 + len(text) * size, "top": top, "chars": chars})

@@ -17,8 +17,10 @@ line grouping with its default settings, tested against pdfplumber's own code):
 
 PDFium's text page is not a plain list of the glyphs printed: it drops a text object it finds
 no width for (a glyph of a font it cannot find, printed alone), drops glyphs printed twice at
-the same spot (fake bold), reads /ActualText instead of the glyphs. Such a page comes back as
-None and the caller reads it with pdfplumber (pdfminer), so no page reads differently.
+the same spot (fake bold), reads /ActualText instead of the glyphs. A glyph dropped for want of
+width is read from the page's content stream where that can be done safely (:class:`_Dropped`);
+otherwise such a page comes back as None and the caller reads it with pdfplumber (pdfminer), so
+no page reads differently.
 """
 
 from __future__ import annotations
@@ -566,33 +568,33 @@ class _Printed:
                 self.doubtful = True
 
 
-_CELL = 16.0  # grid step (points) for finding overlapping text boxes
-
-
 def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
     """Whether two text boxes (left, bottom, right, top) overlap by more than half the smaller one.
 
-    Such an overlap covers the smaller box's centre, so each box is looked up by its centre's
-    grid cell among the cells the larger box spans.
+    Boxes are swept bottom to top: only those still open (their top above the next box's bottom)
+    can overlap it, usually the few on the same line.
     """
-    boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
-    centres: dict[tuple[int, int], list[int]] = {}
-    for n, (left, bottom, right, top) in enumerate(boxes):
-        centres.setdefault((int((left + right) / 2 // _CELL), int((bottom + top) / 2 // _CELL)), []).append(n)
-    for n, (left, bottom, right, top) in enumerate(boxes):
+    boxes = sorted((b for b in boxes if b[2] > b[0] and b[3] > b[1]), key=_bottom)
+    open_boxes: list[tuple[float, float, float, float, float]] = []
+    for left, bottom, right, top in boxes:
         area = (right - left) * (top - bottom)
-        for gx in range(int(left // _CELL), int(right // _CELL) + 1):
-            for gy in range(int(bottom // _CELL), int(top // _CELL) + 1):
-                for k in centres.get((gx, gy), ()):
-                    left2, bottom2, right2, top2 = boxes[k]
-                    small = (right2 - left2) * (top2 - bottom2)
-                    if k == n or small > area or (small == area and k < n):
-                        continue  # box k is looked up as the smaller one (equal boxes once)
-                    width = min(right, right2) - max(left, left2)
-                    height = min(top, top2) - max(bottom, bottom2)
-                    if width > 0 and height > 0 and width * height > 0.5 * small:
-                        return True
+        still = []
+        for box in open_boxes:
+            left2, _, right2, top2, area2 = box
+            if top2 <= bottom:
+                continue  # closed: every later box starts at or above this bottom
+            still.append(box)
+            width = min(right, right2) - max(left, left2)
+            height = min(top, top2) - bottom
+            if width > 0 and height > 0 and width * height > 0.5 * min(area, area2):
+                return True
+        still.append((left, bottom, right, top, area))
+        open_boxes = still
     return False
+
+
+def _bottom(box: tuple[float, float, float, float]) -> float:
+    return box[1]
 
 
 def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: int,

@@ -56,9 +56,16 @@ class Decoded:
 
 
 @cache
-def _patterns(aliases: str, number: str) -> tuple[re.Pattern, ...]:
-    """The compiled label patterns of one row (its ``;``-separated aliases), once per process."""
-    return tuple(_pattern(a, number) for a in aliases.split(";") if a)
+def _patterns(aliases: str, number: str) -> tuple[tuple[re.Pattern, str], ...]:
+    """The compiled label patterns of one row (its ``;``-separated aliases), once per process,
+    each with a text that every match contains (looked for first: ``str.find`` is much faster)."""
+    return tuple((_pattern(a, number), _literal(a)) for a in aliases.split(";") if a)
+
+
+def _literal(alias: str) -> str:
+    """Text printed in every match of ``_pattern(alias, …)``."""
+    plain = alias.replace("“", "").replace("”", "")
+    return "三安全一稳定" if "三安全一稳定" in plain else plain
 
 
 def _pattern(alias: str, number: str) -> re.Pattern:
@@ -95,9 +102,9 @@ def find_anchors(text: str, start: int, end: int, rows: Sequence[Mapping[str, st
 
 def _search(text, pats, start, end, taken=()):
     best = None
-    for pat in pats:
+    for pat, literal in pats:
         pos = start
-        while True:
+        while text.find(literal, pos, end) >= 0:  # else no match
             m = pat.search(text, pos, end)
             if m is None:
                 break

@@ -15,6 +15,7 @@ cells are certain.
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections.abc import Iterator
 from functools import lru_cache
@@ -87,8 +88,24 @@ def split_digits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
     """All ways to cut ``digits`` into ``k`` numbers without leading zeros.
 
     No number is longer than MAX_DIGITS characters, which also bounds the enumeration of
-    absurdly long runs.
+    absurdly long runs. Runs of up to ``_SHORT_RUN`` digits (at most 126 splits) recur across
+    rows and reports: their splits are listed once per process, longer ones lazily.
     """
+    if len(digits) <= _SHORT_RUN:
+        return iter(_short_splits(digits, k))
+    return _splits(digits, k)
+
+
+_SHORT_RUN = 10
+
+
+@lru_cache(maxsize=2048)
+def _short_splits(digits: str, k: int) -> tuple[tuple[str, ...], ...]:
+    return tuple(_splits(digits, k))
+
+
+def _splits(digits: str, k: int) -> Iterator[tuple[str, ...]]:
+    """The generator behind :func:`split_digits` (recursing through it)."""
     if len(digits) > k * MAX_DIGITS:
         return
     if k == 1:
@@ -239,15 +256,25 @@ def placements(values: tuple, n: int, last_is_total: bool) -> Iterator[tuple]:
     if k == 0:
         yield (None,) * n
         return
-    if k > n:
-        return
+    padded = (*values, None)
+    for pick in _placement_pickers(n, k, last_is_total):
+        yield pick(padded)
+
+
+@lru_cache(maxsize=256)
+def _placement_pickers(n: int, k: int, last_is_total: bool) -> tuple:
+    """For each order-preserving placement of ``k`` values into ``n`` cells, a function taking
+    the values followed by None to the ``n`` cells (None where no value is placed), in the order
+    of ``itertools.combinations``; none when ``k > n``."""
+    pickers = []
     for slots in itertools.combinations(range(n), k):
         if last_is_total and slots[-1] != n - 1:
             continue
-        cells = [None] * n
-        for slot, value in zip(slots, values, strict=True):
-            cells[slot] = value
-        yield tuple(cells)
+        index = [k] * n
+        for i, slot in enumerate(slots):
+            index[slot] = i
+        pickers.append(operator.itemgetter(*index) if n > 1 else lambda padded, i=index[0]: (padded[i],))
+    return tuple(pickers)
 
 
 def gap_positions(tokens: list[Token], first_gap: int, cell_gap: int, n: int) -> list[int] | None:

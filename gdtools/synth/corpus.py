@@ -172,10 +172,11 @@ def _choose_format(habits: dict, formats: list[str], rng: random.Random) -> str:
     return fmt
 
 
-def _render(doc: ReportDoc, fmt: str, embed_font: bool) -> tuple[bytes, dict[str, str], str, str, list[str]]:
+def _render(doc: ReportDoc, fmt: str, embed_font: bool, docx_tables: dict) -> tuple[bytes, dict[str, str], str, str, list[str]]:
     """(file bytes, table modes, text the narrative offsets index, its description, noise tags).
 
-    ``embed_font``: a PDF embeds a subset of its font (other formats ignore it).
+    ``embed_font``: a PDF embeds a subset of its font (other formats ignore it). ``docx_tables``:
+    Word tables merged so far, by layout (reused across the reports of one corpus).
     """
     habits = doc.agency.habits
     if fmt in ("txt", "md"):
@@ -202,7 +203,7 @@ def _render(doc: ReportDoc, fmt: str, embed_font: bool) -> tuple[bytes, dict[str
     if fmt == "docx":
         from .render_docx import render_docx
 
-        return render_docx(doc), _GRID_MODES, plain, plain_source, ["merged_cells"]
+        return render_docx(doc, docx_tables), _GRID_MODES, plain, plain_source, ["merged_cells"]
     from .render_pdf import render_pdf
 
     data, table3_pages = render_pdf(doc, embed_font)
@@ -241,6 +242,7 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
     standard = [(a.slug, y) for a, years in plan for y in years if y >= 2019]
     with_error = set(rng.sample(standard, k=round(ERROR_RATE * len(standard))))
     manifest, paths, index, n_text = [], [], 0, 0
+    docx_tables: dict = {}
     for slot, (agency, years) in enumerate(plan):
         arng = random.Random(f"{seed}:{agency.slug}")
         fmt = format_deck[slot % len(format_deck)]
@@ -260,7 +262,7 @@ def generate_corpus(out, n: int = 100, seed: int = 0, formats=("txt", "html", "d
             doc = compose(agency, figures, arng, previous[1] if previous else None)
             # its own generator, so the choice changes no other draw (and no other file)
             embed_font = random.Random(f"{seed}:{agency.slug}:{year}:font").random() < PDF_EMBED_RATE
-            data, modes, text, text_source, noise = _render(doc, fmt, embed_font)
+            data, modes, text, text_source, noise = _render(doc, fmt, embed_font, docx_tables)
             if fmt == "html" and agency.habits["html_wu"]:
                 # a cell printed 无 is read as blank (gdtools.tables), so the truth records it blank
                 for block in doc.blocks:

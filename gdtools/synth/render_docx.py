@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 from datetime import datetime
@@ -12,17 +13,19 @@ from .render_text import expand_grid
 _FIXED_ZIP_TIME = (2020, 1, 1, 0, 0, 0)
 
 
-def _fill_table(table, rows: list[list[SCell]]) -> None:
+def _merged_skeleton(table, rows: list[list[SCell]]) -> tuple:
+    """Merge the cells of a new empty ``table`` as ``rows`` span them; return a copy of its XML
+    and where each cell of ``rows`` starts in it ((row, index of its w:tc), in order)."""
     # cells are collected once: table.cell() re-walks the whole table on every call
     grid = [list(row.cells) for row in table.rows]
-    merges = []
+    merges, starts = [], []
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate(rows):
         c = 0
         for cell in row:
             while (r, c) in taken:
                 c += 1
-            grid[r][c].text = cell.text
+            starts.append((r, c))
             if cell.rowspan > 1 or cell.colspan > 1:
                 merges.append((grid[r][c], grid[r + cell.rowspan - 1][c + cell.colspan - 1]))
             for dr in range(cell.rowspan):
@@ -31,10 +34,34 @@ def _fill_table(table, rows: list[list[SCell]]) -> None:
             c += cell.colspan
     for first, last in merges:
         first.merge(last)
+    trs = table._tbl.tr_lst
+    places = [(r, trs[r].tc_lst.index(trs[r].tc_at_grid_offset(c))) for r, c in starts]
+    return copy.deepcopy(table._tbl), places
 
 
-def render_docx(doc: ReportDoc) -> bytes:
-    """The report as .docx bytes (fixed core-property dates and zip timestamps)."""
+def _fill_table(table, rows: list[list[SCell]], skeletons: dict) -> None:
+    """Merge and fill ``table`` (new, empty). Merging in python-docx costs far more than the rest
+    of a report, and a layout repeats: each layout is merged once (per ``skeletons``, the merged
+    tables by cell spans), later tables of that layout take a copy. The bytes are the same: merging
+    moves the content of covered cells only, which are empty, so texts can be written after it."""
+    from docx.table import _Cell
+
+    layout = tuple(tuple((cell.rowspan, cell.colspan) for cell in row) for row in rows)
+    if layout not in skeletons:
+        skeletons[layout] = _merged_skeleton(table, rows)
+    skeleton, places = skeletons[layout]
+    tbl = copy.deepcopy(skeleton)
+    table._tbl.getparent().replace(table._tbl, tbl)
+    trs = tbl.tr_lst
+    for cell, (r, k) in zip((cell for row in rows for cell in row), places):
+        _Cell(trs[r].tc_lst[k], table).text = cell.text
+
+
+def render_docx(doc: ReportDoc, skeletons: dict | None = None) -> bytes:
+    """The report as .docx bytes (fixed core-property dates and zip timestamps).
+
+    ``skeletons``: merged tables by layout, kept by the caller across reports (see ``_fill_table``).
+    """
     from docx import Document
     from docx.shared import Pt
 
@@ -53,7 +80,7 @@ def render_docx(doc: ReportDoc) -> bytes:
             rows = block.rows or []
             table = document.add_table(rows=len(rows), cols=max(len(line) for line in expand_grid(rows)))
             table.style = "Table Grid"
-            _fill_table(table, rows)
+            _fill_table(table, rows, {} if skeletons is None else skeletons)
         elif block.kind == "title":
             paragraph = document.add_paragraph()
             run = paragraph.add_run(block.text)

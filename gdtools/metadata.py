@@ -63,6 +63,11 @@ def _search_title(text: str) -> re.Match | None:
     return _TITLE_RE.search(text) if _TITLE_FROM_YEAR_RE.search(text) else None
 
 
+def _unspaced(text: str) -> str:
+    """``text`` without spaces, tabs and ideographic spaces."""
+    return text.replace(" ", "").replace("\t", "").replace("\u3000", "")
+
+
 def _header(text: str) -> dict[str, str]:
     head = text[:1500]
     return {key: value.strip() for key, value in _HEADER_RE.findall(head) if value.strip()}
@@ -110,8 +115,7 @@ def extract_metadata(report: Report) -> dict[str, Field]:
     t_agency, t_year = _parse_title(title) if title else (None, None)
 
     # A title-like phrase anywhere near the start (or in an attachment name at the end).
-    body_title = _search_title(re.sub(r"[ \t\u3000]", "", text[:4000])) or _search_title(
-        re.sub(r"[ \t\u3000]", "", text[-1500:]))
+    body_title = _search_title(_unspaced(text[:4000])) or _search_title(_unspaced(text[-1500:]))
     b_agency = _clean_agency(body_title.group("pre")) or _clean_agency(body_title.group("post")) \
         if body_title else None
     b_year = int(body_title.group("year")) if body_title else None

@@ -128,6 +128,7 @@ def _names() -> Mapping[str, str]:
 
 
 _SENTENCE_PUNCT = re.compile("[，。；：,;:]")
+_DIGITS = frozenset("0123456789")
 
 
 def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candidate]]:
@@ -164,11 +165,14 @@ def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candida
     fallback = _fallback()
     pos = 0
     for line in text.split("\n"):
-        start = pos + len(line) - len(line.lstrip(" \t\u3000#"))
-        pos += len(line) + 1
+        length = len(line)
         body = line.strip(" \t\u3000#")
-        if not body or len(body) > _MAX_LINE or _NUMBERED.match(body):
+        # (a line starting with a digit, a table cell mostly, is not numbered: no pattern needed)
+        if not body or len(body) > _MAX_LINE or (body[0] not in _DIGITS and _NUMBERED.match(body)):
+            pos += length + 1
             continue
+        start = pos + length - len(line.lstrip(" \t\u3000#"))
+        pos += length + 1
         if fallback.match(body):
             standard.append(_Candidate(start, start + len(body), "五", None, 1.0, ""))
             continue

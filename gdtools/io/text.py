@@ -123,7 +123,8 @@ def text_blocks(text: str) -> list[Block]:
         if "|" in line and _PIPE_ROW.match(line):
             table.append((start, end, line))
             continue
-        flush()
+        if table:
+            flush()
         stripped = line.strip()
         if not stripped:
             continue

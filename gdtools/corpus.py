@@ -757,8 +757,6 @@ class _Batch:
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
     def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], hit: Path | None) -> dict:
-        from .validate import summarize_findings
-
         cross = self.out / ".cross_year.csv.part"
         uncertain_rows: list[pa.RecordBatch] = []
         if hit is not None:
@@ -791,7 +789,7 @@ class _Batch:
                                        categorical=False)
             else:
                 uncertain = scan_csv(self._part("tables"), _UNCERTAIN_COLUMNS, _uncertain, categorical=False)
-            write_frame(summarize_findings(findings, tables=uncertain, reports=reports), summary)
+            write_frame(_summary(findings, uncertain, reports), summary)
         if self.html:
             from .healthcheck import write_health_pages
 
@@ -965,6 +963,50 @@ class _Batch:
             found = result(*window.popleft())
             if found is not None and len(found):
                 yield found
+
+
+def _summary(findings: pd.DataFrame, uncertain: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+    """``gdtools.validate.summarize_findings(findings, tables=uncertain, reports=reports)``, the same
+    frame, with the counts per report gathered in dicts (its per-report frame lookups cost ~0.5 ms a report).
+
+    ``findings`` holds ``report_id``, ``source``, ``severity``; ``uncertain`` the ``report_id``,
+    ``source``, ``status`` of table cells; ``reports`` the reports frame.
+    """
+    from .validate import SUMMARY_COLUMNS, UNCERTAIN
+
+    order: dict[str, dict] = {}
+    if not reports.empty:
+        for rec in reports.to_dict("records"):
+            order.setdefault(str(rec["report_id"]),
+                             {k: rec.get(k) for k in ("source", "agency", "year", "template", "status")})
+    for frame in (uncertain, findings):
+        if not frame.empty:
+            firsts = frame[["report_id", "source"]].drop_duplicates("report_id")
+            for rid, src in zip(firsts["report_id"].astype(str), firsts["source"]):
+                order.setdefault(rid, {"source": src})
+    counts: Counter[tuple[str, str]] = Counter()
+    if not findings.empty:  # what a crosstab of report and severity counts (NA in either left out)
+        rids, severities = findings["report_id"].astype(str), findings["severity"]
+        known = (rids.notna() & severities.notna()).to_numpy()
+        counts.update(zip(rids[known].tolist(), severities[known].tolist()))
+    cells: Counter[str] = Counter()
+    if not uncertain.empty:
+        rids = uncertain["report_id"].astype(str)
+        cells.update(rids[((uncertain["status"] == UNCERTAIN).fillna(False) & rids.notna()).to_numpy()].tolist())
+    rows = []
+    for rid, info in order.items():
+        errors, warnings = counts[(rid, "error")], counts[(rid, "warning")]
+        na, ok, cu = counts[(rid, "not_assessable")], counts[(rid, "ok")], cells[rid]
+        light = "red" if errors else ("amber" if warnings or na or cu else ("green" if ok else "grey"))
+        status = info.get("status")
+        if isinstance(status, str) and status not in ("ok", ""):
+            light = "grey"  # the file could not be read: nothing was checked
+        rows.append({"report_id": rid, "source": info.get("source"), "agency": info.get("agency"),
+                     "year": info.get("year"), "template": info.get("template"), "errors": errors,
+                     "warnings": warnings, "not_assessable": na, "ok": ok, "cells_uncertain": cu, "light": light})
+    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    summary["year"] = pd.to_numeric(summary["year"], errors="coerce").astype("Int64")
+    return summary
 
 
 # Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).

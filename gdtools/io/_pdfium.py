@@ -796,15 +796,31 @@ def _page_glyphs(page, manager, missing: _Dropped) -> list[tuple[int, dict]] | N
     return found
 
 
+_WS = rb"(?:[ \t\r\n\f\x00]+|%[^\r\n]*)*"  # white space and comments
+_REGULAR = rb"[^ \t\r\n\f\x00()<>\[\]{}/%]"
+_NUMBER = rb"[+-]?(?:\d+\.?\d*|\.\d+)"
+_NUMBER_TOKEN = _NUMBER + rb"(?!" + _REGULAR + rb")"
+# an operator whose operands do not matter here (nor the operands: the operator clears them)
+_OTHER_OPERATOR = rb"(?!" + _NUMBER_TOKEN + rb"|(?:Tf|Tj|TJ|Tz|Ts|q|Q|BI|'|\")(?!" + _REGULAR + rb"))" \
+    + _REGULAR + rb"+"
+# One token per match (white space and comments before it included), told by its group number:
+# 1 numbers and other operators, as many as follow each other (paths, colours, positions),
+# 2 a number, 3 an operator (or keyword), 4 a name, 5 a literal string without nested parentheses
+# and with the escapes pdfminer reads as the PDF specification does, 6 any other literal string
+# (read by :func:`_literal`), 7 a hex string, 8 an array or dictionary bracket, 9 anything else;
+# none at the end.
 _CONTENT_TOKEN = re.compile(
-    rb"[ \t\r\n\f\x00]+|%[^\r\n]*|(\()|(<<|>>|\[|\]|\{|\})|<([0-9A-Fa-f \t\r\n\f\x00]*)>"
-    rb"|/([^ \t\r\n\f\x00()<>\[\]{}/%]*)|([^ \t\r\n\f\x00()<>\[\]{}/%]+)|(.)", re.S)
-_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
+    _WS + rb"(?:((?:" + _WS + rb"(?:" + _NUMBER_TOKEN + _WS + rb")*" + _OTHER_OPERATOR + rb")+)"
+    rb"|(" + _NUMBER + rb")(?!" + _REGULAR + rb")|(" + _REGULAR + rb"+)"
+    rb"|/(" + _REGULAR + rb"*)|\(((?:[^\\()]|\\(?:[0-7]{1,3}|[btnfr()\\]))*)\)|(\()"
+    rb"|<([0-9A-Fa-f \t\r\n\f\x00]*)>|(<<|>>|\[|\]|\{|\})|(.)|\Z)", re.S)
+_ESCAPE = re.compile(rb"\\([0-7]{1,3}|.)", re.S)
 _STRING_STOP = re.compile(rb"[\\()]")
 _OCTAL = re.compile(rb"[0-7]{1,3}")
 _ESCAPES = {ord("b"): 8, ord("t"): 9, ord("n"): 10, ord("f"): 12, ord("r"): 13, ord("("): 40, ord(")"): 41,
             ord("\\"): 92}
 _ARRAY = object()  # an open "[" on the operand stack
+_SHOW = {b"Tj", b"'", b'"', b"TJ"}
 
 
 def _shows(content: bytes) -> list[tuple[str | None, object, list]] | None:
@@ -817,67 +833,90 @@ def _shows(content: bytes) -> list[tuple[str | None, object, list]] | None:
     shows: list[tuple[str | None, object, list]] = []
     at, end = 0, len(content)
     while at < end:
-        m = _CONTENT_TOKEN.match(content, at)
-        at = m.end()
-        if m.lastindex is None:  # white space, a comment
-            continue
-        if m.group(1):  # a literal string
-            read = _literal(content, at)
-            if read is None:
-                return None
-            value, at = read
-            stack.append(value)
-        elif m.group(2):
-            token = m.group(2)
-            if token == b"[":
-                stack.append(_ARRAY)
-            elif token == b"]":
-                if _ARRAY not in stack:
+        for m in _CONTENT_TOKEN.finditer(content, at):
+            kind = m.lastindex
+            if kind == 1:
+                if _ARRAY in stack:
                     return None
-                start = len(stack) - 1 - stack[::-1].index(_ARRAY)
-                stack[start:] = [stack[start + 1:]]
-            elif token in (b"{", b"}"):
-                return None
-            # dictionaries (marked-content properties) are not needed
-        elif m.group(3) is not None:
-            digits = re.sub(rb"[ \t\r\n\f\x00]", b"", m.group(3))
-            if len(digits) % 2:
-                return None
-            stack.append(bytes.fromhex(digits.decode()))
-        elif m.group(4) is not None:
-            if b"#" in m.group(4):
-                return None
-            stack.append(("name", m.group(4).decode("latin-1")))
-        elif m.group(5):
-            token = m.group(5)
-            if _NUMBER.fullmatch(token):
-                stack.append(float(token) if b"." in token else int(token))
-                continue
-            if token == b"BI":
-                return None
-            if token == b"q":
-                saved.append(font)
-            elif token == b"Q":
-                font = saved.pop() if saved else font
-            elif token == b"Tf":
-                if len(stack) < 2 or not isinstance(stack[-2], tuple):
-                    return None
-                font = (stack[-2][1], stack[-1])
-            elif token in (b"Tz", b"Ts"):
-                if not stack or stack[-1] != (100 if token == b"Tz" else 0):
-                    return None
-            elif token in (b"Tj", b"'", b'"', b"TJ"):
-                if not stack:
-                    return None
-                parts = stack[-1] if token == b"TJ" else [stack[-1]]
-                if not isinstance(parts, list) or _ARRAY in stack:
-                    return None
-                shows.append((font[0], font[1], parts))
-            if _ARRAY not in stack:
                 stack = []
+            elif kind == 2:
+                token = m.group(2)
+                stack.append(float(token) if b"." in token else int(token))
+            elif kind == 3:
+                token = m.group(3)
+                if token in _SHOW:
+                    if not stack:
+                        return None
+                    parts = stack[-1] if token == b"TJ" else [stack[-1]]
+                    if not isinstance(parts, list) or _ARRAY in stack:
+                        return None
+                    shows.append((font[0], font[1], parts))
+                elif token == b"Tf":
+                    if len(stack) < 2 or not isinstance(stack[-2], tuple):
+                        return None
+                    font = (stack[-2][1], stack[-1])
+                elif token == b"q":
+                    saved.append(font)
+                elif token == b"Q":
+                    font = saved.pop() if saved else font
+                elif token in (b"Tz", b"Ts"):
+                    if not stack or stack[-1] != (100 if token == b"Tz" else 0):
+                        return None
+                elif token == b"BI":
+                    return None
+                if _ARRAY not in stack:
+                    stack = []
+            elif kind == 4:
+                if b"#" in m.group(4):
+                    return None
+                stack.append(("name", m.group(4).decode("latin-1")))
+            elif kind == 5:
+                value = m.group(5)
+                if b"\\" in value:
+                    try:
+                        value = _ESCAPE.sub(_unescape, value)
+                    except ValueError:  # an octal code over 255: pdfminer refuses it
+                        return None
+                stack.append(value)
+            elif kind == 6:  # nested parentheses: read by hand, then tokens from after the string
+                read = _literal(content, m.end())
+                if read is None:
+                    return None
+                stack.append(read[0])
+                at = read[1]
+                break
+            elif kind == 7:
+                digits = re.sub(rb"[ \t\r\n\f\x00]", b"", m.group(7))
+                if len(digits) % 2:
+                    return None
+                stack.append(bytes.fromhex(digits.decode()))
+            elif kind == 8:
+                token = m.group(8)
+                if token == b"[":
+                    stack.append(_ARRAY)
+                elif token == b"]":
+                    if _ARRAY not in stack:
+                        return None
+                    start = len(stack) - 1 - stack[::-1].index(_ARRAY)
+                    stack[start:] = [stack[start + 1:]]
+                elif token in (b"{", b"}"):
+                    return None
+                # dictionaries (marked-content properties) are not needed
+            elif kind == 9:
+                return None
+            else:  # the end
+                return shows
         else:
-            return None
+            return shows
     return shows
+
+
+def _unescape(m: re.Match) -> bytes:
+    """A backslash escape as pdfminer reads it (ValueError for an octal code over 255)."""
+    code = m.group(1)
+    if code[0] in b"01234567":
+        return bytes((int(code, 8),))
+    return bytes((_ESCAPES[code[0]],))
 
 
 def _literal(content: bytes, at: int) -> tuple[bytes, int] | None:

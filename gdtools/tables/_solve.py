@@ -39,6 +39,8 @@ def total_holds(parts: list, total, strict: bool) -> bool:
     if total is None:
         # a part that is neither blank (None) nor 0 is truthy
         return not (strict and any(parts))
+    if parts and None not in parts:  # every part printed: summed as is
+        return math.isclose(sum(parts), total, abs_tol=1e-6)
     printed = [v for v in parts if v is not None]
     return not printed or math.isclose(sum(printed), total, abs_tol=1e-6)
 

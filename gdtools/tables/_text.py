@@ -25,6 +25,8 @@ _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 BLANK_MARKS = {"", "-", "—", "——", "–", "/", "\\", "无", "－", "／", "…", "*"}
 # characters that may appear inside the printed values of a row
 _VALUE_CHARS = re.compile(r"[0-9.+\-—–/\\*|\s增减元万件项个%]*")
+# a tab-separated cell holding a value
+_VALUE_CELL = re.compile(r"[0-9.+\-增减元万件项个%\s]+")
 
 
 def grid_text(rows) -> str:
@@ -151,7 +153,7 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
 
 def _is_value_cell(text: str) -> bool:
     t = text.strip()
-    return t in BLANK_MARKS or bool(re.fullmatch(r"[0-9.+\-增减元万件项个%\s]+", t))
+    return t in BLANK_MARKS or bool(_VALUE_CELL.fullmatch(t))
 
 
 def _chunks(text: str) -> list[Token]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from types import MappingProxyType
@@ -27,6 +27,9 @@ log = logging.getLogger("gdtools")
 NUMERALS = "一二三四五六七八九十"
 CODES = "一二三四五六"
 _NUMBERED = re.compile(r"(?<![一二三四五六七八九十第（(〔\[【])([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")
+# _NUMBERED without its look-behind (which keeps re from skipping to the numerals quickly); see _numbered
+_NUMBERED_AHEAD = re.compile(r"([一二三四五六七八九十]{1,3})\s*[、.．,，]\s*")
+_NOT_BEFORE_NUMBER = frozenset("一二三四五六七八九十第（(〔[【")
 _WINDOW_END = re.compile(r"[\n。；;：:！？]|\u3000|\s{2,}|\|")
 _MAX_PREFIX = 16
 _MAX_LINE = 40
@@ -85,12 +88,29 @@ def _standard_patterns() -> tuple[tuple[str, re.Pattern, re.Pattern], ...]:
     return tuple((e["code"], re.compile(e["full"]), re.compile(e["loose"])) for e in _spec()["standard"])
 
 
+@cache
+def _any_standard(loose: bool) -> re.Pattern | None:
+    """One pattern matching wherever a standard wording (full, and loose when ``loose``) matches;
+    None when the patterns cannot be joined (they hold groups, which joining would renumber)."""
+    patterns = [p for _, full, loose_pattern in _standard_patterns() for p in ((full, loose_pattern) if loose
+                                                                                  else (full,))]
+    if any(p.groups for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns))
+    except re.error:
+        return None
+
+
 def _standard_match(text: str, start: int, limit: int, *, loose: bool = True) -> tuple[str, float, int, int] | None:
     """(code, quality, keyword end, keyword start) of the standard section a heading at ``start`` names.
 
     ``loose=False`` looks for the full wordings only: the same answer whenever the answer has
     quality 1.0 (a full wording beats every loose one), None where it would have quality 0.0.
     """
+    anywhere = _any_standard(loose)
+    if anywhere is not None and anywhere.search(text, start, limit) is None:
+        return None   # no wording of any section in the window
     best = None
     for code, full, loose_pattern in _standard_patterns():
         for quality, pattern in ((1.0, full), (0.0, loose_pattern)) if loose else ((1.0, full),):
@@ -131,12 +151,23 @@ _SENTENCE_PUNCT = re.compile("[，。；：,;:]")
 _DIGITS = frozenset("0123456789")
 
 
+def _numbered(text: str) -> Iterator[re.Match]:
+    """The matches of ``_NUMBERED.finditer(text)``: those of the pattern without the look-behind that
+    do not follow one of its characters. (A match the look-behind rejects covers only numerals after
+    its start, and white space or punctuation, none of which can start a kept match: skipping it
+    loses nothing.)"""
+    for m in _NUMBERED_AHEAD.finditer(text):
+        at = m.start()
+        if not at or text[at - 1] not in _NOT_BEFORE_NUMBER:
+            yield m
+
+
 def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candidate]]:
     """Candidates for the standard chain and for the legacy chain."""
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
     legacy_spec = _legacy_patterns()
-    for seen, m in enumerate(_NUMBERED.finditer(text)):
+    for seen, m in enumerate(_numbered(text)):
         if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= _MAX_CANDIDATES:
             # later candidates could not survive the cut below (they start after all kept ones)
             log.warning("%s: more than %d numbered items; section headings looked for up to offset %d only",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from gdtools.model import Field, Report
 from gdtools.sections import chinese_number, split_sections
 
@@ -161,3 +164,26 @@ def test_missing_five_heading_recovered_from_dated_subheading_mid_line():
     sections = split_sections(_report(text, 2024))
     assert [s.code for s in sections] == list("一二三五六")
     assert text[sections[3].start:sections[3].end].startswith("（一）2023年工作中存在问题")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="一二三四五十第（(〔[【、.．,， \n总体情况行政复议诉讼主动公开x1", max_size=40))
+def test_numbered_items_are_found_as_the_look_behind_pattern_finds_them(text):
+    from gdtools.sections import _NUMBERED, _numbered
+
+    assert [m.span(1) + m.span() for m in _numbered(text)] == [m.span(1) + m.span() for m in _NUMBERED.finditer(text)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="总体情况主动公开政府信息收到和处理申请行政复议诉讼存在的主要问题及改进其他需要报告事项一、 x",
+               max_size=30), st.booleans())
+def test_standard_wording_found_as_without_the_joined_pattern(text, loose):
+    from gdtools import sections
+
+    found = sections._standard_match(text, 0, len(text), loose=loose)
+    joined = sections._any_standard
+    try:
+        sections._any_standard = lambda loose: None
+        assert sections._standard_match(text, 0, len(text), loose=loose) == found
+    finally:
+        sections._any_standard = joined

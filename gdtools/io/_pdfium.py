@@ -30,6 +30,7 @@ import functools
 import io
 import itertools
 import math
+import operator
 import re
 import threading
 from collections.abc import Callable
@@ -180,7 +181,7 @@ def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str,
         lines[n].append(char)
     words: list[tuple[float, str, list[dict[str, Any]]]] = []
     for line in lines:
-        line.sort(key=_x0)  # stable, as pdfplumber's sort
+        line.sort(key=_X0)  # stable, as pdfplumber's sort
         word: list[dict[str, Any]] = []
         last_x0 = last_x1 = last_top = 0.0  # the word's last char
         for char in line:
@@ -204,10 +205,6 @@ def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str,
     return words
 
 
-def _x0(char: dict[str, Any]) -> float:
-    return char["x0"]
-
-
 def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]]:
     """A word's top, text (ligatures spelt out, as pdfplumber does) and chars."""
     text = "".join([c["text"] or "" for c in chars])
@@ -217,6 +214,7 @@ def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]
 
 
 _LIGATURE_CHARS = frozenset("".join(LIGATURES))
+_X0 = operator.itemgetter("x0")
 
 
 def extract_text(chars: list[dict[str, Any]]) -> str:
@@ -253,11 +251,14 @@ def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     lines = []
     for _, group in itertools.groupby(zip(ids, words), key=lambda item: item[0]):
         line_words = [word for _, word in group]
-        # each char once per letter it spells
-        line_chars = [c for _, _, word in line_words for c in word for _ in LIGATURES.get(c["text"], "_")]
-        lines.append({"text": " ".join(text for _, text, _ in line_words),
-                      "x0": min(c["x0"] for c in line_chars), "top": min(c["top"] for c in line_chars),
-                      "x1": max(c["x1"] for c in line_chars), "bottom": max(c["bottom"] for c in line_chars),
+        raw = [c for _, _, word in line_words for c in word]
+        line_chars = raw
+        if not _LIGATURE_CHARS.isdisjoint("".join([c["text"] for c in raw])):
+            # each char once per letter it spells
+            line_chars = [c for c in raw for _ in LIGATURES.get(c["text"], "_")]
+        lines.append({"text": " ".join([text for _, text, _ in line_words]),
+                      "x0": min([c["x0"] for c in raw]), "top": min([c["top"] for c in raw]),
+                      "x1": max([c["x1"] for c in raw]), "bottom": max([c["bottom"] for c in raw]),
                       "chars": line_chars})
     return lines
 
@@ -584,9 +585,9 @@ def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
             if top2 <= bottom:
                 continue  # closed: every later box starts at or above this bottom
             still.append(box)
-            width = min(right, right2) - max(left, left2)
-            height = min(top, top2) - bottom
-            if width > 0 and height > 0 and width * height > 0.5 * min(area, area2):
+            width = (right if right < right2 else right2) - (left if left > left2 else left2)
+            height = (top if top < top2 else top2) - bottom
+            if width > 0 and height > 0 and width * height > 0.5 * (area if area < area2 else area2):
                 return True
         still.append((left, bottom, right, top, area))
         open_boxes = still

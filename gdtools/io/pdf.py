@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import io
+import operator
 import re
 import zlib
 from collections import Counter
@@ -53,12 +54,15 @@ def _index(edges: list[float], value: float) -> int:
     return i
 
 
+_SECOND = operator.itemgetter(1)
+
+
 class _PageChars:
     """A page's chars with their box midpoints, sorted by vertical midpoint (built once per page)."""
 
     def __init__(self, chars: list[dict]):
         self.chars = chars
-        mids = sorted(((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2) for i, c in enumerate(chars))
+        mids = sorted([((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2) for i, c in enumerate(chars)])
         self.keys = [m[0] for m in mids]
         self.mids = mids
 
@@ -73,8 +77,9 @@ class _PageChars:
         texts = []
         for row in rows:
             x0, top, x1, bottom = row.bbox
-            span = sorted(m[1:] for m in mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)])
-            row_chars = [(i, h, (chars[i]["top"] + chars[i]["bottom"]) / 2) for i, h in span if x0 <= h < x1]
+            span = mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
+            span.sort(key=_SECOND)  # page order (each char's index once)
+            row_chars = [(i, h, v) for v, i, h in span if x0 <= h < x1]
             cells: list[str | None] = []
             for cell in row.cells:
                 if cell is None:

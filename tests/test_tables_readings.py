@@ -8,7 +8,8 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gdtools.tables._readings import MAX_DIGITS, placements, split_digits
+from gdtools.tables._readings import MAX_DIGITS, inline_readings, placements, split_digits
+from gdtools.tables._text import Token
 
 
 def reference_splits(digits: str, k: int) -> list[tuple[str, ...]]:
@@ -52,3 +53,11 @@ def reference_placements(values: tuple, n: int, last_is_total: bool) -> list[tup
 @given(st.lists(st.sampled_from([0.0, 1.0, 2.5, 17.0]), max_size=5).map(tuple), st.integers(1, 7), st.booleans())
 def test_placements_keep_order_and_blank_the_rest(values, n, last_is_total):
     assert list(placements(values, n, last_is_total)) == reference_placements(values, n, last_is_total)
+
+
+def test_inline_digits_as_many_as_cells_read_one_digit_per_cell():
+    assert inline_readings([Token("0000000", 0)], 7) == [(0.0,) * 7]
+    assert inline_readings([Token("1100002", 0)], 7) == [(1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 2.0)]
+    assert inline_readings([Token("11", 0), Token("0", 0)], 3) == [(1.0, 1.0, 0.0)]
+    # more digits than cells: every cut without leading zeros
+    assert inline_readings([Token("1100", 0)], 3) == [(1.0, 10.0, 0.0), (11.0, 0.0, 0.0)]

@@ -204,6 +204,9 @@ def inline_readings(tokens: list[Token], n: int, limit: int = MAX_READINGS,
     (``-18538``) starts there, since only that column carries signs.
     """
     chunks = [t.text for t in tokens]
+    if sum(map(len, chunks)) == n and all(c.isdigit() and c.isascii() for c in chunks):
+        # plain digits, as many as cells (a glued 0000000): each digit is a cell, the only reading
+        return [tuple(float(d) for c in chunks for d in c)]
     signed = [c[:1] in ("+", "-", "增", "减") and len(c) > 1 for c in chunks]
     caps = [max_parts(c) for c in chunks]
     if any(c == 0 for c in caps) or sum(caps) < n or len(chunks) > n:

@@ -1235,44 +1235,64 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
             for rid, value in zip(ids, tables["template"].tolist()):
                 if rid in spans and rid not in frame_templates and not pd.isna(value):
                     frame_templates[rid] = template_key(str(value))
-    cells = {rid: _Cells(*(_runs(column, runs) for column in columns)) if columns else _Cells()
-             for rid, runs in spans.items()}
+    # reports in an agency-year with other reports may be copies: a hash of their rows tells
+    # (reports with different hashes differ; equal hashes are confirmed by comparing cells)
+    grouped = {str(rec["report_id"]) for recs in by_key.values() if len(recs) > 1 for rec in recs}
+    cells: dict[str, _Cells] = {}
+    hashes: dict[str, int] = {}
+    for rid, runs in spans.items():
+        mine = [_runs(column, runs) for column in columns]
+        cells[rid] = _Cells(*mine) if columns else _Cells()
+        if rid in grouped:
+            try:
+                hashes[rid] = hash(tuple(map(tuple, mine)))
+            except TypeError:   # an unhashable value: compared by cells alone
+                hashes[rid] = 0
     del columns
 
     def template_of(rec: dict) -> str | None:
         return template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))
 
-    signatures: dict[str, tuple] = {}
-
-    def content(rec: dict) -> tuple:
-        """What a comparison reads of a report besides its year: template and cells."""
-        rid = str(rec["report_id"])
-        if rid not in signatures:
-            signatures[rid] = tuple(cells[rid]._cells.items())
-        return template_of(rec), signatures[rid]
+    def copies(recs: list[dict]) -> list[list[dict]]:
+        """``recs`` grouped into copies (same template and cells), groups and members in frame order."""
+        if len(recs) == 1:
+            return [recs]
+        groups: list[list[dict]] = []
+        by_hash: dict[tuple, list[list[dict]]] = {}
+        for rec in recs:
+            rid = str(rec["report_id"])
+            alike = by_hash.setdefault((template_of(rec), hashes.get(rid, 0)), [])
+            for group in alike:
+                if cells[str(group[0]["report_id"])]._cells == cells[rid]._cells:
+                    group.append(rec)
+                    break
+            else:
+                alike.append([rec])
+                groups.append(alike[-1])
+        return groups
 
     rows: list[dict] = []
     rules = [r for r in load_rules() if r.kind == "cross_year_equals"]
     for (agency, year), current in sorted(by_key.items()):
         previous = by_key.get((agency, year - 1), [])
-        # copies of last year's report (same template and cells, e.g. one report as HTML and PDF)
-        # compare alike: each distinct content once, with its first copy, the message counting the others
-        copies: dict[Any, list[dict]] = {}
-        for rec in previous:
-            copies.setdefault(content(rec) if len(previous) > 1 else None, []).append(rec)
-        for same in copies.values():
+        if not previous:
+            continue
+        # copies of last year's report (one report as HTML and PDF, say) compare alike: each
+        # distinct content once, with its first copy, the message counting the others
+        this_year = {id(rec): group for group in copies(current) for rec in group}
+        for same in copies(previous):
             prev_rec = same[0]
             prev_t, prev_cells = template_of(prev_rec), cells[str(prev_rec["report_id"])]
             prev_name = _name(prev_rec) + (f"及表格相同的另外{len(same) - 1}份" if len(same) > 1 else "")
             # this year's copies get the findings of their first copy, under their own id
-            done: dict[tuple, list[dict]] = {}
+            done: dict[int, list[dict]] = {}
             for cur_rec in current:
                 rid, source = str(cur_rec["report_id"]), str(cur_rec.get("source", "") or "")
-                key = content(cur_rec) if len(current) > 1 else None
-                if key in done:
-                    rows += [{**row, "report_id": rid, "source": source} for row in done[key]]
+                group = id(this_year[id(cur_rec)])
+                if group in done:
+                    rows += [{**row, "report_id": rid, "source": source} for row in done[group]]
                     continue
-                found = done[key] = []
+                found = done[group] = []
                 for rule in rules:
                     found += _cross_year(rule, cells[rid], prev_cells, template_of(cur_rec), prev_t,
                                          cur_rec, prev_rec, prev_name)

@@ -76,3 +76,10 @@ def test_copies_and_distinct_reports_mixed_keep_the_first_of_each_content(calls)
     assert ok.str.contains("y2021c1.txt及表格相同的另外1份").any()
     assert not ok.str.contains("y2021c2|y2021c3|y2021c4").any()
     assert set(calls) == {"y2022c0"}   # the second current copy reuses the first one's findings
+
+
+def test_copies_are_recognised_by_their_cells_when_rows_cannot_be_hashed():
+    tables, reports = corpus([LAST] * 3, [CONSISTENT])
+    tables["candidates"] = pd.Series([[] for _ in range(len(tables))], dtype=object)   # lists: unhashable
+    ok = validate_corpus(tables, reports).query("severity == 'ok'").message
+    assert ok.str.contains("y2021c0.txt及表格相同的另外2份").all() and len(ok) > 0

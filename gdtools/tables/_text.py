@@ -18,8 +18,11 @@ from ..model import Report
 # fullwidth digits and signs -> ASCII (one character each; no target is a source)
 _FULLWIDTH = tuple(zip("０１２３４５６７８９．＋－／｜\u3000", "0123456789.+-/| ", strict=True))
 _CJK = r"\u3400-\u9fff\uff08\uff09\u3001\u201c\u201d\u300a\u300b\uff0c\uff1a\uff1b\u3002"
-# whitespace (incl. line breaks) between two CJK characters: labels broken across lines or pages
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\r\n\u00a0]+(?=[{_CJK}])")
+# whitespace (incl. line breaks) between two CJK characters: labels broken across lines or pages.
+# Written to start with the whitespace (the CJK character before it checked by a lookbehind
+# over both) so that the regex engine can skip ahead to whitespace: several times fewer steps.
+_WS = r"[ \t\r\n\u00a0]"
+_CJK_GAP = re.compile(rf"{_WS}(?<=[{_CJK}]{_WS}){_WS}*(?=[{_CJK}])")
 _PAGE_NUMBER = re.compile(r"(?m)^[ \t]*(?:[-—–]\s*\d{1,3}\s*[-—–]|第\s*\d{1,3}\s*页(?:\s*共\s*\d{1,3}\s*页)?)[ \t]*$\n?")
 _PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}")
 BLANK_MARKS = {"", "-", "—", "——", "–", "/", "\\", "无", "－", "／", "…", "*"}

@@ -101,14 +101,17 @@ def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
         return []
     xs = _edges([b[0] for b in boxes] + [b[2] for b in boxes])
     ys = _edges([b[1] for b in boxes] + [b[3] for b in boxes])
+    # cells share their sides: each coordinate's nearest edge looked up once
+    column = {x: _index(xs, x) for x in {v for b in boxes for v in (b[0], b[2])}}
+    line = {y: _index(ys, y) for y in {v for b in boxes for v in (b[1], b[3])}}
     grid: list[list[Cell]] = []
     for row, row_texts in zip(rows, texts):
         cells = []
         for box, text in zip(row.cells, row_texts):
             if box is None:
                 continue
-            colspan = max(1, _index(xs, box[2]) - _index(xs, box[0]))
-            rowspan = max(1, _index(ys, box[3]) - _index(ys, box[1]))
+            colspan = max(1, column[box[2]] - column[box[0]])
+            rowspan = max(1, line[box[3]] - line[box[1]])
             cells.append(Cell(clean_cell(text or ""), rowspan=rowspan, colspan=colspan))
         if cells:
             grid.append(cells)

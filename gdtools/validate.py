@@ -35,7 +35,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -314,6 +314,9 @@ def _parse_candidates(raw: Any) -> tuple[float | None, ...]:
 
 
 _KEPT_STATUS = (BLANK, UNCERTAIN, MISSING)
+_UNSURE = (UNCERTAIN, MISSING)
+# what _Cells.values gives for a cell that is uncertain, missing or absent
+_NOT_CERTAIN = object()
 
 
 def _cell_columns(frame: pd.DataFrame) -> tuple[list, ...]:
@@ -366,6 +369,11 @@ class _Cells:
         else:
             self.tables = set(map(itemgetter(0), cells))
             self._rows = set(map(itemgetter(0, 1), cells))
+        # value of each certain (ok or blank) cell, None when blank; _NOT_CERTAIN for the others
+        if UNCERTAIN in statuses_made or MISSING in statuses_made:
+            self.values = {key: _NOT_CERTAIN if cell.status in _UNSURE else cell.value for key, cell in cells.items()}
+        else:
+            self.values = dict(zip(cells, map(attrgetter("value"), cells.values())))
         # (table, template) -> the rows the report's table should have (see _rows_for)
         self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
 
@@ -725,37 +733,20 @@ def _term_keys(table: str, template: str | None, over: str, item: str,
 _ALL_BLANK = _Outcome("not_assessable", None, None, "所涉单元格全部空白（未填报）", all_blank=True)
 # A sum that holds over certain cells: _collect reads only the verdict and whether blanks took part.
 _HOLDS, _HOLDS_WITH_BLANKS = _Outcome("ok", None, None, ""), _Outcome("ok", None, None, "", ("空白",))
-_UNSURE = (UNCERTAIN, MISSING)
 
 
-def _quick_outcome(lhs: tuple, rhs: tuple, now: dict, before: dict, tol: float) -> _Outcome | None:
+def _quick_outcome(lhs: list, rhs: list, tol: float) -> _Outcome | None:
     """The outcome of one equation when it needs no message: every cell certain (ok or blank) and
     the sum holding, or every cell blank; else None (:func:`_evaluate` judges it). ``lhs``/``rhs``:
-    :func:`_term_keys` of the sides; sums added in :func:`_judge`'s order."""
-    left = right = 0.0
-    blank = filled = False
-    for _, key, last_year, _ in lhs:
-        cell = (before if last_year else now).get(key)
-        if cell is None or cell.status in _UNSURE:
-            return None
-        if cell.value is None:
-            blank = True
-        else:
-            left += cell.value
-            filled = True
-    for _, key, last_year, _ in rhs:
-        cell = (before if last_year else now).get(key)
-        if cell is None or cell.status in _UNSURE:
-            return None
-        if cell.value is None:
-            blank = True
-        else:
-            right += cell.value
-            filled = True
-    if not filled:
+    the sides' :attr:`_Cells.values`, summed as :func:`_judge` sums them (zeros, which add
+    nothing, left out)."""
+    if _NOT_CERTAIN in lhs or _NOT_CERTAIN in rhs:
+        return None
+    blanks = lhs.count(None) + rhs.count(None)
+    if blanks == len(lhs) + len(rhs):
         return _ALL_BLANK
-    if abs(left - right) <= tol:
-        return _HOLDS_WITH_BLANKS if blank else _HOLDS
+    if abs(sum(filter(None, lhs), 0.0) - sum(filter(None, rhs), 0.0)) <= tol:
+        return _HOLDS_WITH_BLANKS if blanks else _HOLDS
     return None
 
 
@@ -765,8 +756,11 @@ def _side_terms(keys: tuple, cur: _Cells, prev: _Cells) -> list[_Term]:
 
 
 def _outcome(lhs: tuple, rhs: tuple, cur: _Cells, prev: _Cells, tol: float) -> _Outcome:
-    """The outcome of one item's equation (:func:`_term_keys` of its sides)."""
-    quick = _quick_outcome(lhs, rhs, cur._cells, prev._cells, tol)
+    """The outcome of one item's equation (:func:`_term_keys` of its sides) across two reports."""
+    now, before = cur.values, prev.values
+    quick = _quick_outcome([(before if last_year else now).get(key, _NOT_CERTAIN) for _, key, last_year, _ in lhs],
+                           [(before if last_year else now).get(key, _NOT_CERTAIN) for _, key, last_year, _ in rhs],
+                           tol)
     if quick is not None:
         return quick
     return _evaluate(_side_terms(lhs, cur, prev), _side_terms(rhs, cur, prev), tol)
@@ -775,8 +769,8 @@ def _outcome(lhs: tuple, rhs: tuple, cur: _Cells, prev: _Cells, tol: float) -> _
 @lru_cache(maxsize=256)
 def _sum_plan(table: str, over: str, template: str | None, rows: tuple[str, ...], items: str | tuple,
               lhs: tuple[str, ...], rhs: tuple[str, ...]) -> tuple[tuple, ...]:
-    """(item name, row_label, col_label, lhs terms, rhs terms) per item of a sum_equals rule on a
-    table with ``rows`` (immutable, cached)."""
+    """(item name, row_label, col_label, lhs terms, rhs terms, lhs cell keys, rhs cell keys) per item
+    of a sum_equals rule on a table with ``rows`` (immutable, cached)."""
     layout = _layout(table, template)
     chosen = list(layout.cols if over == "columns" else rows) if items == "all" \
         else _expand(items, layout.cols if over == "columns" else rows)
@@ -789,8 +783,9 @@ def _sum_plan(table: str, over: str, template: str | None, rows: tuple[str, ...]
             row_label = "、".join(layout.row_labels.get(c, c) for c in rhs_codes)
         else:
             col_label = "、".join(layout.col_labels.get(c, c) for c in rhs_codes)
-        plan.append((name, row_label, col_label, _term_keys(table, template, over, item, lhs_codes),
-                     _term_keys(table, template, over, item, rhs_codes)))
+        lhs = _term_keys(table, template, over, item, lhs_codes)
+        rhs = _term_keys(table, template, over, item, rhs_codes)
+        plan.append((name, row_label, col_label, lhs, rhs, tuple(t[1] for t in lhs), tuple(t[1] for t in rhs)))
     return tuple(plan)
 
 
@@ -802,9 +797,14 @@ def _run_sum_equals(rule: Rule, cells: _Cells, template: str | None, report_id: 
     items = p["items"] if isinstance(p["items"], str) else tuple(p["items"])
     plan = _sum_plan(table, over, template, _rows_for(table, template, cells), items, tuple(p["lhs"]),
                      tuple(p["rhs"]))
-    tol = rule.tolerance
-    results = [(name, row_label, col_label, _outcome(lhs, rhs, cells, cells, tol))
-               for name, row_label, col_label, lhs, rhs in plan]
+    tol, get = rule.tolerance, cells.values.get
+    results = []
+    for name, row_label, col_label, lhs, rhs, lhs_keys, rhs_keys in plan:
+        outcome = _quick_outcome([get(k, _NOT_CERTAIN) for k in lhs_keys], [get(k, _NOT_CERTAIN) for k in rhs_keys],
+                                 tol)
+        if outcome is None:
+            outcome = _evaluate(_side_terms(lhs, cells, cells), _side_terms(rhs, cells, cells), tol)
+        results.append((name, row_label, col_label, outcome))
     return _collect(rule, report_id, source, table, results, "列" if over == "columns" else "行")
 
 

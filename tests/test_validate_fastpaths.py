@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gdtools.validate import (
+    _NOT_CERTAIN,
     _SEPARATOR,
     _Cell,
     _Cells,
@@ -19,6 +20,7 @@ from gdtools.validate import (
     _closest_by_sums,
     _evaluate,
     _number,
+    _outcome,
     _parse_candidates,
     _quick_outcome,
     _side,
@@ -107,23 +109,27 @@ def test_cells_with_na_or_unhashable_values_read_as_blank():
         assert list(cells._cells.items()) == list(_one_by_one((keys, values, ["ok"] * 3, [""] * 3)).items())
 
 
-CELLS = st.one_of(st.none(), st.just(_Cell(None, "blank", ())), st.just(_Cell(None, "missing", ())),
-                  st.builds(_Cell, st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0]), st.just("ok"), st.just(())))
+CELLS = st.one_of(st.none(), st.sampled_from([(None, "blank"), (None, "missing"), (1.0, "uncertain")]),
+                  st.tuples(st.sampled_from([0.0, 1.0, 2.0, 3.5, 7.0, -0.0]), st.just("ok")))
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(CELLS, min_size=1, max_size=6), st.lists(CELLS, min_size=1, max_size=3),
        st.sampled_from([0.0, 1.0]))
 def test_a_sum_judged_quickly_has_the_verdict_the_general_judge_gives(left, right, tol):
-    cells = {("table3", f"r{i}", "total"): cell for i, cell in enumerate(left + right) if cell is not None}
+    present = [(("table3", f"r{i}", "total"), cell) for i, cell in enumerate(left + right) if cell is not None]
+    cells = _Cells([k for k, _ in present], [c[0] for _, c in present], [c[1] for _, c in present],
+                   ["1|2" if c[1] == "uncertain" else "" for _, c in present])
     lhs = _term_keys("table3", "v2021", "columns", "total", tuple(f"r{i}" for i in range(len(left))))
     rhs = _term_keys("table3", "v2021", "columns", "total",
                      tuple(f"r{i}" for i in range(len(left), len(left) + len(right))))
-    quick = _quick_outcome(lhs, rhs, cells, cells, tol)
-    full = _evaluate([_Term(label, cells.get(key), signed) for label, key, _, signed in lhs],
-                     [_Term(label, cells.get(key), signed) for label, key, _, signed in rhs], tol)
-    if quick is None:   # left to the general judge: a cell absent or missing, or the sum does not hold
-        assert full.verdict != "ok"
+    quick = _quick_outcome([cells.values.get(key, _NOT_CERTAIN) for _, key, _, _ in lhs],
+                           [cells.values.get(key, _NOT_CERTAIN) for _, key, _, _ in rhs], tol)
+    full = _evaluate([_Term(label, cells._cells.get(key), signed) for label, key, _, signed in lhs],
+                     [_Term(label, cells._cells.get(key), signed) for label, key, _, signed in rhs], tol)
+    assert _outcome(lhs, rhs, cells, cells, tol) == (full if quick is None else quick)
+    if quick is None:   # left to the general judge: a cell absent, uncertain or missing, or the sum does not hold
+        assert full.verdict != "ok" or any(c is None or c[1] != "ok" and c[1] != "blank" for c in left + right)
     else:   # what _collect reads of an outcome
         assert (quick.verdict, quick.all_blank) == (full.verdict, full.all_blank)
         assert quick.all_blank or bool(quick.blanks) == bool(full.blanks)

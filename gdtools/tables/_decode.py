@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -761,11 +762,12 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
         out.extra_cols[extra.code] = items.get(item, [])
     anchors.sort(key=lambda a: a.start)
     # headers and item titles also end a row's values
-    stops = [a.start for a in anchors] + [h.start() for h in _T2_STOPS.finditer(text, start, end)]
+    stops = sorted([a.start for a in anchors] + [h.start() for h in _T2_STOPS.finditer(text, start, end)])
     grid_region = "|" in text[start:end]
     regions = {}
     for a in anchors:
-        stop = min([s for s in stops if s > a.start] + [end])
+        after = bisect.bisect_right(stops, a.start)  # the first stop after the label
+        stop = min(stops[after], end) if after < len(stops) else end
         line_start = text.rfind("\n", 0, a.start) + 1
         in_grid = "|" in text[line_start:a.start]
         region = text[min(a.end, stop):stop]
@@ -852,6 +854,9 @@ def _extra_rows(text: str, start: int, end: int, anchors: list[Anchor], version:
         yield Anchor(f"extra:{label}", label_start, m.end(), label), (items[-1] if items else "")
 
 
+_YUAN_HEADER = re.compile(r"[（(]\s*(?:单位[:：])?\s*元\s*[）)]")
+
+
 def _header_unit(text: str, start: int, pos: int, item_heads: list[re.Match]) -> str:
     """The money unit printed in the column headers of the item before ``pos`` (``item_heads``:
     the item titles of the table, each ending before ``pos`` or not)."""
@@ -859,7 +864,7 @@ def _header_unit(text: str, start: int, pos: int, item_heads: list[re.Match]) ->
     header = text[items[-1].start() if items else start:pos]
     if "万元" in header:
         return "万元"
-    return "元" if re.search(r"[（(]\s*(?:单位[:：])?\s*元\s*[）)]", header) else ""
+    return "元" if _YUAN_HEADER.search(header) else ""
 
 
 _SIGN_START = re.compile(r"(?<=\d)(?=[+\-增减]\d)")

@@ -7,6 +7,8 @@ import io
 import zipfile
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtools.errors import LimitExceeded, NotAReport, ReadError, UnsupportedFormat
 from gdtools.io import Limits, error_record, iter_report_paths, load_report, report_record
@@ -487,3 +489,27 @@ def test_docx_cell_spans_from_hand_written_xml(tmp_path):
     (grid,) = [b.rows for b in load_report(path).blocks if b.kind == "table"]
     assert [[(c.text, c.rowspan, c.colspan) for c in row] for row in grid] == [
         [("类别", 2, 2), ("数量", 1, 1)], [("3", 1, 1)], [("甲", 1, 1), ("乙", 1, 1), ("1", 1, 1)]]
+
+
+def _random_tree(draw_tags: list[str], shape: list[int]):
+    """An HTML tree: element i (tag draw_tags[i]) goes under element shape[i] (an earlier one)."""
+    from lxml import etree
+
+    root = etree.Element("html")
+    nodes = [root]
+    for tag, parent in zip(draw_tags, shape):
+        nodes.append(etree.SubElement(nodes[parent % len(nodes)], tag))
+    return root, nodes
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["div", "p", "td", "span", "table", "h1", "b"]), min_size=1, max_size=25),
+       st.lists(st.integers(0, 30), min_size=25, max_size=25), st.integers(0, 30), st.booleans())
+def test_elements_outside_the_article_are_those_the_whole_page_has_less_the_articles(tags, shape, pick, ancestors):
+    from gdtools.io.html import _outside
+
+    root, nodes = _random_tree(tags, shape)
+    article = nodes[pick % len(nodes)]
+    wanted = ("div", "p", "td", "span", "h1")
+    skip = set(article.iter(*wanted)) | (set() if ancestors else set(article.iterancestors()))
+    assert list(_outside(article, wanted, ancestors)) == [el for el in root.iter(*wanted) if el not in skip]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from ..errors import NotAReport, ReadError
@@ -182,12 +183,8 @@ def is_layout_table(table, cell_text) -> bool:
 def _title_outside(doc, article) -> str | None:
     """A report title printed outside the article element (page heading, or the <title> tag)."""
     tags = ("h1", "h2", "h3", "div", "p", "td", "span", "strong")
-    skip = set(article.iter(*tags))
-    if _too_long_for_title(text_content(article)):
-        skip.update(article.iterancestors())  # they hold the article's text, and more
-    for el in doc.iter(*tags):
-        if el in skip:
-            continue
+    # the article's ancestors hold its text, and more: skipped when that is too long for a title
+    for el in _outside(article, tags, not _too_long_for_title(text_content(article))):
         raw = text_content(el)
         if len(raw) < 6 or "公" not in raw or "开" not in raw or _too_long_for_title(raw):
             continue
@@ -195,6 +192,26 @@ def _title_outside(doc, article) -> str | None:
         if 6 <= len(text) <= 80 and _TITLE.search(text):
             return text
     return None
+
+
+def _outside(article, tags: tuple[str, ...], with_ancestors: bool) -> Iterator:
+    """What ``root.iter(*tags)`` yields (root: the article's root element) less the article and
+    everything in it, and less the article's ancestors unless ``with_ancestors``: the subtrees
+    beside the path from the root to the article, read in document order."""
+    path = [article, *article.iterancestors()][::-1]
+
+    def below(level: int) -> Iterator:
+        node, step = path[level], path[level + 1]
+        if with_ancestors and node.tag in tags:
+            yield node
+        for child in node:
+            if child is step:
+                if level + 2 < len(path):
+                    yield from below(level + 1)
+            else:
+                yield from child.iter(*tags)
+
+    return below(0) if len(path) > 1 else iter(())
 
 
 def _too_long_for_title(raw: str) -> bool:

@@ -180,7 +180,7 @@ class Cache:
                     by_kind.setdefault(kind, []).append(table if pc.all(keep).as_py() else table.filter(keep))
         for kind, tables in by_kind.items():
             with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:
-                pq.write_table(pa.concat_tables(tables, promote_options="permissive"), tmp)
+                pq.write_table(pa.concat_tables(tables, promote_options="permissive"), tmp, write_statistics=False)
         stages = sorted(stages)
         with atomic_path(self.dir / "index" / f"{chunk}.json") as tmp:
             tmp.write_text(json.dumps(dict.fromkeys(keys, stages)), encoding="utf-8")

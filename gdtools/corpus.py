@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import heapq
 import io
 import json
 import logging
@@ -1125,13 +1126,12 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 <<
             data = rest + block
             cut = data.rfind(b"\n") + 1 if block else len(data)  # whole lines only, until the end
             rest, data = data[cut:], data[:cut]
-            pos = 0
+            pos = scanned = 0  # bytes written up to pos, quotes counted up to scanned
             for at in _line_starts(data, heads):
-                if at < pos:
+                if at < scanned:
                     continue
-                odd ^= data.count(b'"', pos, at) % 2 == 1
-                dst.write(data[pos:at])
-                pos = at
+                odd ^= data.count(b'"', scanned, at) % 2 == 1
+                scanned = at
                 if odd:
                     continue  # a line inside a quoted field
                 end, quotes = at, 0
@@ -1144,10 +1144,15 @@ def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 <<
                 if quotes % 2 and block:  # it goes on in the next block: keep it for then
                     rest, data = data[at:] + rest, data[:at]
                     break
-                dst.write(_patched_record(data[at:end], key_at, refined_at, updates, tables) if quotes % 2 == 0
-                          else data[at:end])
-                pos = end
-            odd ^= data.count(b'"', pos) % 2 == 1
+                if quotes % 2 == 0:
+                    record = data[at:end]
+                    new = _patched_record(record, key_at, refined_at, updates, tables)
+                    if new is not record:  # unchanged records are copied with the bytes around them
+                        dst.write(data[pos:at])
+                        dst.write(new)
+                        pos = end
+                scanned = end
+            odd ^= data.count(b'"', scanned) % 2 == 1
             dst.write(data[pos:])
             if not block:
                 break
@@ -1234,7 +1239,7 @@ def _tfidf_top(rid: str, counts: Counter, idf: dict[str, float], top: int = 10) 
     term frequency × ``idf`` (``log((1+N)/(1+df))+1`` by word), best ``top`` first, ties alphabetical, 6 decimals."""
     total = sum(counts.values())
     scores = {w: c / total * idf[w] for w, c in counts.items()}
-    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ranked = heapq.nsmallest(top, scores.items(), key=lambda kv: (-kv[1], kv[0]))  # sorted(...)[:top]
     return [{"group": rid, "method": "tfidf", "rank": r, "keyword": w, "score": round(s, 6)}
             for r, (w, s) in enumerate(ranked, 1)]
 

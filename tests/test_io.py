@@ -513,3 +513,13 @@ def test_elements_outside_the_article_are_those_the_whole_page_has_less_the_arti
     wanted = ("div", "p", "td", "span", "h1")
     skip = set(article.iter(*wanted)) | (set() if ancestors else set(article.iterancestors()))
     assert list(_outside(article, wanted, ancestors)) == [el for el in root.iter(*wanted) if el not in skip]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="一二三十、（(x )", max_size=30))
+def test_numbered_headings_counted_as_the_look_behind_pattern_finds_them(text):
+    import re
+
+    from gdtools.io.html import _count_markers
+
+    assert _count_markers(text) == len(re.findall(r"(?<![（(])[一二三四五六七八九十]{1,2}、", text))

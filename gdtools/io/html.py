@@ -21,7 +21,9 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_SPAN = 1000
-_MARKER = re.compile(r"(?<![（(])[一二三四五六七八九十]{1,2}、")
+# a numbered heading (一、) is this not after （ or (: a look-behind would keep re from skipping
+# to the numerals quickly, so _count_markers checks the character before
+_MARKER_AHEAD = re.compile(r"[一二三四五六七八九十]{1,2}、")
 _TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,40}(?:信息公开|政务公开).{0,12}(?:报告|年报)")
 _LAYOUT_CELL_CHARS = 200
 
@@ -77,6 +79,20 @@ def text_content(el) -> str:
     return _string_value()(el)
 
 
+def _count_markers(text: str) -> int:
+    """Numbered headings in ``text``: ``len(re.findall(r"(?<![（(])[一二三四五六七八九十]{1,2}、", text))``
+    (a match after （ or ( is not one, and the search goes on from its next character)."""
+    count = pos = 0
+    while (m := _MARKER_AHEAD.search(text, pos)) is not None:
+        at = m.start()
+        if at and text[at - 1] in "（(":
+            pos = at + 1
+        else:
+            count += 1
+            pos = m.end()
+    return count
+
+
 def _drop_tree(el) -> None:
     """Remove ``el`` with its children and text; its tail joins the previous element or the parent."""
     parent = el.getparent()
@@ -125,7 +141,7 @@ class _Measures:
         """Numbered section-like headings (一、 二、 …) under ``el``."""
         value = self._markers.get(el)
         if value is None:
-            value = self._markers[el] = len(_MARKER.findall(text_content(el)))
+            value = self._markers[el] = _count_markers(text_content(el))
         return value
 
     def is_layout_table(self, table) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -28,6 +29,9 @@ _LABEL_TAIL = re.compile(r"(?:(?![增减]\d)[^\d\s|+\-—–/\\])*")
 _T2_STOPS = re.compile(r"第二十条|信息内容")
 _T2_END = re.compile(r"[三3]\s*[、.．]\s*收到和处理|收到和处理政府信息公开申请|[四五六]\s*、")
 _T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发件数|废止件数|现行有效件数|项目数量|处理决定数量|收费金额|本年增")
+
+
+_START = operator.attrgetter("start")
 
 
 @dataclass
@@ -79,20 +83,27 @@ def _pattern(alias: str, number: str) -> re.Pattern:
     return re.compile(rf"{prefix}?{core}" if number else core)
 
 
-def find_anchors(text: str, start: int, end: int, rows: Sequence[Mapping[str, str]]) -> list[Anchor]:
-    """Where each row label is printed between ``start`` and ``end`` (fuzzy, order-tolerant)."""
+def label_plan(rows: Sequence[Mapping[str, str]]) -> tuple[tuple[str, tuple, bool], ...]:
+    """What :func:`find_anchors` looks for, per row in order: its code, label patterns, and
+    whether the label may be searched before the previous row's (see ``_SEQUENTIAL_ONLY``)."""
+    return tuple((row["row_code"], _patterns(row["aliases"], row["number"]), row["row_code"] not in _SEQUENTIAL_ONLY)
+                 for row in rows)
+
+
+def find_anchors(text: str, start: int, end: int, labels: Sequence[tuple[str, tuple, bool]]) -> list[Anchor]:
+    """Where each row label is printed between ``start`` and ``end`` (fuzzy, order-tolerant);
+    ``labels`` from :func:`label_plan`."""
     anchors: list[Anchor] = []
     cursor = start
-    for row in rows:
-        pats = _patterns(row["aliases"], row["number"])
+    for code, pats, anywhere in labels:
         hit = _search(text, pats, cursor, end)
-        if hit is None and row["row_code"] not in _SEQUENTIAL_ONLY:
+        if hit is None and anywhere:
             hit = _search(text, pats, start, end, taken=anchors)
         if hit is None:
             continue
-        anchors.append(Anchor(row["row_code"], hit[0], hit[1], text[hit[0]:hit[1]]))
+        anchors.append(Anchor(code, hit[0], hit[1], text[hit[0]:hit[1]]))
         cursor = hit[1]
-    anchors.sort(key=lambda a: a.start)
+    anchors.sort(key=_START)
     # a label runs on to the next digit, space or cell border (its tail and any parenthetical)
     for i, a in enumerate(anchors):
         limit = anchors[i + 1].start if i + 1 < len(anchors) else end
@@ -293,6 +304,11 @@ def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:
 
 
 @cache
+def _t3_labels(version: str) -> tuple[tuple[str, tuple, bool], ...]:
+    return label_plan(t3_rows(version))
+
+
+@cache
 def t3_rows(version: str) -> tuple[Mapping[str, str], ...]:
     """The rows of table 三 in one template version (read-only spec records)."""
     return tuple(r for r in table_records("table3_rows") if r[version])
@@ -314,7 +330,7 @@ def _r2(strict: bool):
 def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | None:
     version = t3_version(text, start, end, template)
     rows = t3_rows(version)
-    anchors = find_anchors(text, start, end, rows)
+    anchors = find_anchors(text, start, end, _t3_labels(version))
     if len(anchors) < 3:
         return None
     grid_region = "|" in text[start:end]
@@ -730,16 +746,16 @@ def t2_version(region: str, fallback: str) -> str:
 @cache
 def _t2_plan(version: str) -> tuple:
     """What decoding table 二 of ``version`` needs from its layout, once per process (read-only):
-    the label rows to anchor, the number of columns and the signed column of each row, the
-    columns of each item and of each row."""
+    the labels to anchor (:func:`label_plan`), the number of columns and the signed column of
+    each row, the columns of each item and of each row."""
     layout = t2_layout(version)
-    rows = tuple({"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout)
+    rows = [{"row_code": code, "number": "", "aliases": ";".join(_T2_ALIASES[code])} for code, _, _ in layout]
     ncols = {code: len(cols) for code, _, cols in layout}
     signs = {code: next((i for i, c in enumerate(cols) if c["kind"] == "signed"), None)
              for code, _, cols in layout}
     items = {item: cols for _, item, cols in layout}
     row_cols = {code: cols for code, _, cols in layout}
-    return rows, ncols, signs, items, row_cols
+    return label_plan(rows), ncols, signs, items, row_cols
 
 
 def decode_table2(text: str, end: int, template: str) -> Decoded | None:
@@ -751,8 +767,8 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     after = _T2_END.search(text, start, end)
     end = after.start() if after else end
     version = t2_version(text[start:end], template)
-    rows, ncols, signs, items, row_cols = _t2_plan(version)
-    anchors = find_anchors(text, start, end, rows)
+    labels, ncols, signs, items, row_cols = _t2_plan(version)
+    anchors = find_anchors(text, start, end, labels)
     ncols = dict(ncols)
     out = Decoded(version=version)
     for extra, item in _extra_rows(text, start, end, anchors, version):

@@ -61,7 +61,8 @@ def _span(value: str | None) -> int:
 
 
 def _tag(el) -> str:
-    return el.tag.lower() if isinstance(el.tag, str) else ""
+    tag = el.tag
+    return tag.lower() if isinstance(tag, str) else ""
 
 
 @cache
@@ -265,10 +266,11 @@ def _blocks(root, measures: _Measures) -> list[Block]:
     kind = ["paragraph"]
 
     def flush() -> None:
-        text = clean_cell("".join(buffer))
-        if text:
-            blocks.append(Block(kind[0], text))
-        buffer.clear()
+        if buffer:
+            text = clean_cell("".join(buffer))
+            if text:
+                blocks.append(Block(kind[0], text))
+            buffer.clear()
         kind[0] = "paragraph"
 
     def walk(el) -> None:
@@ -278,8 +280,9 @@ def _blocks(root, measures: _Measures) -> list[Block]:
             rows = table_grid(el, measures.cell_text)
             if rows:
                 blocks.append(Block("table", "", rows=rows))
-            if el.tail:
-                buffer.append(el.tail)
+            tail = el.tail
+            if tail:
+                buffer.append(tail)
             return
         if tag == "br":
             flush()
@@ -287,14 +290,17 @@ def _blocks(root, measures: _Measures) -> list[Block]:
             flush()
             if tag in _HEADINGS:
                 kind[0] = "heading"
-        if tag and el.text:
-            buffer.append(el.text)
+        if tag:
+            text = el.text
+            if text:
+                buffer.append(text)
         for child in el:
             walk(child)
         if tag in _BLOCK_TAGS:
             flush()
-        if el.tail:
-            buffer.append(el.tail)
+        tail = el.tail
+        if tail:
+            buffer.append(tail)
 
     walk(root)
     flush()

@@ -433,3 +433,52 @@ def test_text_lines_are_pdfplumbers():
                                keep_blank_chars=False).extract_text_lines()
         assert text_lines(chars) == ref, chars
     assert text_lines([dict(c, upright=False) for c in chars]) is None  # turned text: pdfplumber's own code
+
+
+def _one_pass_and_two(data: bytes):
+    import pypdfium2 as pdfium
+
+    from gdtools.io._pdfium import _address, _api, _chars, _Frame, _glyphs, _plain_page_chars
+
+    api = _api()
+    document = pdfium.PdfDocument(data)
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            frame = _Frame(tuple(page.get_mediabox()), page.get_rotation() % 360, 0.0)
+            textpage = page.get_textpage()
+            raw = _address(textpage.raw)
+            glyphs, seen = _glyphs(api, raw)
+            yield _plain_page_chars(api, raw, frame, index + 1), (_chars(api, raw, glyphs, frame, index + 1), seen)
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+
+
+def test_one_pass_chars_are_the_two_pass_chars():
+    def turned(pdf):
+        _table_page(pdf)
+        pdf.setPageRotation(90)
+
+    def wide(pdf):  # glyphs squeezed and stretched by their matrix, and spaced out
+        pdf.setFont("STSong-Light", 11)
+        text = pdf.beginText(72, 700)
+        text.setFont("STSong-Light", 11)
+        text.setCharSpace(4)
+        text.textOut("字距 1 2")
+        pdf.drawText(text)
+        pdf.saveState()
+        pdf.scale(1.5, 0.8)
+        pdf.drawString(60, 800, "缩放的 12 行")
+        pdf.restoreState()
+
+    answered = 0
+    for draw in (_table_page, _lone_glyph, wide, turned):
+        for one, two in _one_pass_and_two(_pdf(draw)):
+            if one is not None:  # a turned page is read in two passes
+                answered += 1
+                assert one == two
+            else:
+                assert draw is turned
+    assert answered == 3

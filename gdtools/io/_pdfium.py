@@ -341,16 +341,21 @@ def _read_page(pdf_page, page_number: int, doctop: float,
     if printed.doubtful:
         return None, doctop + frame.height
     textpage = pdf_page.get_textpage()
+    glyphs: list[tuple] = []
     try:
         raw = _address(textpage.raw)
-        read = _glyphs(api, raw)
-        if read is None:
-            return None, doctop + frame.height
-        glyphs, seen = read
-        missing = printed.handles - seen
-        if not seen <= printed.handles or (missing and not _Dropped.possible(printed, missing)):
-            return None, doctop + frame.height
-        chars = _chars(api, raw, glyphs, frame, page_number)
+        fast = _plain_page_chars(api, raw, frame, page_number)
+        if fast is not None and fast[1] == printed.handles:
+            chars, missing = fast[0], set()
+        else:  # turned, vertical or dropped text, or a glyph PDFium reads otherwise: every glyph first
+            read = _glyphs(api, raw)
+            if read is None:
+                return None, doctop + frame.height
+            glyphs, seen = read
+            missing = printed.handles - seen
+            if not seen <= printed.handles or (missing and not _Dropped.possible(printed, missing)):
+                return None, doctop + frame.height
+            chars = _chars(api, raw, glyphs, frame, page_number)
     finally:
         textpage.close()
     if chars is None:
@@ -446,6 +451,76 @@ def _glyphs(api: _Api, raw: int) -> tuple[list[tuple], set[int]] | None:
     return glyphs, seen
 
 
+def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
+                      page_number: int) -> tuple[list[dict[str, Any]], set[int]] | None:
+    """:func:`_glyphs` then :func:`_chars` in one pass, for the usual page: not turned, horizontal glyph
+    boxes, no vertical writing, nothing PDFium reads otherwise; None for any other page (read in two
+    passes then). The chars and the text objects they come from.
+
+    A glyph's char is made when the next glyph is read (its box may end where the next one starts).
+    """
+    ca, cb, cc, cd, ce, cf = frame.ctm
+    if (ca, cb, cc, cd) != (1, 0, 0, 1):
+        return None
+    get_unicode, is_generated, loose_box, text_object = api.unicode, api.generated, api.loose_box, api.text_object
+    rect = api.c.FS_RECTF()
+    fm = (ctypes.c_float * 6)()
+    rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
+    dx, dy, doctop = frame.dx, frame.dy, frame.doctop
+    chars: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    owner, a, d, size = None, 1.0, 1.0, 0.0  # as in _glyphs
+    last = None  # the glyph read before: code, owner, left, right, bottom, a, d, size
+    for i in range(api.count_chars(raw)):
+        code = get_unicode(raw, i)
+        if code in _MAYBE_GENERATED and is_generated(raw, i):
+            continue
+        if code in _NOT_TEXT or not loose_box(raw, i, rect_ref):
+            return None
+        char_owner = text_object(raw, i)
+        if char_owner != owner:
+            if not api.text_matrix(raw, i, fm_ref):
+                return None
+            a, b, c, d, _, _ = fm
+            if b != 0 or c != 0 or a <= 0 or d <= 0:
+                return None
+            owner, size = char_owner, api.char_size(raw, i)
+            seen.add(owner)
+        left, right, bottom = rect.left, rect.right, rect.bottom
+        if a != 1 and abs(right - left - size) < 1e-3 * size:
+            return None  # vertical writing (see _vertical)
+        if last is not None:
+            last_code, last_owner, last_left, last_right, last_bottom, last_a, last_d, last_size = last
+            if last_owner == owner and left == last_left and bottom != last_bottom:
+                return None  # vertical writing: one glyph under another
+            if last_right - last_left > 1.5 * last_size * last_a:
+                return None  # not a horizontal glyph box
+            if last_owner == owner and last_left < left < last_right:
+                last_right = left  # the advance, as positioned
+            chars.append(_plain_char(last_code, last_left, last_right, last_bottom, last_size * last_d,
+                                     ce, cf, dx, dy, doctop, page_number))
+        last = (code, owner, left, right, bottom, a, d, size)
+    if last is not None:
+        last_code, _, last_left, last_right, last_bottom, last_a, last_d, last_size = last
+        if last_right - last_left > 1.5 * last_size * last_a:
+            return None
+        chars.append(_plain_char(last_code, last_left, last_right, last_bottom, last_size * last_d,
+                                 ce, cf, dx, dy, doctop, page_number))
+    return chars, seen
+
+
+def _plain_char(code: int, left: float, right: float, bottom: float, height: float, ce: float, cf: float,
+                dx: float, dy: float, doctop: float, page_number: int) -> dict[str, Any]:
+    """:func:`_chars`' char of one glyph on a page not turned, not written vertically."""
+    x0, x1 = left + ce, right + ce
+    y0, y1 = bottom + cf, bottom + height + cf
+    x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
+    y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
+    return {"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+            "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
+            "page_number": page_number, "text": chr(code), "upright": True, "size": y1 - y0}
+
+
 def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number: int) -> list[dict[str, Any]] | None:
     """pdfplumber's chars of the glyphs (one each), or None for a glyph box that is not horizontal.
 
@@ -458,8 +533,6 @@ def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number:
     ca, cb, cc, cd, ce, cf = frame.ctm
     dx, dy, doctop = frame.dx, frame.dy, frame.doctop
     upright = ca * cd > 0 and cb * cc <= 0  # the page's turn; the text's own matrix is upright
-    if not vertical and (ca, cb, cc, cd) == (1, 0, 0, 1):
-        return _plain_chars(glyphs, ce, cf, frame, page_number)
     chars = []
     for n, (i, code, owner, left, right, bottom, ((a, d), size)) in enumerate(glyphs):
         if owner in vertical:
@@ -482,31 +555,6 @@ def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number:
                       "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
                       "page_number": page_number, "text": chr(code), "upright": upright,
                       "size": (x1 - x0) if owner in vertical else (y1 - y0)})
-    return chars
-
-
-_NO_OWNER = object()  # the owner after the last glyph
-
-
-def _plain_chars(glyphs: list[tuple], ce: float, cf: float, frame: _Frame,
-                 page_number: int) -> list[dict[str, Any]] | None:
-    """:func:`_chars`' boxes for a page not turned and no vertical writing: the same sums, fewer of them."""
-    dx, dy, doctop = frame.dx, frame.dy, frame.doctop
-    chars = []
-    following = itertools.chain(itertools.islice(glyphs, 1, None), [(0, 0, _NO_OWNER, 0.0)])
-    for (_, code, owner, left, right, bottom, ((a, d), size)), (_, _, next_owner, next_left, *_) \
-            in zip(glyphs, following):
-        if right - left > 1.5 * size * a:
-            return None  # not a horizontal glyph box
-        if next_owner == owner and left < next_left < right:
-            right = next_left  # the advance, as positioned
-        x0, x1 = left + ce, right + ce
-        y0, y1 = bottom + cf, bottom + size * d + cf
-        x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
-        y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
-        chars.append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
-                      "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
-                      "page_number": page_number, "text": chr(code), "upright": True, "size": y1 - y0})
     return chars
 
 

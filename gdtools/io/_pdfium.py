@@ -442,7 +442,7 @@ def _glyphs(api: _Api, raw: int) -> tuple[list[tuple], set[int]] | None:
         if char_owner != owner:  # matrix and font size are the text object's
             if not api.text_matrix(raw, i, fm_ref):
                 return None
-            a, b, c, d, _, _ = fm
+            a, b, c, d, _, _ = fm[:]  # a slice: one call (iterating a ctypes array reads item by item)
             if b != 0 or c != 0 or a <= 0 or d <= 0:
                 return None
             owner, scale = char_owner, ((a, d), api.char_size(raw, i))
@@ -481,7 +481,7 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
         if char_owner != owner:
             if not api.text_matrix(raw, i, fm_ref):
                 return None
-            a, b, c, d, _, _ = fm
+            a, b, c, d, _, _ = fm[:]
             if b != 0 or c != 0 or a <= 0 or d <= 0:
                 return None
             owner, size = char_owner, api.char_size(raw, i)
@@ -600,11 +600,11 @@ class _Printed:
         at = ctypes.addressof(bounds)
         if not api.bounds(obj, at, at + 4, at + 8, at + 12):
             return None
-        left, bottom, right, top, _ = bounds
+        left, bottom, right, top, _ = bounds[:]
         if top - bottom < 0.01 and api.object_size(obj, at + 16) \
                 and api.object_matrix(obj, ctypes.addressof(self._matrix)):
             # glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high
-            _, _, c, d, _, _ = self._matrix
+            _, _, c, d, _, _ = self._matrix[:]
             return left, bottom, right, bottom + bounds[4] * math.hypot(c, d)
         return left, bottom, right, top
 
@@ -668,7 +668,7 @@ def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: i
             continue
         if kind not in (_PATH, _FORM) or not object_matrix(obj, fm_ref):
             continue
-        m = _mult(tuple(fm), outer)
+        m = _mult(fm[:], outer)
         if kind == _FORM:
             _paths(api, page, obj, frame, page_number, objects, printed, m)
         else:
@@ -699,7 +699,7 @@ def _subpaths(api: _Api, obj: int, frame: _Frame, m: Matrix) -> list[tuple[str, 
             out.append((shape, pts))
             shape, pts = "", []
         get_point(seg, x_ref, y_ref)
-        x, y = xy
+        x, y = xy[:]
         pt = (a * x + c * y + e, b * x + d * y + f)
         if pts and kind == _LINE and closes(seg) and pt == pts[0]:
             # PDFium closes a subpath with a segment back to its start; pdfminer with "h"
@@ -737,7 +737,7 @@ class _Dropped:
         fm = (ctypes.c_float * 6)()
         self.matrices: dict[int, Matrix | None] = {}
         for obj in missing:
-            self.matrices[obj] = tuple(fm) if api.object_matrix(obj, ctypes.addressof(fm)) else None
+            self.matrices[obj] = tuple(fm[:]) if api.object_matrix(obj, ctypes.addressof(fm)) else None
 
     @staticmethod
     def possible(printed: _Printed, missing: set[int]) -> bool:

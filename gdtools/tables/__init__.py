@@ -220,9 +220,13 @@ def _add_cells(columns: dict[str, list], readings: list[tuple], n: int, status: 
         candidates.extend([""] * n)
     elif len(readings) == 1 and len(readings[0]) == n:
         # one reading: its values as printed, empty cells blank (missing in a short grid row)
-        empty = MISSING if status == "short" else BLANK
-        values.extend(readings[0])
-        statuses.extend([empty if v is None else OK for v in readings[0]])
+        reading = readings[0]
+        values.extend(reading)
+        if None in reading:
+            empty = MISSING if status == "short" else BLANK
+            statuses.extend([empty if v is None else OK for v in reading])
+        else:
+            statuses.extend([OK] * n)
         candidates.extend([""] * n)
     else:
         # several readings (all of the row's length): each cell's values taken at once

@@ -575,6 +575,7 @@ class _Batch:
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
         self._own_pool = self.executor is None
+        self._pdf_inputs = any(it.path.lower().endswith(".pdf") for it in todo)
         self._executor = self.executor or self._new_pool()
         try:
             try:
@@ -648,6 +649,12 @@ class _Batch:
     def _new_pool(self) -> Executor:
         if self.jobs == 1:
             return SerialExecutor()
+        # the stages' modules imported once here, before the workers start: forked workers share them
+        # (each would import them itself otherwise); the main process imports validate and narrative anyway
+        from . import statements, tables, validate  # noqa: F401
+
+        if self._pdf_inputs:  # the PDF reader's libraries take ~0.25 s CPU to import
+            from .io import pdf  # noqa: F401
         return ProcessPoolExecutor(max_workers=self.jobs)
 
     def _submit(self, items: list[_Item]) -> _Unit:

@@ -31,7 +31,11 @@ _TITLE_RE = re.compile(rf"(?P<pre>[{_HAN}（）()·]{{0,40}}?)\s*" + _TITLE_FROM
 _TITLE_FROM_YEAR_RE = re.compile(_TITLE_FROM_YEAR)
 _HEADER_RE = re.compile(r"^(标题|发布机构|发布时间|发布日期|来源)\s*[:：]\s*(.*)$", re.M)
 _PERIOD_RE = re.compile(rf"(?:统计|期限|时限|周期)[^。]{{0,20}}?({_YEAR})\s*年\s*1\s*月\s*1\s*日")
-_SIGNED_RE = re.compile(rf"(?:(?P<agency>{_AGENCY})\s*)?(?P<year>{_YEAR})\s*年\s*(?P<month>\d{{1,2}})\s*月\s*\d{{1,2}}\s*日")
+_DATE = rf"(?P<year>{_YEAR})\s*年\s*(?P<month>\d{{1,2}})\s*月\s*\d{{1,2}}\s*日"
+_SIGNED_RE = re.compile(rf"(?:(?P<agency>{_AGENCY})\s*)?" + _DATE)
+_DATE_RE = re.compile(_DATE)
+# the longest _AGENCY: 30 characters and the longest ending
+_AGENCY_MAX = 30 + max(map(len, _AGENCY_END.split("|")))
 _BODY_AGENCY_RES = (
     re.compile(rf"由({_AGENCY})(?:负责)?编制"),
     re.compile(rf"发布({_AGENCY}){_YEAR}"),
@@ -66,6 +70,22 @@ def _search_title(text: str) -> re.Match | None:
 def _unspaced(text: str) -> str:
     """``text`` without spaces, tabs and ideographic spaces."""
     return text.replace(" ", "").replace("\t", "").replace("\u3000", "")
+
+
+def _signatures(text: str) -> list[re.Match]:
+    """``list(_SIGNED_RE.finditer(text))``, each match searched for from shortly before the next
+    date only: an agency (no digit, no white space, at most _AGENCY_MAX characters) and white space
+    stand between a match's start and its date, so no match starts earlier."""
+    found: list[re.Match] = []
+    pos = 0
+    while (date := _DATE_RE.search(text, pos)) is not None:
+        start = date.start()
+        while start > pos and text[start - 1].isspace():
+            start -= 1
+        match = _SIGNED_RE.search(text, max(pos, start - _AGENCY_MAX))
+        found.append(match)
+        pos = match.end()
+    return found
 
 
 def _header(text: str) -> dict[str, str]:
@@ -120,7 +140,7 @@ def extract_metadata(report: Report) -> dict[str, Field]:
         if body_title else None
     b_year = int(body_title.group("year")) if body_title else None
 
-    signed = list(_SIGNED_RE.finditer(text[-400:]))
+    signed = _signatures(text[-400:])
     s_agency = _clean_agency(signed[-1].group("agency")) if signed else None
 
     if b_agency and not _AGENCY_TAIL.search(b_agency):

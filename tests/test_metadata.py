@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gdtools.agency import complete_agency, normalize_agency
 from gdtools.metadata import extract_metadata
@@ -89,3 +91,20 @@ def test_text_without_any_title_phrase():
     meta = _meta("一、总体情况 本局推进公开工作，2021年发布信息20条。\n二、主动公开 2021年新制作文件3件。")
     assert meta["title"].value is None
     assert (meta["year"].value, meta["year"].origin) == (2021, "body")
+
+
+SIGNATURE_PARTS = st.tuples(
+    st.text(alphabet="某x，1年 \n", max_size=6),                                   # text before
+    st.integers(0, 34), st.sampled_from(["局", "管理委员会", "办公室", "x"]),         # agency: 某 * n + ending
+    st.text(alphabet=" \u3000\n\t", max_size=4),                                  # white space
+    st.sampled_from(["2019年1月1日", "2020 年 12 月 3 日", "2019年", "1年2月3日"]))   # date (or not)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(SIGNATURE_PARTS, max_size=4))
+def test_signatures_are_found_as_a_scan_of_every_position_finds_them(parts):
+    from gdtools.metadata import _SIGNED_RE, _signatures
+
+    text = "".join(before + "某" * n + ending + space + date for before, n, ending, space, date in parts)
+    assert [(m.span(), m.groupdict()) for m in _signatures(text)] == \
+        [(m.span(), m.groupdict()) for m in _SIGNED_RE.finditer(text)]

@@ -10,8 +10,6 @@ table labels, pre-2019 structure or the report year decides (2019–2020 → v20
 
 from __future__ import annotations
 
-import re
-
 from .model import Report
 
 V2019, V2021, LEGACY, UNKNOWN = "v2019", "v2021", "legacy", "unknown"
@@ -24,7 +22,6 @@ V2019_LABELS = ("本年新制作数量", "本年新公开数量", "对外公开�
                 "采购总金额")
 # Headings / labels of pre-2019 reports and their statistics tables.
 LEGACY_LABELS = ("收费及减免", "指标名称", "计量单位", "历年累计", "依申请收费")
-_SPACES = re.compile(r"\s+")
 
 
 def _found(compact: str, labels) -> list[str]:
@@ -42,7 +39,7 @@ def version_for_year(year: int | None) -> str:
 
 def detect_template(report: Report) -> tuple[str, list[str]]:
     """``(version, evidence)`` for ``report``; evidence strings name the labels, headings or year that decided."""
-    compact = _SPACES.sub("", report.text)
+    compact = "".join(report.text.split())   # (str.split and re's \s know the same white space)
     year = report.meta("year")
     new = _found(compact, V2021_LABELS)
     old = _found(compact, V2019_LABELS)

@@ -24,6 +24,7 @@ _SECTION_AFTER_T4 = re.compile(r"五\s*[、.．]|存在的主要问题|主要问
 _T4_START = re.compile(r"行政复议|行政法复议|复议")
 _T2_START = re.compile(r"第二十条第?\s*[（(]|信息内容")
 _T3_START = re.compile(r"本年新收")
+_T3_FIRST_ROWS = re.compile("上年结转|予以公开")
 # the rest of a label: up to a digit, space, cell border or a signed 增5/减2 cell
 _LABEL_TAIL = re.compile(r"(?:(?![增减]\d)[^\d\s|+\-—–/\\])*")
 _T2_STOPS = re.compile(r"第二十条|信息内容")
@@ -393,7 +394,8 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     # a reading with an implausible count (a 200-digit run) is no reading; a row left
     # without any is undecidable, its raw text kept
     out.rows = {c: rd.plausible_readings(v, ["count"] * N3) for c, v in out.rows.items()}
-    before = {c: (list(v), out.status.get(c), out.raw.get(c)) for c, v in out.rows.items()}
+    # what placing orphan rows may change (it replaces rows' reading lists, never mutates them)
+    before = (dict(out.rows), dict(out.status), dict(out.raw))
     placed = _place_orphans(text, start, end, anchors, rows, out) if grid_region else []
     solvable = {c: v for c, v in out.rows.items() if v}
     read = {c for c in solvable if out.status.get(c) != "missing"}
@@ -405,8 +407,8 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
             out.rows.pop(code, None)
             out.status.pop(code, None)
             out.raw.pop(code, None)
-            if code in before:
-                out.rows[code], status, out.raw[code] = before[code]
+            if code in before[0]:
+                out.rows[code], status, out.raw[code] = list(before[0][code]), before[1].get(code), before[2].get(code)
                 if status is not None:
                     out.status[code] = status
         solvable = {c: v for c, v in out.rows.items() if v}
@@ -590,8 +592,9 @@ def locate_table3(text: str) -> tuple[int, int] | None:
     if not found:
         return None
     full = [c for c in found if sum(label in text[c.end():c.end() + 3000] for label in _SUB_ROWS) >= 4]
-    short = [c for c in found if re.search("上年结转|予以公开", text[c.end():c.end() + 400])]
-    m = (full or short or found)[-1 if (full or short) else 0]
+    # the last followed by sub-row labels, else the last followed by the first rows, else the first
+    short = full or [c for c in found if _T3_FIRST_ROWS.search(text, c.end(), c.end() + 400)]
+    m = short[-1] if short else found[0]
     start = max(0, m.start() - 4)
     cf = re.compile(r"结转下年度|转下年度").search(text, m.end())
     if cf is None:

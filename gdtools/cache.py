@@ -4,7 +4,7 @@ A key is the SHA-1 of the file's bytes plus its file name (metadata may come fro
 name). Entries live under ``<cache_dir>/<fingerprint>/`` where the fingerprint hashes the
 gdtools version, its source and its spec files (rules, crosswalks, lexicons): change a rule
 and the old entries are simply never looked at again. Results are stored in chunks of
-many reports (one Parquet file per output kind per chunk) so a national corpus is a few
+many reports (one Parquet file per output kind per worker batch of a chunk) so a national corpus is a few
 hundred files, not a few hundred thousand; a chunk becomes visible only when its index
 file is written, last and atomically, so an interrupted run never leaves a half entry.
 """
@@ -67,6 +67,24 @@ def code_fingerprint() -> str:
             h.update(str(path.relative_to(root)).encode("utf-8") + b"\0")
             h.update(path.read_bytes())
     return h.hexdigest()
+
+
+def encode_tables(tables: dict[str, pa.Table], keys: list[str]) -> dict[str, bytes]:
+    """The rows of ``keys`` (by the ``_cache_key`` column) of each kind's table as the bytes of a
+    Parquet file, what :meth:`Cache.put_encoded` stores; kinds without such rows are left out."""
+    wanted = pa.array(keys, pa.string())
+    out = {}
+    for kind, table in tables.items():
+        if table is None or not table.num_rows:
+            continue
+        keep = pc.is_in(table.column(KEY_COLUMN), value_set=wanted)
+        if not pc.all(keep).as_py():
+            table = table.filter(keep)
+        if table.num_rows:
+            sink = pa.BufferOutputStream()
+            pq.write_table(table, sink, write_statistics=False)
+            out[kind] = sink.getvalue().to_pybytes()
+    return out
 
 
 class Cache:
@@ -145,9 +163,9 @@ class Cache:
         if slot in self._loaded:
             self._loaded.move_to_end(slot)
             return self._loaded[slot]
-        path = self.dir / "chunks" / chunk / f"{kind}.parquet"
-        if path.exists():
-            table = pq.read_table(path)
+        paths = sorted((self.dir / "chunks" / chunk).glob(f"{kind}-*.parquet"))
+        if paths:
+            table = pa.concat_tables([pq.read_table(p) for p in paths], promote_options="permissive")
             codes, keys = pd.factorize(table.column(KEY_COLUMN).to_numpy(zero_copy_only=False))
             order = np.argsort(codes, kind="stable")
             positions = dict(zip(keys, np.split(order, np.cumsum(np.bincount(codes, minlength=len(keys)))[:-1])))
@@ -164,6 +182,10 @@ class Cache:
         Only rows of the listed keys are stored (a batch may hold files that must not be
         cached, e.g. ones that hit a bug); ``stages`` are the stages the tables came from.
         """
+        self.put_encoded([(encode_tables(tables, keys), keys) for tables, keys in batches], stages)
+
+    def put_encoded(self, batches: list[tuple[dict[str, bytes], list[str]]], stages) -> None:
+        """Store one chunk of batches already encoded by :func:`encode_tables` (in the workers), with their keys."""
         keys = [k for _, batch_keys in batches for k in batch_keys]
         if not keys:
             return
@@ -171,16 +193,10 @@ class Cache:
         chunk = f"{time.time_ns():020d}-{os.getpid()}-{self._counter}"
         chunk_dir = self.dir / "chunks" / chunk
         chunk_dir.mkdir(parents=True, exist_ok=True)
-        by_kind: dict[str, list[pa.Table]] = {}
-        for tables, batch_keys in batches:
-            wanted = pa.array(batch_keys, pa.string())
-            for kind, table in tables.items():
-                if table is not None and table.num_rows:
-                    keep = pc.is_in(table.column(KEY_COLUMN), value_set=wanted)
-                    by_kind.setdefault(kind, []).append(table if pc.all(keep).as_py() else table.filter(keep))
-        for kind, tables in by_kind.items():
-            with atomic_path(chunk_dir / f"{kind}.parquet") as tmp:
-                pq.write_table(pa.concat_tables(tables, promote_options="permissive"), tmp, write_statistics=False)
+        for i, (files, _) in enumerate(batches):
+            for kind, data in files.items():
+                with atomic_path(chunk_dir / f"{kind}-{i:05d}.parquet") as tmp:
+                    tmp.write_bytes(data)
         stages = sorted(stages)
         with atomic_path(self.dir / "index" / f"{chunk}.json") as tmp:
             tmp.write_text(json.dumps(dict.fromkeys(keys, stages)), encoding="utf-8")

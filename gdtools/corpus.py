@@ -49,7 +49,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from . import __version__
-from .cache import DEFAULT_CACHE_DIR, KEY_COLUMN, Cache, cache_key, code_fingerprint, file_digest
+from .cache import (
+    DEFAULT_CACHE_DIR,
+    KEY_COLUMN,
+    Cache,
+    cache_key,
+    code_fingerprint,
+    encode_tables,
+    file_digest,
+)
 from .errors import GdtoolsError
 from .model import FINDING_COLUMNS, REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
 from .outputs import (
@@ -317,18 +325,21 @@ def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> dic
 
 
 def _batch_result(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...], infos: list[dict],
-                  keep_tables: bool) -> dict:
-    """What a batch hands back: its rows as CSV bytes by kind and, when ``keep_tables`` (for the
-    cache), as Arrow tables; ``items`` (``{ok, cacheable, timings}`` per file) and ``maxrss_kib``."""
+                  cache_keys: list[str] | None) -> dict:
+    """What a batch hands back: its rows as CSV bytes by kind; unless ``cache_keys`` is None, the rows
+    of those keys as Parquet bytes by kind (:func:`gdtools.cache.encode_tables`, for the cache);
+    ``items`` (``{ok, cacheable, timings}`` per file) and ``maxrss_kib``."""
     tables = _batch_frames(pairs, stages)
-    return {"csv": _csv_rows(tables, _kind_columns(stages)), "tables": tables if keep_tables else None,
+    return {"csv": _csv_rows(tables, _kind_columns(stages)),
+            "cache": None if cache_keys is None else encode_tables(tables, cache_keys),
             "items": infos, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
 
-def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...], keep_tables: bool = True) -> dict:
+def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...], cache: bool = True) -> dict:
     """Worker entry point for ``(path, cache key)`` items: see :func:`_batch_result`.
 
-    The rows are written to CSV here, in the worker, so that the main process only appends bytes.
+    The rows are written to CSV (and, when ``cache``, the cacheable files' rows to Parquet) here,
+    in the worker, so that the main process only writes bytes.
     """
     pairs: dict[str, list[tuple[str, Rows]]] = {}
     infos = []
@@ -337,12 +348,13 @@ def _run_batch_of_paths(items: list[tuple[str, str]], stages: tuple[str, ...], k
         infos.append(info)
         for kind, frame in frames.items():
             pairs.setdefault(kind, []).append((key, frame))
-    return _batch_result(pairs, stages, infos, keep_tables)
+    keys = [key for (_, key), info in zip(items, infos) if info["cacheable"]]
+    return _batch_result(pairs, stages, infos, keys if cache else None)
 
 
 def _failed_batch(items: list, exc: BaseException, stages: tuple[str, ...]) -> dict:
     pairs = {"reports": [(it.key, _error_rows(it.path, exc)) for it in items]}
-    return _batch_result(pairs, stages, [{"ok": False, "cacheable": False, "timings": {}} for _ in items], False)
+    return _batch_result(pairs, stages, [{"ok": False, "cacheable": False, "timings": {}} for _ in items], None)
 
 
 class SerialExecutor(Executor):
@@ -386,7 +398,7 @@ class _Chunk:
         self.columns = columns
         self.csv: dict[str, list[bytes]] = {k: [] for k in columns}
         self.done: dict[str, str] = {}
-        self.to_cache: list[tuple[dict[str, pa.Table], list[str]]] = []
+        self.to_cache: list[tuple[dict[str, bytes], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
 
     def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
@@ -399,8 +411,8 @@ class _Chunk:
             self.done[it.path] = it.digest
         self.n += len(items)
         keys = [it.key for it, info in zip(items, result["items"]) if info["cacheable"]]
-        if cache and keys and result["tables"] is not None:
-            self.to_cache.append((result["tables"], keys))
+        if cache and keys and result["cache"] is not None:
+            self.to_cache.append((result["cache"], keys))
 
     def add_cached(self, items: list[_Item], tables: dict[str, pa.Table]) -> None:
         for kind, data in _csv_rows(tables, self.columns).items():
@@ -721,7 +733,7 @@ class _Batch:
         self.stats.add_time("write", time.perf_counter() - t)
         if chunk.to_cache:
             t = time.perf_counter()
-            self._cache.put_tables(chunk.to_cache, self.stages)
+            self._cache.put_encoded(chunk.to_cache, self.stages)
             self.stats.add_time("cache_write", time.perf_counter() - t)
         self.stats.n_ok += chunk.n_ok
         self.stats.n_error += chunk.n_error

@@ -1060,7 +1060,8 @@ def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_
     if not isinstance(tables, dict):
         frame = _frame_of(tables, report_id)
         return _Cells.of_frame(frame), _frame_template(frame)
-    ids = tables.get("report_id") or []
+    ids = tables.get("report_id")
+    ids = [] if ids is None else ids if isinstance(ids, list) else list(ids)
     rid = str(report_id)
     picks = None if ids.count(rid) == len(ids) else [n for n, i in enumerate(ids) if str(i) == rid]
     if not ids or picks == []:
@@ -1069,7 +1070,7 @@ def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_
 
     def column(name: str) -> list:
         values = tables.get(name)
-        values = [None] * n if values is None else values
+        values = [None] * n if values is None else values if isinstance(values, list) else list(values)
         return values if picks is None else [values[i] for i in picks]
 
     keys = zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code")))

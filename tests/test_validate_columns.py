@@ -99,3 +99,13 @@ def test_columns_equal_the_frame_on_generated_reports(tmp_path):
 
     paths = generate_corpus(tmp_path / "corpus", n=6, seed=3, formats=("txt", "html", "docx"))
     assert _pipeline_check([p for p in paths if p.suffix in (".txt", ".html", ".docx", ".md")]) > 0
+
+
+def test_columns_given_as_arrays_or_tuples_read_as_lists():
+    import numpy as np
+
+    tables = frame(table3_rows("r1", "v2021", CONSISTENT) + table4_rows("r1", "v2021"))
+    columns = as_columns(tables)
+    arrays = {name: np.array(values, dtype=object) if i % 2 else tuple(values)
+              for i, (name, values) in enumerate(columns.items())}
+    assert validate_report_columns(report(), arrays) == validate_report_columns(report(), columns)

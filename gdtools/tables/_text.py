@@ -145,8 +145,8 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
     if later and len(set(later)) == len(later) and len(first_line) <= 1:
         for t in first_line:
             t.glued = True
-        after_last = prefix.split("\n")[toks[-1].line + 1:]
-        tail = max(0, len(after_last) - 1) if after_last else None
+        after_last = prefix.count("\n") - toks[-1].line  # lines after the last value's
+        tail = max(0, after_last - 1) if after_last else None
         return RowText("lines", toks, raw=" ".join(prefix.split()), tail=tail)
     chunks = _chunks(prefix)
     # a row printing nothing: how many empty lines stand for its blank cells
@@ -165,16 +165,16 @@ def _chunks(text: str) -> list[Token]:
 
 def _line_tokens(prefix: str) -> list[Token]:
     tokens: list[Token] = []
-    lines = prefix.split("\n")
     empties = 0
-    for number, line in enumerate(lines):
-        content = line.strip()
-        if not content:
+    for number, line in enumerate(prefix.split("\n")):
+        parts = line.split()
+        if not parts:
             if number > 0:
                 empties += 1
             continue
-        for i, part in enumerate(content.split()):
-            tokens.append(Token(part, number, empties if i == 0 else 0))
+        tokens.append(Token(parts[0], number, empties))
+        for part in parts[1:]:
+            tokens.append(Token(part, number))
         empties = 0
     # the whitespace before the first line break of the prefix is part of the label line
     return tokens

@@ -180,9 +180,8 @@ class Gaps:
 def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
     cells = Counter()
     rows = Counter()
-    for rt, n in rowtexts:
-        if rt.mode != "lines":
-            continue
+    lines = [(rt, n) for rt, n in rowtexts if rt.mode == "lines"]
+    for rt, n in lines:
         toks = [t for t in rt.tokens if not t.glued]
         for t in toks[1:]:
             cells[t.empties] += 1
@@ -192,8 +191,7 @@ def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
     if cells:
         gaps.cell = cells.most_common(1)[0][0]
     gaps.row = rows.most_common(1)[0][0] if rows else gaps.cell + 1
-    gaps.kept = any(t.empties > gaps.cell for rt, _ in rowtexts if rt.mode == "lines"
-                    for t in rt.tokens if not t.glued) or \
+    gaps.kept = any(t.empties > gaps.cell for rt, _ in lines for t in rt.tokens if not t.glued) or \
         any(rt.tail is not None and rt.tail > gaps.row for rt, _ in rowtexts)
     return gaps
 

@@ -662,8 +662,12 @@ class _Batch:
         if self.jobs == 1:
             return SerialExecutor()
         # the stages' modules imported once here, before the workers start: forked workers share them
-        # (each would import them itself otherwise); the main process imports validate and narrative anyway
-        from . import statements, tables, validate  # noqa: F401
+        # (each would import them itself otherwise); the main process imports validate and narrative anyway.
+        # Names are imported, not modules (`from . import validate` would bind the package's lazy public
+        # function `gdtools.validate` over the module attribute)
+        from .statements import statement_columns  # noqa: F401
+        from .tables import table_columns  # noqa: F401
+        from .validate import validate_report_columns  # noqa: F401
 
         if self._pdf_inputs:  # the PDF reader's libraries take ~0.25 s CPU to import
             from .io import pdf  # noqa: F401
@@ -908,9 +912,9 @@ class _Batch:
         shutil.rmtree(spill, ignore_errors=True)
         try:
             # refine_tables reads and narrows table 二 cells only
-            files = spill_by_group(self._part("tables"), TABLE_COLUMNS, [g["report_id"] for g in groups], spill,
+            files = spill_by_group(self._part("tables"), _REFINE_READS, [g["report_id"] for g in groups], spill,
                                    keep=_table2)
-            tasks = ((_refine_task, f, TABLE_COLUMNS, True, g) for f, g in zip(files, groups))
+            tasks = ((_refine_task, f, _REFINE_READS, True, g) for f, g in zip(files, groups))
             changed = list(self._map(_on_spill, tasks, "cross-year table refinement"))
         finally:
             shutil.rmtree(spill, ignore_errors=True)
@@ -1088,6 +1092,9 @@ def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFram
 
 _CELL_KEY = ["report_id", "table", "row_code", "col_code"]
 _REFINED = ["value", "status", "candidates", "raw"]
+# The columns refine_tables reads (the labels, unit and source stay on disk; a column it came to need
+# would fail the groups loudly, as a KeyError, not change them silently)
+_REFINE_READS = _CELL_KEY + _REFINED
 
 
 def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

@@ -397,26 +397,59 @@ def test_nearest_edge_index_is_the_first_nearest():
         assert _index(edges, value) == min(range(len(edges)), key=lambda i: abs(edges[i] - value))
 
 
-def test_table_cells_are_pdfplumbers():
+def _random_edges(rng) -> list[dict]:
+    """Partial rulings on a grid (merged cells, gaps, overhangs), some a tolerance's width off the grid."""
+    xs, ys = sorted(rng.sample(range(0, 200, 10), 6)), sorted(rng.sample(range(0, 200, 10), 6))
+    edges = []
+    for _ in range(rng.randint(6, 40)):
+        off = rng.choice([0, 0, 0, 0.5, 1, -1, 1.0001, 0.1 + 0.2])
+        if rng.random() < 0.5:
+            x, (a, b) = rng.choice(xs) + off, sorted(rng.sample(ys, 2))
+            edges.append({"x0": x, "x1": x, "top": a + rng.choice([0, 1, -1]), "bottom": b, "orientation": "v"})
+        else:
+            y, (a, b) = rng.choice(ys) + off, sorted(rng.sample(xs, 2))
+            edges.append({"x0": a, "x1": b + rng.choice([0, 1, -1]), "top": y, "bottom": y, "orientation": "h"})
+    return edges
+
+
+def test_table_intersections_and_cells_are_pdfplumbers():
     import random
 
     from pdfplumber.table import edges_to_intersections, intersections_to_cells
 
-    from gdtools.io._pdfium import _intersections_to_cells
+    from gdtools.io._pdfium import _intersections, _intersections_to_cells
+
+    def boxes(edges):
+        return {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges}
 
     rng = random.Random(3)
-    for _ in range(40):
-        xs, ys = sorted(rng.sample(range(0, 200, 10), 6)), sorted(rng.sample(range(0, 200, 10), 6))
-        edges = []
-        for _ in range(rng.randint(6, 40)):  # partial rulings: merged cells, gaps, overhangs
-            if rng.random() < 0.5:
-                x, (a, b) = rng.choice(xs), sorted(rng.sample(ys, 2))
-                edges.append({"x0": x, "x1": x, "top": a, "bottom": b, "orientation": "v"})
-            else:
-                y, (a, b) = rng.choice(ys), sorted(rng.sample(xs, 2))
-                edges.append({"x0": a, "x1": b, "top": y, "bottom": y, "orientation": "h"})
-        intersections = edges_to_intersections(edges)
-        assert _intersections_to_cells(intersections) == intersections_to_cells(intersections)
+    for _ in range(300):
+        edges = _random_edges(rng)
+        tolerance = rng.choice([1, 3, 0.5])
+        theirs = edges_to_intersections(edges, tolerance, tolerance)
+        ours = _intersections(edges, tolerance, tolerance)
+        assert ours == {p: (boxes(e["v"]), boxes(e["h"])) for p, e in theirs.items()}
+        assert _intersections_to_cells(ours) == intersections_to_cells(theirs)
+
+
+def test_tables_are_pdfplumbers():
+    import random
+
+    from pdfplumber.table import cells_to_tables
+
+    from gdtools.io._pdfium import _cells_to_tables
+
+    rng = random.Random(5)
+    for _ in range(300):
+        # distinct cells (as cells are found: one per top left corner at most) on a coarse grid, in any
+        # order: tables touching at corners only, apart, overlapping
+        cells = {}
+        for _ in range(rng.randint(0, 25)):
+            x0, top = rng.randrange(0, 60, 10), rng.randrange(0, 60, 10)
+            cells[x0, top] = (x0, top, x0 + rng.choice([10, 10, 20]), top + rng.choice([10, 10, 30]))
+        cells = list(cells.values())
+        rng.shuffle(cells)
+        assert _cells_to_tables(cells) == cells_to_tables(cells)
 
 
 def test_text_lines_are_pdfplumbers():

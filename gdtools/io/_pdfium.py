@@ -25,6 +25,7 @@ no page reads differently.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import functools
 import io
@@ -37,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pdfplumber.container import Container
-from pdfplumber.table import Table, TableFinder, TableSettings, cells_to_tables, edges_to_intersections
+from pdfplumber.table import Table, TableFinder, TableSettings
 from pdfplumber.utils.text import LIGATURES, chars_to_textmap
 
 # PDFium's own characters: word spaces and line breaks it inferred from gaps and jumps.
@@ -96,31 +97,62 @@ def find_tables(page) -> list[Table]:
 
 
 class _TableFinder(TableFinder):
-    """pdfplumber's ``TableFinder`` with its cells found by :func:`_intersections_to_cells`."""
+    """pdfplumber's ``TableFinder`` with its intersections, cells and tables found by the lean equivalents
+    :func:`_intersections`, :func:`_intersections_to_cells` and :func:`_cells_to_tables`."""
 
     def __init__(self, page, settings: TableSettings):
         self.page = page
         self.settings = settings
         self.edges = self.get_edges()
-        self.intersections = edges_to_intersections(
-            self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance)
-        self.cells = _intersections_to_cells(self.intersections)
-        self.tables = [Table(page, group) for group in cells_to_tables(self.cells)]
+        self.cells = _intersections_to_cells(_intersections(
+            self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance))
+        self.tables = [Table(page, group) for group in _cells_to_tables(self.cells)]
 
 
-def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, float, float]]:
-    """pdfplumber's ``intersections_to_cells``, the same cells in the same order.
+Box = tuple[float, float, float, float]
+
+
+def _intersections(edges: list[dict[str, Any]], x_tolerance: float,
+                   y_tolerance: float) -> dict[tuple[float, float], tuple[set[Box], set[Box]]]:
+    """pdfplumber's ``edges_to_intersections``: each point where a vertical and a horizontal edge meet
+    (within the tolerances), with the boxes (x0, top, x1, bottom) of the vertical and of the horizontal
+    edges meeting there.
+
+    pdfplumber tests every pair of edges; here the horizontal edges sorted by top that can meet a
+    vertical edge are found by bisection (its tests, ``v.top <= h.top + y_tolerance`` and
+    ``v.bottom >= h.top - y_tolerance``, are monotone in h.top), then its tests apply.
+    """
+    # (an edge whose top is not a number meets none: left out, it would spoil the order)
+    horizontal = sorted([(e["top"], e["x0"], e["x1"], e["bottom"]) for e in edges
+                         if e["orientation"] == "h" and e["top"] == e["top"]])
+    points: dict[tuple[float, float], tuple[set[Box], set[Box]]] = {}
+    for e in edges:
+        if e["orientation"] != "v":
+            continue
+        x, top, bottom = e["x0"], e["top"], e["bottom"]
+        vbox = (x, top, e["x1"], bottom)
+        first = bisect.bisect_left(horizontal, True, key=lambda h: top <= h[0] + y_tolerance)
+        end = bisect.bisect_left(horizontal, True, first, key=lambda h: not bottom >= h[0] - y_tolerance)
+        for htop, hx0, hx1, hbottom in horizontal[first:end]:
+            if hx0 - x_tolerance <= x <= hx1 + x_tolerance:
+                boxes = points.get((x, htop))
+                if boxes is None:
+                    boxes = points[(x, htop)] = (set(), set())
+                boxes[0].add(vbox)
+                boxes[1].add((hx0, htop, hx1, hbottom))
+    return points
+
+
+def _intersections_to_cells(intersections: dict[tuple[float, float], tuple[set[Box], set[Box]]]) -> list[Box]:
+    """pdfplumber's ``intersections_to_cells`` of :func:`_intersections`, the same cells in the same order.
 
     pdfplumber scans every later point for those below and right of each point and rebuilds the
     sets of edge boxes at both ends on each test; here points are listed per column and per row
     once, and each point's edge boxes are a set made once.
     """
-    vboxes = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges["v"]} for p, edges in intersections.items()}
-    hboxes = {p: {(e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges["h"]} for p, edges in intersections.items()}
-
     def connects(p1, p2) -> bool:
-        return (p1[0] == p2[0] and not vboxes[p1].isdisjoint(vboxes[p2])) or \
-            (p1[1] == p2[1] and not hboxes[p1].isdisjoint(hboxes[p2]))
+        return (p1[0] == p2[0] and not intersections[p1][0].isdisjoint(intersections[p2][0])) or \
+            (p1[1] == p2[1] and not intersections[p1][1].isdisjoint(intersections[p2][1]))
 
     points = sorted(intersections)
     columns: dict[float, list] = {}
@@ -154,6 +186,51 @@ def _intersections_to_cells(intersections: dict) -> list[tuple[float, float, flo
         if found:
             cells.append(found)
     return cells
+
+
+def _cells_to_tables(cells: list[Box]) -> list[list[Box]]:
+    """pdfplumber's ``cells_to_tables`` of distinct cells (:func:`_intersections_to_cells` finds one per
+    top left corner at most): the same tables (cells touching at corners), cells in the same order.
+
+    pdfplumber passes over all cells left again and again, adding each that shares a corner with the
+    table grown so far, until a pass adds none; a table is the cells connected by corners to the first
+    cell left. Here each table's cells are found through an index of corners first, then pdfplumber's
+    passes run over those cells only (they give the order).
+    """
+    corners = [((x0, top), (x0, bottom), (x1, top), (x1, bottom)) for x0, top, x1, bottom in cells]
+    touching: dict[tuple[float, float], list[int]] = {}
+    for n, four in enumerate(corners):
+        for corner in four:
+            touching.setdefault(corner, []).append(n)
+    taken = [False] * len(cells)
+    tables = []
+    for first in range(len(cells)):
+        if taken[first]:
+            continue
+        taken[first] = True
+        connected, todo = [first], [first]
+        while todo:
+            for corner in corners[todo.pop()]:
+                for n in touching[corner]:
+                    if not taken[n]:
+                        taken[n] = True
+                        connected.append(n)
+                        todo.append(n)
+        left = sorted(connected)
+        table: list[Box] = []
+        reached: set[tuple[float, float]] = set()
+        while left:  # pdfplumber's passes: each adds one cell at least (the cells are connected)
+            still = []
+            for n in left:
+                if not table or not reached.isdisjoint(corners[n]):
+                    table.append(cells[n])
+                    reached.update(corners[n])
+                else:
+                    still.append(n)
+            left = still
+        tables.append(table)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]
 
 
 def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:

@@ -192,41 +192,26 @@ def _cells_to_tables(cells: list[Box]) -> list[list[Box]]:
     """pdfplumber's ``cells_to_tables`` of distinct cells (:func:`_intersections_to_cells` finds one per
     top left corner at most): the same tables (cells touching at corners), cells in the same order.
 
-    pdfplumber passes over all cells left again and again, adding each that shares a corner with the
-    table grown so far, until a pass adds none; a table is the cells connected by corners to the first
-    cell left. Here each table's cells are found through an index of corners first, then pdfplumber's
-    passes run over those cells only (they give the order).
+    As pdfplumber: passes over the cells left, each adding those sharing a corner with the table grown
+    so far (the first cell left starts a table), until a pass adds none; each cell's corners are made
+    once and tested as a set, and a pass keeps the cells left instead of removing the others one by one.
     """
-    corners = [((x0, top), (x0, bottom), (x1, top), (x1, bottom)) for x0, top, x1, bottom in cells]
-    touching: dict[tuple[float, float], list[int]] = {}
-    for n, four in enumerate(corners):
-        for corner in four:
-            touching.setdefault(corner, []).append(n)
-    taken = [False] * len(cells)
+    left = [(cell, ((cell[0], cell[1]), (cell[0], cell[3]), (cell[2], cell[1]), (cell[2], cell[3])))
+            for cell in cells]
     tables = []
-    for first in range(len(cells)):
-        if taken[first]:
-            continue
-        taken[first] = True
-        connected, todo = [first], [first]
-        while todo:
-            for corner in corners[todo.pop()]:
-                for n in touching[corner]:
-                    if not taken[n]:
-                        taken[n] = True
-                        connected.append(n)
-                        todo.append(n)
-        left = sorted(connected)
+    while left:
         table: list[Box] = []
         reached: set[tuple[float, float]] = set()
-        while left:  # pdfplumber's passes: each adds one cell at least (the cells are connected)
+        grown = True
+        while grown:
             still = []
-            for n in left:
-                if not table or not reached.isdisjoint(corners[n]):
-                    table.append(cells[n])
-                    reached.update(corners[n])
+            for cell, corners in left:
+                if not table or not reached.isdisjoint(corners):
+                    table.append(cell)
+                    reached.update(corners)
                 else:
-                    still.append(n)
+                    still.append((cell, corners))
+            grown = len(still) < len(left)
             left = still
         tables.append(table)
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))

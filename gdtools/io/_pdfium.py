@@ -148,38 +148,37 @@ def _intersections_to_cells(intersections: dict[tuple[float, float], tuple[set[B
 
     pdfplumber scans every later point for those below and right of each point and rebuilds the
     sets of edge boxes at both ends on each test; here points are listed per column and per row
-    once, and each point's edge boxes are a set made once.
+    once, with their edge boxes. Two points of a column are connected by a vertical edge through
+    both (a common vertical edge box), two of a row by a horizontal one.
     """
-    def connects(p1, p2) -> bool:
-        return (p1[0] == p2[0] and not intersections[p1][0].isdisjoint(intersections[p2][0])) or \
-            (p1[1] == p2[1] and not intersections[p1][1].isdisjoint(intersections[p2][1]))
-
     points = sorted(intersections)
     columns: dict[float, list] = {}
     rows: dict[float, list] = {}
     for pt in points:  # in sorted order: a column top to bottom, a row left to right
-        columns.setdefault(pt[0], []).append(pt)
-        rows.setdefault(pt[1], []).append(pt)
-    column_at: dict = {}
-    row_at: dict = {}
-    for line, at in ((columns, column_at), (rows, row_at)):
-        for pts in line.values():
-            for n, pt in enumerate(pts):
-                at[pt] = n
+        vertical, horizontal = intersections[pt]
+        columns.setdefault(pt[0], []).append((pt[1], vertical, horizontal))
+        rows.setdefault(pt[1], []).append((pt[0], vertical, horizontal))
     cells = []
-    for pt in points[:-1]:
-        right = rows[pt[1]][row_at[pt] + 1:]
+    column_at: dict[float, int] = {}  # the place of each column's next point
+    row_at: dict[float, int] = {}
+    for x, y in points:
+        n, m = column_at.get(x, 0), row_at.get(y, 0)
+        column_at[x], row_at[y] = n + 1, m + 1
+        column, row = columns[x], rows[y]
+        _, vertical, horizontal = column[n]
         found = None
-        for below_pt in columns[pt[0]][column_at[pt] + 1:]:
-            if not connects(pt, below_pt):
+        for below in range(n + 1, len(column)):  # (no slices: the first points below and right usually do)
+            below_y, below_vertical, below_horizontal = column[below]
+            if vertical.isdisjoint(below_vertical):
                 continue
-            for right_pt in right:
-                if not connects(pt, right_pt):
+            for right in range(m + 1, len(row)):
+                right_x, right_vertical, right_horizontal = row[right]
+                if horizontal.isdisjoint(right_horizontal):
                     continue
-                bottom_right = (right_pt[0], below_pt[1])
-                if bottom_right in intersections and connects(bottom_right, right_pt) \
-                        and connects(bottom_right, below_pt):
-                    found = (pt[0], pt[1], bottom_right[0], bottom_right[1])
+                corner = intersections.get((right_x, below_y))
+                if corner is not None and not corner[0].isdisjoint(right_vertical) \
+                        and not corner[1].isdisjoint(below_horizontal):
+                    found = (x, y, right_x, below_y)
                     break
             if found:
                 break

@@ -271,11 +271,12 @@ def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]
     text = "".join([c["text"] or "" for c in chars])
     if not _LIGATURE_CHARS.isdisjoint(text):
         text = "".join([LIGATURES.get(c["text"], c["text"] or "") for c in chars])
-    return min([c["top"] for c in chars]), text, chars
+    return min(map(_TOP, chars)), text, chars
 
 
 _LIGATURE_CHARS = frozenset("".join(LIGATURES))
-_X0 = operator.itemgetter("x0")
+_X0, _X1, _TOP, _BOTTOM = (operator.itemgetter(key) for key in ("x0", "x1", "top", "bottom"))
+_LETTERS, _UPRIGHT = operator.itemgetter("text"), operator.itemgetter("upright")
 
 
 def extract_text(chars: list[dict[str, Any]]) -> str:
@@ -286,7 +287,7 @@ def extract_text(chars: list[dict[str, Any]]) -> str:
     if len(chars) == 1 and chars[0]["upright"]:  # most table cells: one digit
         text = chars[0]["text"]
         return "" if text.isspace() else LIGATURES.get(text, text)
-    if not all(c["upright"] for c in chars):
+    if not all(map(_UPRIGHT, chars)):
         from pdfplumber.utils import extract_text as plumber_text
         return plumber_text(chars)
     words = _words(chars)
@@ -305,7 +306,7 @@ def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     """
     if not chars:
         return []
-    if not all(c["upright"] and len(c["text"]) == 1 for c in chars):
+    if not (all(map(_UPRIGHT, chars)) and {1}.issuperset(map(len, map(_LETTERS, chars)))):
         return None
     words = _words(chars)
     ids = _cluster_ids([top for top, _, _ in words], 3)
@@ -314,12 +315,12 @@ def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
         line_words = [word for _, word in group]
         raw = [c for _, _, word in line_words for c in word]
         line_chars = raw
-        if not _LIGATURE_CHARS.isdisjoint("".join([c["text"] for c in raw])):
+        if not _LIGATURE_CHARS.isdisjoint("".join(map(_LETTERS, raw))):
             # each char once per letter it spells
             line_chars = [c for c in raw for _ in LIGATURES.get(c["text"], "_")]
         lines.append({"text": " ".join([text for _, text, _ in line_words]),
-                      "x0": min([c["x0"] for c in raw]), "top": min([c["top"] for c in raw]),
-                      "x1": max([c["x1"] for c in raw]), "bottom": max([c["bottom"] for c in raw]),
+                      "x0": min(map(_X0, raw)), "top": min(map(_TOP, raw)),
+                      "x1": max(map(_X1, raw)), "bottom": max(map(_BOTTOM, raw)),
                       "chars": line_chars})
     return lines
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 
 import pytest
@@ -446,6 +447,10 @@ def test_iter_report_paths_reads_each_file_once(tmp_path):
     (tmp_path / "link.txt").symlink_to(report)
     assert [p.name for p in iter_report_paths([tmp_path, report])] == ["link.txt"]
     assert [p.name for p in iter_report_paths([report, report])] == ["r.txt"]
+    os.link(report, tmp_path / "hard.txt")  # another name of the same file (same device and inode)
+    assert [p.name for p in iter_report_paths([report, tmp_path / "hard.txt"])] == ["r.txt"]
+    missing = tmp_path / "gone.txt"  # named twice: listed once, so the batch gives it one error record
+    assert list(iter_report_paths([missing, missing])) == [missing]
 
 
 def test_html_cell_text_with_markup_inside_cells(tmp_path):

@@ -151,13 +151,17 @@ def iter_report_paths(paths: Iterable[str | os.PathLike] | str | os.PathLike) ->
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     seen_dirs: set[tuple[int, int]] = set()
-    seen_files: set[Path] = set()
+    seen_files: set[object] = set()
     for item in paths:
         path = Path(item)
         found = _walk(path, seen_dirs, path.resolve()) if path.is_dir() else [path]
         for file in found:
-            key = file.resolve() if file.exists() else file
-            if key not in seen_files:  # the same file named twice (or via a symlink) is read once
+            try:  # the same file named twice (or via a symlink) is read once: told by device and inode
+                st = os.stat(file)
+                key: object = (st.st_dev, st.st_ino)
+            except OSError:
+                key = file
+            if key not in seen_files:
                 seen_files.add(key)
                 yield file
 

@@ -427,9 +427,48 @@ def test_table_intersections_and_cells_are_pdfplumbers():
         edges = _random_edges(rng)
         tolerance = rng.choice([1, 3, 0.5])
         theirs = edges_to_intersections(edges, tolerance, tolerance)
-        ours = _intersections(edges, tolerance, tolerance)
+        ours = _intersections([(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges],
+                              tolerance, tolerance)
         assert ours == {p: (boxes(e["v"]), boxes(e["h"])) for p, e in theirs.items()}
         assert _intersections_to_cells(ours) == intersections_to_cells(theirs)
+
+
+def test_table_edges_are_pdfplumbers():
+    import random
+
+    from pdfplumber.table import TableFinder, TableSettings
+
+    from gdtools.io._pdfium import PdfiumPage, _table_edges
+
+    def box(kind, x0, top, x1, bottom):
+        return {"object_type": kind, "x0": x0, "x1": x1, "top": top, "bottom": bottom, "doctop": top,
+                "width": x1 - x0, "height": bottom - top, "y0": 800 - bottom, "y1": 800 - top,
+                "pts": [(x0, top), (x1, bottom)] if kind == "line" else [(x0, top), (x1, top), (x1, bottom)]}
+
+    rng = random.Random(11)
+    for _ in range(300):
+        # rulings near each other (snapped within 3 pt, joined across gaps up to 3 pt), short ones, frames
+        xs = [rng.randrange(0, 200, 10) + rng.choice([0, 0, 0.5, 1.5, 2.9, 3, 3.1, -1]) for _ in range(8)]
+        ys = [rng.randrange(0, 200, 10) + rng.choice([0, 0, 0.5, 1.5, 2.9, 3, 3.1, -1]) for _ in range(8)]
+        objects = {"char": [], "line": [], "rect": [], "curve": []}
+        for _ in range(rng.randint(0, 30)):
+            kind = rng.choice(["line", "line", "rect", "curve"])
+            if kind == "line" and rng.random() < 0.5:
+                x, (a, b) = rng.choice(xs), sorted(rng.sample(ys, 2))
+                obj = box("line", x, a, x, b)
+            elif kind == "line":
+                y, (a, b) = rng.choice(ys), sorted(rng.sample(xs, 2))
+                obj = box("line", a, y, b, y)
+            else:
+                (a, b), (c, d) = sorted(rng.sample(xs, 2)), sorted(rng.sample(ys, 2))
+                obj = box(kind, a, c, b, d)
+            objects[kind].append(obj)
+        settings = TableSettings.resolve(rng.choice([None, {"snap_tolerance": 0}, {"join_tolerance": 1},
+                                                     {"edge_min_length": 10}]))
+        page = PdfiumPage(1, (0, 0, 300, 300), objects)
+        expected = [(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"])
+                    for e in TableFinder(page, settings).get_edges()]
+        assert _table_edges(page.edges, settings) == expected
 
 
 def test_tables_are_pdfplumbers():

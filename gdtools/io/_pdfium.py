@@ -97,22 +97,85 @@ def find_tables(page) -> list[Table]:
 
 
 class _TableFinder(TableFinder):
-    """pdfplumber's ``TableFinder`` with its intersections, cells and tables found by the lean equivalents
-    :func:`_intersections`, :func:`_intersections_to_cells` and :func:`_cells_to_tables`."""
+    """pdfplumber's ``TableFinder`` (ruling lines) with its edges, intersections, cells and tables found by the
+    lean equivalents :func:`_table_edges`, :func:`_intersections`, :func:`_intersections_to_cells` and
+    :func:`_cells_to_tables`."""
 
     def __init__(self, page, settings: TableSettings):
         self.page = page
         self.settings = settings
-        self.edges = self.get_edges()
+        self.edges = _table_edges(page.edges, settings)
         self.cells = _intersections_to_cells(_intersections(
             self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance))
         self.tables = [Table(page, group) for group in _cells_to_tables(self.cells)]
 
 
 Box = tuple[float, float, float, float]
+Edge = tuple[str, float, float, float, float]  # orientation ("v" or "h"), x0, top, x1, bottom
 
 
-def _intersections(edges: list[dict[str, Any]], x_tolerance: float,
+def _table_edges(edges: list[dict[str, Any]], settings: TableSettings) -> list[Edge]:
+    """``TableFinder.get_edges()`` of pdfplumber for its "lines" strategies (the defaults), as (orientation,
+    x0, top, x1, bottom): the page's vertical and horizontal edges at least ``edge_min_length_prefilter``
+    long, snapped (``snap_edges``), joined (``merge_edges``), at least ``edge_min_length`` long.
+
+    pdfplumber copies an edge's dict at each step; here an edge is a list of the numbers read:
+    x0, top, x1, bottom, width, height, then orientation (width and height as pdfplumber keeps them).
+    """
+    least = settings.edge_min_length_prefilter
+    vertical = [[e["x0"], e["top"], e["x1"], e["bottom"], e["width"], e["height"], "v"]
+                for e in edges if e["orientation"] == "v" and e["height"] >= least]
+    horizontal = [[e["x0"], e["top"], e["x1"], e["bottom"], e["width"], e["height"], "h"]
+                  for e in edges if e["orientation"] == "h" and e["width"] >= least]
+    if settings.snap_x_tolerance > 0 or settings.snap_y_tolerance > 0:
+        vertical = _snap(vertical, 0, settings.snap_x_tolerance)
+        horizontal = _snap(horizontal, 1, settings.snap_y_tolerance)
+    merged = []
+    groups = sorted(vertical + horizontal, key=lambda e: (e[6], e[1]) if e[6] == "h" else (e[6], e[0]))
+    for (orientation, _), group in itertools.groupby(
+            groups, key=lambda e: (e[6], e[1]) if e[6] == "h" else (e[6], e[0])):
+        # join_edge_group: along x for a horizontal line, along y for a vertical one
+        start = 0 if orientation == "h" else 1
+        tolerance = settings.join_x_tolerance if orientation == "h" else settings.join_y_tolerance
+        joined: list[list] = []
+        for e in sorted(group, key=operator.itemgetter(start)):
+            if not joined:
+                joined.append(e)
+                continue
+            last = joined[-1]
+            if e[start] <= last[start + 2] + tolerance:
+                if e[start + 2] > last[start + 2]:  # resize_object: the last edge extended
+                    if orientation == "h":
+                        joined[-1] = [last[0], last[1], e[2], last[3], e[2] - last[0], last[5], "h"]
+                    else:
+                        joined[-1] = [last[0], last[1], last[2], e[3], last[4], last[5] + (e[3] - last[3]), "v"]
+            else:
+                joined.append(e)
+        merged.extend(joined)
+    least = settings.edge_min_length
+    return [(e[6], e[0], e[1], e[2], e[3]) for e in merged if (e[5] if e[6] == "v" else e[4]) >= least]
+
+
+def _snap(edges: list[list], at: int, tolerance: float) -> list[list]:
+    """pdfplumber's ``snap_objects``: edges whose ``at`` coordinate (x0 of a vertical edge, top of a horizontal
+    one) clusters within ``tolerance`` moved to the cluster's mean (both ends by the same amount), in the order
+    of their clusters."""
+    ids = _cluster_ids([e[at] for e in edges], tolerance)
+    order = sorted(range(len(edges)), key=ids.__getitem__)
+    out = []
+    for _, members in itertools.groupby(order, key=ids.__getitem__):
+        cluster = [edges[n] for n in members]
+        mean = sum([e[at] for e in cluster]) / len(cluster)
+        for e in cluster:
+            shift = mean - e[at]
+            moved = list(e)
+            moved[at] = e[at] + shift
+            moved[at + 2] = e[at + 2] + shift
+            out.append(moved)
+    return out
+
+
+def _intersections(edges: list[Edge], x_tolerance: float,
                    y_tolerance: float) -> dict[tuple[float, float], tuple[set[Box], set[Box]]]:
     """pdfplumber's ``edges_to_intersections``: each point where a vertical and a horizontal edge meet
     (within the tolerances), with the boxes (x0, top, x1, bottom) of the vertical and of the horizontal
@@ -123,14 +186,13 @@ def _intersections(edges: list[dict[str, Any]], x_tolerance: float,
     ``v.bottom >= h.top - y_tolerance``, are monotone in h.top), then its tests apply.
     """
     # (an edge whose top is not a number meets none: left out, it would spoil the order)
-    horizontal = sorted([(e["top"], e["x0"], e["x1"], e["bottom"]) for e in edges
-                         if e["orientation"] == "h" and e["top"] == e["top"]])
+    horizontal = sorted([(top, x0, x1, bottom) for orientation, x0, top, x1, bottom in edges
+                         if orientation == "h" and top == top])
     points: dict[tuple[float, float], tuple[set[Box], set[Box]]] = {}
-    for e in edges:
-        if e["orientation"] != "v":
+    for orientation, x, top, x1, bottom in edges:
+        if orientation != "v":
             continue
-        x, top, bottom = e["x0"], e["top"], e["bottom"]
-        vbox = (x, top, e["x1"], bottom)
+        vbox = (x, top, x1, bottom)
         first = bisect.bisect_left(horizontal, True, key=lambda h: top <= h[0] + y_tolerance)
         end = bisect.bisect_left(horizontal, True, first, key=lambda h: not bottom >= h[0] - y_tolerance)
         for htop, hx0, hx1, hbottom in horizontal[first:end]:

@@ -4,8 +4,8 @@ pdfminer interprets content streams in pure Python; PDFium does it in C, several
 Each page here carries the objects pdfplumber's own table finder and text-line extraction read
 (chars, lines, rects, curves) with pdfplumber's coordinates and the geometry rules pdfminer
 applies, so ``find_tables`` and ``extract_text_lines`` give what pdfplumber gives on the same
-input (pdfplumber's table finder with a faster cell search, and a lean equivalent of its word and
-line grouping with its default settings, tested against pdfplumber's own code):
+input (lean equivalents of pdfplumber's table finder and of its word and line grouping with their
+default settings, tested against pdfplumber's own code):
 
 * a char spans its advance from the origin (x0..x1) and one font size up from the font's
   descent (PDFium's loose char box, whose top is the ascent, is cut to the font size);
@@ -38,7 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pdfplumber.container import Container
-from pdfplumber.table import Table, TableFinder, TableSettings
+from pdfplumber.table import Table, TableSettings
 from pdfplumber.utils.text import LIGATURES, chars_to_textmap
 
 # PDFium's own characters: word spaces and line breaks it inferred from gaps and jumps.
@@ -92,22 +92,14 @@ class PdfiumPage(Container):
 
 
 def find_tables(page) -> list[Table]:
-    """``page.find_tables()`` of pdfplumber (default settings) for a pdfplumber or PDFium page, faster."""
-    return _TableFinder(page, TableSettings.resolve(None)).tables
-
-
-class _TableFinder(TableFinder):
-    """pdfplumber's ``TableFinder`` (ruling lines) with its edges, intersections, cells and tables found by the
-    lean equivalents :func:`_table_edges`, :func:`_intersections`, :func:`_intersections_to_cells` and
-    :func:`_cells_to_tables`."""
-
-    def __init__(self, page, settings: TableSettings):
-        self.page = page
-        self.settings = settings
-        self.edges = _table_edges(page.edges, settings)
-        self.cells = _intersections_to_cells(_intersections(
-            self.edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance))
-        self.tables = [Table(page, group) for group in _cells_to_tables(self.cells)]
+    """``page.find_tables()`` of pdfplumber (default settings: ruling lines) for a pdfplumber or PDFium page,
+    faster: its edges, intersections, cells and tables found by the lean equivalents :func:`_table_edges`,
+    :func:`_intersections`, :func:`_intersections_to_cells` and :func:`_cells_to_tables`."""
+    settings = TableSettings.resolve(None)
+    edges = _table_edges(page.edges, settings)
+    cells = _intersections_to_cells(_intersections(
+        edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance))
+    return [Table(page, group) for group in _cells_to_tables(cells)]
 
 
 Box = tuple[float, float, float, float]

@@ -760,15 +760,23 @@ class _Batch:
         hit = self._cache.corpus_files(key) if self._cache is not None else None
         made: dict[str, Path] = {}
         peak = self.stats.main_maxrss_after_kib
+        step = time.perf_counter()
+
+        def done(name: str) -> None:  # each step's peak memory and wall seconds go into the batch summary
+            nonlocal step
+            peak[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            self.stats.add_time(f"corpus_{name}", time.perf_counter() - step)
+            step = time.perf_counter()
+
         if "tables" in self.stages:
             self._refine_tables(reports)
-            peak["refine_tables"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            done("refine_tables")
         if "validate" in self.stages:
             made |= self._finish_validate(reports, offsets, hit)
-            peak["validate"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            done("validate")
         if "narrative" in self.stages:
             made |= self._finish_narrative(reports, hit)
-            peak["narrative"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            done("narrative")
         if hit is None and self._cache is not None and made:
             self._cache.put_corpus_files(key, made)
         self.out.joinpath(".cross_year.csv.part").unlink(missing_ok=True)

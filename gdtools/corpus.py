@@ -41,6 +41,7 @@ from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExec
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -850,42 +851,46 @@ class _Batch:
             # parallel, each group's rows appended as it comes back
             files, keyword_files = _spill_section5(part, [g["report_id"] for g in groups], spill,
                                                    self.corpus_group_size)
-            tasks = ((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups))
-            with atomic_path(outputs["repeats.csv"]) as tmp:
+            # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
+            # counts while the last repeats come back (the two read different spill files)
+            no_agency = pd.DataFrame({"agency": ["?"]})  # a keyword chunk's "group", named when it fails
+            tasks = chain(((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups)),
+                          ((_keyword_counts_task, f, ["report_id", "text"], False, no_agency)
+                           for f in keyword_files))
+            counts_file = spill / "keywords" / "counts.pickle"
+            with atomic_path(outputs["repeats.csv"]) as tmp, open(counts_file, "wb") as fh:
                 writer = PartWriter(tmp, REPEAT_COLUMNS)
+                doc_freq: Counter[str] = Counter()
+                n_docs = 0
                 try:
-                    for frame in self._map(_on_spill, tasks, "repeats"):
-                        writer.append(frame)
+                    for found in self._map(_on_spill, tasks, "repeats and keywords"):
+                        if isinstance(found, pd.DataFrame):  # repeats
+                            writer.append(found)
+                            continue
+                        for _, counts in found:  # a chunk's (report_id, word counts), in order
+                            doc_freq.update(counts.keys())
+                        n_docs += len(found)
+                        pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
                 finally:
                     writer.close()
-            self._keywords(keyword_files, spill / "keywords", outputs["keywords.csv"])
+            self._keywords(doc_freq, n_docs, counts_file, outputs["keywords.csv"])
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         return outputs
 
-    def _keywords(self, files: list[Path], spill: Path, out: Path) -> None:
+    def _keywords(self, doc_freq: Counter, n_docs: int, counts_file: Path, out: Path) -> None:
         """keywords.csv as :func:`gdtools.narrative.keywords` (tf-idf, one document per report) gives it
         for all section-五 statements, with bounded memory.
 
         The document frequencies need every report before any report can be scored: the
-        reports' word counts are made in the workers (``files``: the statements spilled in chunks
-        of reports, in order of first appearance, the order ``keywords`` uses), counted into the
-        document frequencies and spilled to disk as they come back, then read back one chunk at
-        a time and scored. Memory holds the vocabulary and one chunk, not the statements or the tokens.
+        reports' word counts are made in the workers (from the statements spilled in chunks
+        of reports, in order of first appearance, the order ``keywords`` uses), counted into
+        ``doc_freq`` (``n_docs`` reports) and spilled to ``counts_file`` as they come back; here they
+        are read back one chunk at a time and scored. Memory holds the vocabulary and one chunk,
+        not the statements or the tokens.
         """
         from .narrative import KEYWORD_COLUMNS
 
-        tasks = ((_keyword_counts_task, f, ["report_id", "text"], False, pd.DataFrame({"agency": ["?"]}))
-                 for f in files)
-        doc_freq: Counter[str] = Counter()
-        n_docs = 0
-        counts_file = spill / "counts.pickle"
-        with open(counts_file, "wb") as fh:
-            for pairs in self._map(_on_spill, tasks, "keywords"):
-                for _, counts in pairs:
-                    doc_freq.update(counts.keys())
-                n_docs += len(pairs)
-                pickle.dump(pairs, fh, protocol=pickle.HIGHEST_PROTOCOL)
         # the smoothed IDF of each word, once (the same float for every document that has the word)
         idf = {word: math.log((1 + n_docs) / (1 + df)) + 1 for word, df in doc_freq.items()}
         with atomic_path(out) as tmp, open(counts_file, "rb") as fh:

@@ -1195,6 +1195,111 @@ def _runs(column: list, runs: list[tuple[int, int]]) -> list:
     return [item for a, b in runs for item in column[a:b]]
 
 
+def _spans(ids: Sequence, keep: set[str], offset: int = 0) -> dict[str, list[tuple[int, int]]]:
+    """(start, end) runs of the rows of each id in ``keep`` (ids as text), positions plus ``offset``."""
+    column = np.asarray(ids, dtype=object)
+    n = len(column)
+    try:
+        change = column[1:] != column[:-1]
+        starts = np.flatnonzero(np.asarray(change, dtype=bool)) + 1
+    except (TypeError, ValueError):   # an NA that does not compare: every row its own run
+        starts = np.arange(1, n)
+    bounds = [0, *starts.tolist(), n]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for a, b in zip(bounds, bounds[1:]):
+        rid = str(column[a])
+        if rid in keep:
+            spans.setdefault(rid, []).append((a + offset, b + offset))
+    return spans
+
+
+def _first_templates(tables: pd.DataFrame, keep: set[str]) -> dict[str, str | None]:
+    """The template of the first row with one of each report in ``keep``."""
+    if "template" not in tables.columns:
+        return {}
+    named = tables.loc[tables["template"].notna(), ["report_id", "template"]]
+    templates: dict[str, str | None] = {}
+    values = named["template"].tolist()
+    for rid, runs in _spans(named["report_id"].tolist(), keep).items():
+        templates[rid] = template_key(str(values[runs[0][0]]))
+    return templates
+
+
+@cache
+def _cross_year_keys() -> tuple[frozenset, frozenset, frozenset]:
+    """Tables, row codes and column codes of every cell a cross-year rule may read."""
+    keys = set()
+    for rule in load_rules():
+        if rule.kind != "cross_year_equals":
+            continue
+        p = rule.params
+        table, over = p["table"], p["over"]
+        codes = tuple(p["lhs"]) + tuple(p["rhs"])
+        for template in (*STANDARD_TEMPLATES, None):
+            layout = _layout(table, template)
+            items = list(layout.cols if over == "columns" else layout.rows) if p["items"] == "all" \
+                else _expand(p["items"], layout.rows if over == "rows" else layout.cols)
+            keys.update(key for item in items for _, key, _, _ in _term_keys(table, template, over, item, codes))
+    return tuple(frozenset(k[i] for k in keys) for i in range(3))
+
+
+def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> tuple[dict, dict]:
+    """Cells of the ``needed`` reports for the cross-year rules, and hashes of the rows of the
+    ``grouped`` ones (which may be copies).
+
+    The cross-year rules read few cells: a report's lookup holds only those, and which tables
+    it has. Reports that may be copies (compared by all their cells) and reports with missing
+    cells (a table with only missing cells is absent) get all their cells.
+    """
+    ids = tables["report_id"].tolist()
+    spans = _spans(ids, needed)
+    whole = set(grouped)
+    if "status" in tables.columns:
+        missing = tables["status"].eq("missing").to_numpy(dtype=bool, na_value=False)
+        whole.update(str(ids[i]) for i in np.flatnonzero(missing).tolist())
+    whole &= spans.keys()
+    cells: dict[str, _Cells] = {}
+    hashes: dict[str, int] = {}
+    if whole:
+        rows = [i for rid in whole for a, b in spans[rid] for i in range(a, b)]
+        rows.sort()
+        part = tables.iloc[rows]
+        columns = _cell_columns(part)
+        for rid, runs in _spans(part["report_id"].tolist(), whole).items():
+            mine = [_runs(column, runs) for column in columns]
+            cells[rid] = _Cells(*mine)
+            if rid in grouped:
+                try:
+                    hashes[rid] = hash(tuple(map(tuple, mine)))
+                except TypeError:   # an unhashable value: compared by cells alone
+                    hashes[rid] = 0
+    rest = {rid for rid in spans if rid not in whole}
+    if not rest:
+        return cells, hashes
+    # which tables each report has (its rows' tables: none of its cells is missing)
+    names = tables["table"].tolist() if "table" in tables.columns else [None] * len(ids)
+    has: dict[str, set[str]] = {rid: set() for rid in rest}
+    for rid, runs in spans.items():
+        if rid in has:
+            has[rid].update(map(str, dict.fromkeys(_runs(names, runs))))
+    wanted_tables, wanted_rows, wanted_cols = _cross_year_keys()
+    keep = np.ones(len(tables), dtype=bool)
+    for name, wanted in (("table", wanted_tables), ("row_code", wanted_rows), ("col_code", wanted_cols)):
+        if name in tables.columns:
+            keep &= tables[name].astype(str).isin(wanted).to_numpy(dtype=bool, na_value=False)
+        else:
+            keep[:] = False   # read as "None": no rule's cell
+    part = tables[keep]
+    columns = _cell_columns(part)
+    part_spans = _spans(part["report_id"].tolist(), rest)
+    for rid in rest:
+        runs = part_spans.get(rid)
+        cells[rid] = _Cells(*[_runs(column, runs) for column in columns]) if runs else _Cells()
+        cells[rid].tables = has[rid]
+    return cells, hashes
+
+
+
 def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) -> pd.DataFrame:
     """Cross-year findings (X1–X3) from frames only.
 
@@ -1220,36 +1325,16 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
     # each compared report's cells and first template, from the frame's columns read once
     needed = {str(rec["report_id"]) for (agency, year), recs in by_key.items()
               if (agency, year - 1) in by_key or (agency, year + 1) in by_key for rec in recs}
-    spans: dict[str, list[tuple[int, int]]] = {rid: [] for rid in needed}   # runs of a report's rows
-    frame_templates: dict[str, str | None] = {}
-    columns: tuple[list, ...] = ()
-    if tables is not None and not tables.empty and "report_id" in tables.columns:
-        ids = [str(i) for i in tables["report_id"].tolist()]
-        columns = _cell_columns(tables)
-        start = 0
-        for end in range(1, len(ids) + 1):
-            if end == len(ids) or ids[end] != ids[start]:
-                if ids[start] in spans:
-                    spans[ids[start]].append((start, end))
-                start = end
-        if "template" in tables.columns:
-            for rid, value in zip(ids, tables["template"].tolist()):
-                if rid in spans and rid not in frame_templates and not pd.isna(value):
-                    frame_templates[rid] = template_key(str(value))
     # reports in an agency-year with other reports may be copies: a hash of their rows tells
     # (reports with different hashes differ; equal hashes are confirmed by comparing cells)
     grouped = {str(rec["report_id"]) for recs in by_key.values() if len(recs) > 1 for rec in recs}
     cells: dict[str, _Cells] = {}
     hashes: dict[str, int] = {}
-    for rid, runs in spans.items():
-        mine = [_runs(column, runs) for column in columns]
-        cells[rid] = _Cells(*mine) if columns else _Cells()
-        if rid in grouped:
-            try:
-                hashes[rid] = hash(tuple(map(tuple, mine)))
-            except TypeError:   # an unhashable value: compared by cells alone
-                hashes[rid] = 0
-    del columns
+    frame_templates: dict[str, str | None] = {}
+    if needed and tables is not None and not tables.empty and "report_id" in tables.columns:
+        frame_templates = _first_templates(tables, needed)
+        cells, hashes = _corpus_cells(tables, needed, grouped)
+    cells.update((rid, _Cells()) for rid in needed if rid not in cells)
 
     def template_of(rec: dict) -> str | None:
         return template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))

@@ -1195,21 +1195,26 @@ def _runs(column: list, runs: list[tuple[int, int]]) -> list:
     return [item for a, b in runs for item in column[a:b]]
 
 
-def _spans(ids: Sequence, keep: set[str], offset: int = 0) -> dict[str, list[tuple[int, int]]]:
-    """(start, end) runs of the rows of each id in ``keep`` (ids as text), positions plus ``offset``."""
-    column = np.asarray(ids, dtype=object)
-    n = len(column)
-    try:
-        change = column[1:] != column[:-1]
-        starts = np.flatnonzero(np.asarray(change, dtype=bool)) + 1
-    except (TypeError, ValueError):   # an NA that does not compare: every row its own run
-        starts = np.arange(1, n)
-    bounds = [0, *starts.tolist(), n]
+def _bounds(*columns: pd.Series) -> list[int]:
+    """0, each row position where a run of rows with equal values in all ``columns`` starts, and the
+    length (an NA row is a run of its own)."""
+    n = len(columns[0])
+    change = np.zeros(max(n - 1, 0), dtype=bool)
+    for column in columns:
+        codes = pd.factorize(column)[0]
+        change |= (codes[1:] != codes[:-1]) | (codes[1:] < 0)
+    return [0, *(np.flatnonzero(change) + 1).tolist(), n]
+
+
+def _spans(ids: pd.Series, keep: set[str]) -> dict[str, list[tuple[int, int]]]:
+    """(start, end) runs of the rows of each id (as text) in ``keep``, positions in ``ids``."""
+    if ids.empty:
+        return {}
+    bounds = _bounds(ids)
     spans: dict[str, list[tuple[int, int]]] = {}
-    for a, b in zip(bounds, bounds[1:]):
-        rid = str(column[a])
+    for rid, start, end in zip(map(str, ids.take(bounds[:-1]).tolist()), bounds, bounds[1:]):
         if rid in keep:
-            spans.setdefault(rid, []).append((a + offset, b + offset))
+            spans.setdefault(rid, []).append((start, end))
     return spans
 
 
@@ -1219,9 +1224,9 @@ def _first_templates(tables: pd.DataFrame, keep: set[str]) -> dict[str, str | No
         return {}
     named = tables.loc[tables["template"].notna(), ["report_id", "template"]]
     templates: dict[str, str | None] = {}
-    values = named["template"].tolist()
-    for rid, runs in _spans(named["report_id"].tolist(), keep).items():
-        templates[rid] = template_key(str(values[runs[0][0]]))
+    firsts = {rid: runs[0][0] for rid, runs in _spans(named["report_id"], keep).items()}
+    for rid, value in zip(firsts, named["template"].take(list(firsts.values())).tolist()):
+        templates[rid] = template_key(str(value))
     return templates
 
 
@@ -1251,12 +1256,12 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
     it has. Reports that may be copies (compared by all their cells) and reports with missing
     cells (a table with only missing cells is absent) get all their cells.
     """
-    ids = tables["report_id"].tolist()
+    ids = tables["report_id"]
     spans = _spans(ids, needed)
     whole = set(grouped)
     if "status" in tables.columns:
         missing = tables["status"].eq("missing").to_numpy(dtype=bool, na_value=False)
-        whole.update(str(ids[i]) for i in np.flatnonzero(missing).tolist())
+        whole.update(map(str, ids[missing].tolist()))
     whole &= spans.keys()
     cells: dict[str, _Cells] = {}
     hashes: dict[str, int] = {}
@@ -1265,7 +1270,7 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
         rows.sort()
         part = tables.iloc[rows]
         columns = _cell_columns(part)
-        for rid, runs in _spans(part["report_id"].tolist(), whole).items():
+        for rid, runs in _spans(part["report_id"], whole).items():
             mine = [_runs(column, runs) for column in columns]
             cells[rid] = _Cells(*mine)
             if rid in grouped:
@@ -1277,11 +1282,15 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
     if not rest:
         return cells, hashes
     # which tables each report has (its rows' tables: none of its cells is missing)
-    names = tables["table"].tolist() if "table" in tables.columns else [None] * len(ids)
     has: dict[str, set[str]] = {rid: set() for rid in rest}
-    for rid, runs in spans.items():
-        if rid in has:
-            has[rid].update(map(str, dict.fromkeys(_runs(names, runs))))
+    if "table" in tables.columns:
+        starts = _bounds(ids, tables["table"])[:-1]
+        for rid, name in zip(map(str, ids.take(starts).tolist()), tables["table"].take(starts).tolist()):
+            if rid in has:
+                has[rid].add(str(name))
+    else:
+        for rid in has:
+            has[rid].add("None")
     wanted_tables, wanted_rows, wanted_cols = _cross_year_keys()
     keep = np.ones(len(tables), dtype=bool)
     for name, wanted in (("table", wanted_tables), ("row_code", wanted_rows), ("col_code", wanted_cols)):
@@ -1291,7 +1300,7 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
             keep[:] = False   # read as "None": no rule's cell
     part = tables[keep]
     columns = _cell_columns(part)
-    part_spans = _spans(part["report_id"].tolist(), rest)
+    part_spans = _spans(part["report_id"], rest)
     for rid in rest:
         runs = part_spans.get(rid)
         cells[rid] = _Cells(*[_runs(column, runs) for column in columns]) if runs else _Cells()
@@ -1318,7 +1327,9 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
     if "status" in frame.columns:
         frame = frame[frame["status"].fillna("ok").astype(str).isin(["ok", ""])]
     by_key: dict[tuple[str, int], list[dict]] = {}
-    for rec in frame.to_dict("records"):
+    # the columns read, as records of plain values
+    names = [c for c in ("report_id", "source", "agency", "year", "template") if c in frame.columns]
+    for rec in (dict(zip(names, values)) for values in zip(*(frame[c].tolist() for c in names))):
         agency, year = normalize_agency(rec.get("agency")), _as_int(rec.get("year"))
         if agency and year is not None:
             by_key.setdefault((agency, year), []).append(rec)

@@ -769,15 +769,28 @@ class _Batch:
             self.stats.add_time(f"corpus_{name}", time.perf_counter() - step)
             step = time.perf_counter()
 
-        if "tables" in self.stages:
-            self._refine_tables(reports)
-            done("refine_tables")
-        if "validate" in self.stages:
-            made |= self._finish_validate(reports, offsets, hit)
-            done("validate")
-        if "narrative" in self.stages:
-            made |= self._finish_narrative(reports, hit)
-            done("narrative")
+        spill = self.out / ".narrative-spill"
+        shutil.rmtree(spill, ignore_errors=True)
+        narrative = None
+        try:
+            # the narrative steps read only the statements: their tasks start first and are topped up
+            # (``poll``) whenever the main process is about to spill or patch, so the workers go on with
+            # them then instead of idling; what is left is finished after the other steps
+            narrative = self._start_narrative(reports, spill) if "narrative" in self.stages and hit is None else None
+            poll = narrative.poll if narrative is not None else None
+            if "tables" in self.stages:
+                self._refine_tables(reports, poll)
+                done("refine_tables")
+            if "validate" in self.stages:
+                made |= self._finish_validate(reports, offsets, hit, poll)
+                done("validate")
+            if "narrative" in self.stages:
+                made |= self._finish_narrative(hit, narrative)
+                done("narrative")
+        finally:
+            if narrative is not None:  # closed already unless a step failed
+                narrative.close()
+            shutil.rmtree(spill, ignore_errors=True)
         if hit is None and self._cache is not None and made:
             self._cache.put_corpus_files(key, made)
         self.out.joinpath(".cross_year.csv.part").unlink(missing_ok=True)
@@ -789,7 +802,8 @@ class _Batch:
                 os.replace(self._part(kind), self._final(kind))
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
-    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], hit: Path | None) -> dict:
+    def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], hit: Path | None,
+                         poll: Callable | None) -> dict:
         cross = self.out / ".cross_year.csv.part"
         uncertain_rows: list[pa.RecordBatch] = []
         if hit is not None:
@@ -797,7 +811,7 @@ class _Batch:
         else:
             writer = PartWriter(cross, FINDING_COLUMNS)
             try:
-                for frame in self._cross_year_findings(reports, uncertain_rows):
+                for frame in self._cross_year_findings(reports, uncertain_rows, poll):
                     writer.append(frame)
             finally:
                 writer.close()
@@ -813,6 +827,8 @@ class _Batch:
             with atomic_path(summary) as tmp:
                 shutil.copyfile(hit / "summary.csv", tmp)
         else:
+            if poll is not None:
+                poll()
             # the summary counts findings by severity and uncertain cells per report (every report is in
             # `reports`), so only those columns and rows are read back: the messages stay on disk
             # plain text columns: the summary looks up counts per report, which categoricals make slow
@@ -829,53 +845,34 @@ class _Batch:
             write_health_pages(read_frame_part(part), read_frame(summary), reports, self.out / "health")
         return {"cross_year.csv": cross, "summary.csv": summary}
 
-    def _finish_narrative(self, reports: pd.DataFrame, hit: Path | None) -> dict:
-        """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
-        from .narrative import REPEAT_COLUMNS
+    def _start_narrative(self, reports: pd.DataFrame, spill: Path) -> _Narrative:
+        """Spill the section-五 statements and submit the first repeats and keyword-count tasks."""
+        # Memory holds one group of statements at a time: the section-五 rows are spilled to disk
+        # by agency group (repeats) and by chunks of reports (keywords), in one streaming pass.
+        known = reports[reports["year"].notna() & reports["agency"].notna()]
+        groups = _agency_groups(known, self.corpus_group_size)
+        files, keyword_files = _spill_section5(self._part("statements"), [g["report_id"] for g in groups], spill,
+                                               self.corpus_group_size)
+        # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
+        # counts while the last repeats come back (the two read different spill files)
+        no_agency = pd.DataFrame({"agency": ["?"]})  # a keyword chunk's "group", named when it fails
+        tasks = chain(((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups)),
+                      ((_keyword_counts_task, f, ["report_id", "text"], False, no_agency) for f in keyword_files))
+        narrative = _Narrative(_Stream(self, _on_spill, tasks, "repeats and keywords"), spill)
+        narrative.poll()
+        return narrative
 
+    def _finish_narrative(self, hit: Path | None, narrative: _Narrative | None) -> dict:
+        """Repeats and keywords of section 五 (problems and measures), the part these analyses are about."""
         outputs = {"repeats.csv": self.out / "repeats.csv", "keywords.csv": self.out / "keywords.csv"}
         if hit is not None:
             for name, path in outputs.items():
                 with atomic_path(path) as tmp:
                     shutil.copyfile(hit / name, tmp)
             return outputs
-        # Memory holds one group of statements at a time: the section-五 rows are spilled to disk
-        # by agency group (repeats) and by chunks of reports (keywords), each a streaming pass.
-        part = self._part("statements")
-        known = reports[reports["year"].notna() & reports["agency"].notna()]
-        groups = _agency_groups(known, self.corpus_group_size)
-        spill = self.out / ".narrative-spill"
-        shutil.rmtree(spill, ignore_errors=True)
-        try:
-            # repeats compare an agency's report with its report of the year before: agency groups in
-            # parallel, each group's rows appended as it comes back
-            files, keyword_files = _spill_section5(part, [g["report_id"] for g in groups], spill,
-                                                   self.corpus_group_size)
-            # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
-            # counts while the last repeats come back (the two read different spill files)
-            no_agency = pd.DataFrame({"agency": ["?"]})  # a keyword chunk's "group", named when it fails
-            tasks = chain(((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups)),
-                          ((_keyword_counts_task, f, ["report_id", "text"], False, no_agency)
-                           for f in keyword_files))
-            counts_file = spill / "keywords" / "counts.pickle"
-            with atomic_path(outputs["repeats.csv"]) as tmp, open(counts_file, "wb") as fh:
-                writer = PartWriter(tmp, REPEAT_COLUMNS)
-                doc_freq: Counter[str] = Counter()
-                n_docs = 0
-                try:
-                    for found in self._map(_on_spill, tasks, "repeats and keywords"):
-                        if isinstance(found, pd.DataFrame):  # repeats
-                            writer.append(found)
-                            continue
-                        for _, counts in found:  # a chunk's (report_id, word counts), in order
-                            doc_freq.update(counts.keys())
-                        n_docs += len(found)
-                        pickle.dump(found, fh, protocol=pickle.HIGHEST_PROTOCOL)
-                finally:
-                    writer.close()
-            self._keywords(doc_freq, n_docs, counts_file, outputs["keywords.csv"])
-        finally:
-            shutil.rmtree(spill, ignore_errors=True)
+        narrative.finish()
+        os.replace(narrative.repeats_file, outputs["repeats.csv"])
+        self._keywords(narrative.doc_freq, narrative.n_docs, narrative.counts_file, outputs["keywords.csv"])
         return outputs
 
     def _keywords(self, doc_freq: Counter, n_docs: int, counts_file: Path, out: Path) -> None:
@@ -906,7 +903,7 @@ class _Batch:
             finally:
                 writer.close()
 
-    def _refine_tables(self, reports: pd.DataFrame) -> None:
+    def _refine_tables(self, reports: pd.DataFrame, poll: Callable | None) -> None:
         """Narrow uncertain table 二 cells with the same agency's adjacent years (:func:`gdtools.refine_tables`).
 
         Agency groups run through the executor with bounded memory; the few changed cells
@@ -923,18 +920,23 @@ class _Batch:
             return
         spill = self.out / ".refine-spill"
         shutil.rmtree(spill, ignore_errors=True)
+        if poll is not None:
+            poll()
         try:
             # refine_tables reads and narrows table 二 cells only
             files = spill_by_group(self._part("tables"), _REFINE_READS, [g["report_id"] for g in groups], spill,
                                    keep=_table2)
             tasks = ((_refine_task, f, _REFINE_READS, True, g) for f, g in zip(files, groups))
-            changed = list(self._map(_on_spill, tasks, "cross-year table refinement"))
+            changed = list(self._map(_on_spill, tasks, "cross-year table refinement", poll))
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         if changed:
+            if poll is not None:
+                poll()
             _patch_table_cells(self._part("tables"), pd.concat(changed, ignore_index=True))
 
-    def _cross_year_findings(self, reports: pd.DataFrame, uncertain_rows: list[pa.RecordBatch]):
+    def _cross_year_findings(self, reports: pd.DataFrame, uncertain_rows: list[pa.RecordBatch],
+                             poll: Callable | None):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
 
         Only reports with a same-agency neighbour year need their tables in memory, and
@@ -948,11 +950,13 @@ class _Batch:
             return
         spill = self.out / ".cross-year-spill"
         shutil.rmtree(spill, ignore_errors=True)
+        if poll is not None:
+            poll()
         try:
             files = self._spill_cross_year(groups, spill, uncertain_rows)
             # plain text columns: the rules read each report's cells as lists, which categoricals make slow
             tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, False, g) for f, g in zip(files, groups))
-            yield from self._map(_on_spill, tasks, "cross-year validation")
+            yield from self._map(_on_spill, tasks, "cross-year validation", poll)
         finally:
             shutil.rmtree(spill, ignore_errors=True)
 
@@ -973,33 +977,102 @@ class _Batch:
             spill.close()
         return spill.files
 
-    def _map(self, fn: Callable, args, what: str):
-        """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight.
+    def _map(self, fn: Callable, args, what: str, poll: Callable | None = None):
+        """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight
+        (see :class:`_Stream`); ``poll()`` before each wait."""
+        return _Stream(self, fn, args, what).results(poll)
 
-        A failing group is logged with the agencies it held and skipped, so one bad group
-        does not cost the whole corpus its outputs; the count is in the batch summary.
-        """
-        window: deque[tuple[Future, pd.DataFrame]] = deque()
 
-        def result(future: Future, group: pd.DataFrame):
-            try:
-                return future.result()
-            except Exception as exc:  # reported, counted, and the other groups go on
-                agencies = ", ".join(sorted(map(str, group["agency"].unique()))[:5])
-                log.error("%s failed for agencies %s…: %s: %s", what, agencies, type(exc).__name__, exc)
-                self.stats.corpus_step_errors += 1
-                return None
+class _Stream:
+    """``fn(*a)`` for each ``a`` through the batch's executor, results in order, ``2·jobs+1`` in flight.
 
-        for a in args:
-            window.append((self._executor.submit(fn, *a), a[-1]))
-            if len(window) > 2 * self.jobs:
-                found = result(*window.popleft())
-                if found is not None and len(found):
-                    yield found
-        while window:
-            found = result(*window.popleft())
-            if found is not None and len(found):
+    A failing task is logged with the agencies of its group (``a[-1]``) and skipped, so one bad
+    group does not cost the whole corpus its outputs; the count is in the batch summary.
+    """
+
+    def __init__(self, batch: _Batch, fn: Callable, args, what: str):
+        self.batch, self.fn, self.args, self.what = batch, fn, iter(args), what
+        self.window: deque[tuple[Future, pd.DataFrame]] = deque()
+
+    def _fill(self) -> None:
+        while len(self.window) <= 2 * self.batch.jobs:
+            a = next(self.args, None)
+            if a is None:
+                return
+            self.window.append((self.batch._executor.submit(self.fn, *a), a[-1]))
+
+    def _take(self):
+        future, group = self.window.popleft()
+        try:
+            found = future.result()
+        except Exception as exc:  # reported, counted, and the other groups go on
+            agencies = ", ".join(sorted(map(str, group["agency"].unique()))[:5])
+            log.error("%s failed for agencies %s…: %s: %s", self.what, agencies, type(exc).__name__, exc)
+            self.batch.stats.corpus_step_errors += 1
+            return None
+        return found if found is not None and len(found) else None
+
+    def ready(self):
+        """The results done already at the head, in order, without waiting; the window refilled."""
+        self._fill()
+        while self.window and self.window[0][0].done():
+            found = self._take()
+            self._fill()
+            if found is not None:
                 yield found
+
+    def results(self, poll: Callable | None = None):
+        """All the results in order, ``poll()`` called before each wait."""
+        while True:
+            self._fill()
+            if not self.window:
+                return
+            if poll is not None and not self.window[0][0].done():
+                poll()
+            found = self._take()
+            if found is not None:
+                yield found
+
+
+class _Narrative:
+    """The repeats and keyword-count results of section 五 as they come back: repeats rows appended
+    to ``repeats_file``, each chunk's word counts into the document frequencies and ``counts_file``."""
+
+    def __init__(self, stream: _Stream, spill: Path):
+        from .narrative import REPEAT_COLUMNS
+
+        self.stream = stream
+        self.repeats_file, self.counts_file = spill / "repeats.csv", spill / "counts.pickle"
+        self.writer = PartWriter(self.repeats_file, REPEAT_COLUMNS)
+        self._counts = open(self.counts_file, "wb")
+        self.doc_freq: Counter[str] = Counter()
+        self.n_docs = 0
+
+    def _add(self, found) -> None:
+        if isinstance(found, pd.DataFrame):  # repeats
+            self.writer.append(found)
+            return
+        for _, counts in found:  # a chunk's (report_id, word counts), in order
+            self.doc_freq.update(counts.keys())
+        self.n_docs += len(found)
+        pickle.dump(found, self._counts, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def poll(self) -> None:
+        """Take the results done already and submit more tasks (never waits)."""
+        for found in self.stream.ready():
+            self._add(found)
+
+    def finish(self) -> None:
+        """Wait for the rest; the files are complete and closed after."""
+        try:
+            for found in self.stream.results():
+                self._add(found)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self.writer.close()
+        self._counts.close()
 
 
 def _summary(findings: pd.DataFrame, uncertain: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:

@@ -1147,6 +1147,21 @@ def _name(rec: dict) -> str:
     return str(rec["report_id"])
 
 
+@lru_cache(maxsize=256)
+def _cross_year_plan(table: str, over: str, items: str | tuple[str, ...], lhs_codes: tuple[str, ...],
+                     rhs_codes: tuple[str, ...], cur_t: str | None, prev_t: str | None) -> tuple[tuple, ...]:
+    """(item name, row_label, col_label, lhs terms, rhs terms) of each compared item of a cross-year
+    rule between two template versions (immutable, cached)."""
+    layout = _layout(table, cur_t)
+    prev_layout = _layout(table, prev_t)
+    codes = list(layout.cols if over == "columns" else layout.rows) if items == "all" \
+        else _expand(items, layout.rows if over == "rows" else layout.cols)
+    if over == "rows":
+        codes = [i for i in codes if i in prev_layout.rows]
+    return tuple((*_item_name(over, layout, item), _term_keys(table, cur_t, over, item, lhs_codes),
+                  _term_keys(table, cur_t, over, item, rhs_codes)) for item in codes)
+
+
 def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t: str | None,
                 cur_row: dict, prev_row: dict, prev_name: str) -> list[dict]:
     """Findings of one cross-year rule for ``cur_row`` against ``prev_row`` (named ``prev_name``
@@ -1168,19 +1183,10 @@ def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t
         if table not in cells.tables:
             return [_finding(rid, source, rule, table, "", "", "not_assessable",
                              f"{years}：{which}报告中未找到{TABLE_NAMES[table]}，无法核对「{rule.description}」")]
-    layout = _layout(table, cur_t)
-    prev_layout = _layout(table, prev_t)
-    items = list(layout.cols if over == "columns" else layout.rows) if p["items"] == "all" \
-        else _expand(p["items"], layout.rows if over == "rows" else layout.cols)
-    if over == "rows":
-        items = [i for i in items if i in prev_layout.rows]
-    results = []
-    lhs_codes, rhs_codes = tuple(p["lhs"]), tuple(p["rhs"])
-    for item in items:
-        lhs = _term_keys(table, cur_t, over, item, lhs_codes)
-        rhs = _term_keys(table, cur_t, over, item, rhs_codes)
-        name, row_label, col_label = _item_name(over, layout, item)
-        results.append((f"{years}{name}", row_label, col_label, _outcome(lhs, rhs, cur, prev, rule.tolerance)))
+    items = p["items"] if isinstance(p["items"], str) else tuple(p["items"])
+    plan = _cross_year_plan(table, over, items, tuple(p["lhs"]), tuple(p["rhs"]), cur_t, prev_t)
+    results = [(f"{years}{name}", row_label, col_label, _outcome(lhs, rhs, cur, prev, rule.tolerance))
+               for name, row_label, col_label, lhs, rhs in plan]
     rows = _collect(rule, rid, source, table, results, "列" if over == "columns" else "行")
     for row in rows:
         if row["severity"] == "ok":
@@ -1347,8 +1353,12 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
         cells, hashes = _corpus_cells(tables, needed, grouped)
     cells.update((rid, _Cells()) for rid in needed if rid not in cells)
 
+    templates: dict[int, str | None] = {}
+
     def template_of(rec: dict) -> str | None:
-        return template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))
+        if id(rec) not in templates:
+            templates[id(rec)] = template_key(rec.get("template")) or frame_templates.get(str(rec["report_id"]))
+        return templates[id(rec)]
 
     def copies(recs: list[dict]) -> list[list[dict]]:
         """``recs`` grouped into copies (same template and cells), groups and members in frame order."""

@@ -1350,10 +1350,10 @@ def _tfidf_top(rid: str, counts: Counter, idf: dict[str, float], top: int = 10) 
     """The rows :func:`gdtools.narrative.keywords` (method tfidf, defaults) gives one document:
     term frequency × ``idf`` (``log((1+N)/(1+df))+1`` by word), best ``top`` first, ties alphabetical, 6 decimals."""
     total = sum(counts.values())
-    scores = {w: c / total * idf[w] for w, c in counts.items()}
-    ranked = heapq.nsmallest(top, scores.items(), key=lambda kv: (-kv[1], kv[0]))  # sorted(...)[:top]
-    return [{"group": rid, "method": "tfidf", "rank": r, "keyword": w, "score": round(s, 6)}
-            for r, (w, s) in enumerate(ranked, 1)]
+    # (−score, word) pairs: the smallest are the best, ties alphabetical (as sorted(...)[:top]), no key function
+    ranked = heapq.nsmallest(top, [(-(c / total * idf[w]), w) for w, c in counts.items()])
+    return [{"group": rid, "method": "tfidf", "rank": r, "keyword": w, "score": round(-s, 6)}
+            for r, (s, w) in enumerate(ranked, 1)]
 
 
 def _open_csv(path: Path, columns: list[str]):

@@ -105,6 +105,18 @@ def test_inspect_batch_writes_one_row_per_file_and_error_rows(tmp_path):
         == ["reports.csv"]
 
 
+def test_files_hashed_in_chunks_by_threads_keep_their_order_and_an_unreadable_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(corpus, "_HASH_CHUNK", 2)  # 7 files: 4 chunks over the hashing threads
+    paths = _corpus(tmp_path / "in", 6)
+    gone = tmp_path / "in" / "gone.txt"  # named, then removed: unreadable when hashed
+    result = corpus.run_batch([*paths[:3], gone, *paths[3:]], tmp_path / "out", stages=("inspect",), jobs=1,
+                              progress=False)
+    assert (result["n_ok"], result["n_error"]) == (6, 1)
+    reports = _read(tmp_path / "out", "reports.csv")
+    assert [Path(s).name for s in reports["source"]] == [p.name for p in [*paths[:3], gone, *paths[3:]]]
+    assert list(reports["report_id"][:3]) == [hashlib.sha1(p.read_bytes()).hexdigest()[:12] for p in paths[:3]]
+
+
 def test_unexpected_stage_error_is_an_error_row_and_batch_goes_on(tmp_path, fake_tables):
     fake_tables(_crashing_tables)
     _corpus(tmp_path / "in", 6)

@@ -846,7 +846,9 @@ class _Batch:
             # the summary counts findings by severity and uncertain cells per report (every report is in
             # `reports`), so only those columns and rows are read back: the messages stay on disk
             # plain text columns: the summary looks up counts per report, which categoricals make slow
-            findings = scan_csv(part, ["report_id", "source", "severity"], categorical=False)
+            # streamed block by block (a national findings file has millions of rows): only counts are kept
+            reader = _open_csv(part, ["report_id", "source", "severity"])
+            findings = (_to_pandas(pa.Table.from_batches([batch]), categorical=False) for batch in reader)
             if uncertain_rows:  # gathered in the pass that spilled the tables for the cross-year rules
                 uncertain = _to_pandas(pa.Table.from_batches(uncertain_rows[1:], schema=uncertain_rows[0].schema),
                                        categorical=False)
@@ -1089,12 +1091,14 @@ class _Narrative:
         self._counts.close()
 
 
-def _summary(findings: pd.DataFrame, uncertain: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.DataFrame,
+             reports: pd.DataFrame) -> pd.DataFrame:
     """``gdtools.validate.summarize_findings(findings, tables=uncertain, reports=reports)``, the same
     frame, with the counts per report gathered in dicts (its per-report frame lookups cost ~0.5 ms a report).
 
-    ``findings`` holds ``report_id``, ``source``, ``severity``; ``uncertain`` the ``report_id``,
-    ``source``, ``status`` of table cells; ``reports`` the reports frame.
+    ``findings`` holds ``report_id``, ``source``, ``severity`` (one frame, or consecutive chunks of it,
+    so that memory holds counts rather than every finding); ``uncertain`` the ``report_id``, ``source``,
+    ``status`` of table cells; ``reports`` the reports frame.
     """
     from .validate import SUMMARY_COLUMNS, UNCERTAIN
 
@@ -1103,16 +1107,18 @@ def _summary(findings: pd.DataFrame, uncertain: pd.DataFrame, reports: pd.DataFr
         for rec in reports.to_dict("records"):
             order.setdefault(str(rec["report_id"]),
                              {k: rec.get(k) for k in ("source", "agency", "year", "template", "status")})
-    for frame in (uncertain, findings):
-        if not frame.empty:
-            firsts = frame[["report_id", "source"]].drop_duplicates("report_id")
-            for rid, src in zip(firsts["report_id"].astype(str), firsts["source"]):
-                order.setdefault(rid, {"source": src})
     counts: Counter[tuple[str, str]] = Counter()
-    if not findings.empty:  # what a crosstab of report and severity counts (NA in either left out)
-        rids, severities = findings["report_id"].astype(str), findings["severity"]
-        known = (rids.notna() & severities.notna()).to_numpy()
-        counts.update(zip(rids[known].tolist(), severities[known].tolist()))
+    chunks = [findings] if isinstance(findings, pd.DataFrame) else findings
+    for i, frame in enumerate(chain([uncertain], chunks)):
+        if frame.empty:
+            continue
+        firsts = frame[["report_id", "source"]].drop_duplicates("report_id")
+        for rid, src in zip(firsts["report_id"].astype(str), firsts["source"]):
+            order.setdefault(rid, {"source": src})
+        if i:  # a findings chunk: what a crosstab of report and severity counts (NA in either left out)
+            rids, severities = frame["report_id"].astype(str), frame["severity"]
+            known = (rids.notna() & severities.notna()).to_numpy()
+            counts.update(zip(rids[known].tolist(), severities[known].tolist()))
     cells: Counter[str] = Counter()
     if not uncertain.empty:
         rids = uncertain["report_id"].astype(str)

@@ -40,6 +40,10 @@ def test_summary_is_summarize_findings(reports, findings, cells):
     reports, findings, cells = _frames(reports, findings, cells)
     expected = summarize_findings(findings, tables=cells, reports=reports)
     pd.testing.assert_frame_equal(_summary(findings, cells, reports), expected)
+    # the batch streams the findings file block by block: chunks of any size give the same frame
+    for size in (1, 3):
+        chunks = (findings.iloc[i:i + size] for i in range(0, len(findings), size))
+        pd.testing.assert_frame_equal(_summary(chunks, cells, reports), expected)
 
 
 @pytest.mark.parametrize("light, severities, cells, status", [

@@ -1100,7 +1100,7 @@ def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.Data
     so that memory holds counts rather than every finding); ``uncertain`` the ``report_id``, ``source``,
     ``status`` of table cells; ``reports`` the reports frame.
     """
-    from .validate import SUMMARY_COLUMNS, UNCERTAIN
+    from .validate import UNCERTAIN, _summary_frame
 
     order: dict[str, dict] = {}
     if not reports.empty:
@@ -1123,20 +1123,7 @@ def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.Data
     if not uncertain.empty:
         rids = uncertain["report_id"].astype(str)
         cells.update(rids[((uncertain["status"] == UNCERTAIN).fillna(False) & rids.notna()).to_numpy()].tolist())
-    rows = []
-    for rid, info in order.items():
-        errors, warnings = counts[(rid, "error")], counts[(rid, "warning")]
-        na, ok, cu = counts[(rid, "not_assessable")], counts[(rid, "ok")], cells[rid]
-        light = "red" if errors else ("amber" if warnings or na or cu else ("green" if ok else "grey"))
-        status = info.get("status")
-        if isinstance(status, str) and status not in ("ok", ""):
-            light = "grey"  # the file could not be read: nothing was checked
-        rows.append({"report_id": rid, "source": info.get("source"), "agency": info.get("agency"),
-                     "year": info.get("year"), "template": info.get("template"), "errors": errors,
-                     "warnings": warnings, "not_assessable": na, "ok": ok, "cells_uncertain": cu, "light": light})
-    summary = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    summary["year"] = pd.to_numeric(summary["year"], errors="coerce").astype("Int64")
-    return summary
+    return _summary_frame(order, lambda rid, sev: counts[(rid, sev)], cells.__getitem__)
 
 
 # Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).

@@ -32,7 +32,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from operator import attrgetter, itemgetter
@@ -1466,12 +1466,20 @@ def summarize_findings(findings: pd.DataFrame, tables: pd.DataFrame | None = Non
     if tables is not None and not tables.empty:
         t = tables[tables["status"] == UNCERTAIN]
         uncertain = t.groupby(t["report_id"].astype(str)).size()
+    def count(rid: str, sev: str) -> int:
+        return int(counts.at[rid, sev]) if sev in counts.columns and rid in counts.index else 0
+
+    return _summary_frame(order, count, lambda rid: int(uncertain.get(rid, 0)))
+
+
+def _summary_frame(order: dict[str, dict], count: Callable[[str, str], int],
+                   uncertain: Callable[[str], int]) -> pd.DataFrame:
+    """The summary rows of the reports in ``order`` (report id → its source, agency, year, template,
+    status), with ``count(report_id, severity)`` findings and ``uncertain(report_id)`` uncertain cells."""
     rows = []
     for rid, info in order.items():
-        def n(sev: str, rid=rid) -> int:
-            return int(counts.at[rid, sev]) if sev in counts.columns and rid in counts.index else 0
-        errors, warnings, na, ok = n("error"), n("warning"), n("not_assessable"), n("ok")
-        cu = int(uncertain.get(rid, 0))
+        errors, warnings, na, ok = (count(rid, sev) for sev in ("error", "warning", "not_assessable", "ok"))
+        cu = uncertain(rid)
         light = "red" if errors else ("amber" if warnings or na or cu else ("green" if ok else "grey"))
         status = info.get("status")
         if isinstance(status, str) and status not in ("ok", ""):

@@ -574,67 +574,74 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
     passes then). The chars and the text objects they come from.
 
     A glyph's char is made when the next glyph is read (its box may end where the next one starts).
+    Any glyph :func:`_chars` would not read as here makes the page None, whichever test finds it first.
     """
     ca, cb, cc, cd, ce, cf = frame.ctm
     if (ca, cb, cc, cd) != (1, 0, 0, 1):
         return None
     get_unicode, is_generated, loose_box, text_object = api.unicode, api.generated, api.loose_box, api.text_object
+    text_matrix, char_size = api.text_matrix, api.char_size
+    maybe_generated, not_text = _MAYBE_GENERATED, _NOT_TEXT
     rect = api.c.FS_RECTF()
     fm = (ctypes.c_float * 6)()
     rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
-    dx, dy, doctop = frame.dx, frame.dy, frame.doctop
+    dx, dy = frame.dx, frame.dy
+    down = frame.doctop + dy  # doctop = doctop + dy - y1, summed left to right
     chars: list[dict[str, Any]] = []
+    append = chars.append
     seen: set[int] = set()
-    owner, a, d, size = None, 1.0, 1.0, 0.0  # as in _glyphs
-    last = None  # the glyph read before: code, owner, left, right, bottom, a, d, size
+    owner = None
+    # the glyph read before (its char not made yet): code, left, right, bottom, its text object's height
+    last_code = last_left = last_right = last_bottom = last_height = None
     for i in range(api.count_chars(raw)):
         code = get_unicode(raw, i)
-        if code in _MAYBE_GENERATED and is_generated(raw, i):
+        if code in maybe_generated and is_generated(raw, i):
             continue
-        if code in _NOT_TEXT or not loose_box(raw, i, rect_ref):
+        if code in not_text or not loose_box(raw, i, rect_ref):
             return None
+        left, right, bottom = rect.left, rect.right, rect.bottom
         char_owner = text_object(raw, i)
-        if char_owner != owner:
-            if not api.text_matrix(raw, i, fm_ref):
+        if char_owner != owner:  # matrix and font size are the text object's (as in _glyphs)
+            if not text_matrix(raw, i, fm_ref):
                 return None
             a, b, c, d, _, _ = fm[:]
             if b != 0 or c != 0 or a <= 0 or d <= 0:
                 return None
-            owner, size = char_owner, api.char_size(raw, i)
+            owner, size = char_owner, char_size(raw, i)
             seen.add(owner)
-        left, right, bottom = rect.left, rect.right, rect.bottom
-        if a != 1 and abs(right - left - size) < 1e-3 * size:
+            widest, height, scaled = 1.5 * size * a, size * d, a != 1
+        elif left == last_left and bottom != last_bottom:
+            return None  # vertical writing: one glyph under another
+        elif last_left < left < last_right:
+            last_right = left  # the advance, as positioned
+        if right - left > widest:
+            return None  # not a horizontal glyph box
+        if scaled and abs(right - left - size) < 1e-3 * size:
             return None  # vertical writing (see _vertical)
-        if last is not None:
-            last_code, last_owner, last_left, last_right, last_bottom, last_a, last_d, last_size = last
-            if last_owner == owner and left == last_left and bottom != last_bottom:
-                return None  # vertical writing: one glyph under another
-            if last_right - last_left > 1.5 * last_size * last_a:
-                return None  # not a horizontal glyph box
-            if last_owner == owner and last_left < left < last_right:
-                last_right = left  # the advance, as positioned
-            chars.append(_plain_char(last_code, last_left, last_right, last_bottom, last_size * last_d,
-                                     ce, cf, dx, dy, doctop, page_number))
-        last = (code, owner, left, right, bottom, a, d, size)
-    if last is not None:
-        last_code, _, last_left, last_right, last_bottom, last_a, last_d, last_size = last
-        if last_right - last_left > 1.5 * last_size * last_a:
-            return None
-        chars.append(_plain_char(last_code, last_left, last_right, last_bottom, last_size * last_d,
-                                 ce, cf, dx, dy, doctop, page_number))
+        if last_code is not None:
+            x0, x1 = last_left + ce, last_right + ce
+            y0, y1 = last_bottom + cf, last_bottom + last_height + cf
+            if not x0 <= x1:
+                x0, x1 = x1, x0
+            if not y0 <= y1:
+                y0, y1 = y1, y0
+            tall = y1 - y0
+            append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+                    "doctop": down - y1, "width": x1 - x0, "height": tall, "object_type": "char",
+                    "page_number": page_number, "text": chr(last_code), "upright": True, "size": tall})
+        last_code, last_left, last_right, last_bottom, last_height = code, left, right, bottom, height
+    if last_code is not None:
+        x0, x1 = last_left + ce, last_right + ce
+        y0, y1 = last_bottom + cf, last_bottom + last_height + cf
+        if not x0 <= x1:
+            x0, x1 = x1, x0
+        if not y0 <= y1:
+            y0, y1 = y1, y0
+        tall = y1 - y0
+        append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
+                "doctop": down - y1, "width": x1 - x0, "height": tall, "object_type": "char",
+                "page_number": page_number, "text": chr(last_code), "upright": True, "size": tall})
     return chars, seen
-
-
-def _plain_char(code: int, left: float, right: float, bottom: float, height: float, ce: float, cf: float,
-                dx: float, dy: float, doctop: float, page_number: int) -> dict[str, Any]:
-    """:func:`_chars`' char of one glyph on a page not turned, not written vertically."""
-    x0, x1 = left + ce, right + ce
-    y0, y1 = bottom + cf, bottom + height + cf
-    x0, x1 = (x0, x1) if x0 <= x1 else (x1, x0)
-    y0, y1 = (y0, y1) if y0 <= y1 else (y1, y0)
-    return {"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
-            "doctop": doctop + dy - y1, "width": x1 - x0, "height": y1 - y0, "object_type": "char",
-            "page_number": page_number, "text": chr(code), "upright": True, "size": y1 - y0}
 
 
 def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number: int) -> list[dict[str, Any]] | None:

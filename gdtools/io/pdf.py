@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import bisect
 import io
-import operator
 import re
 import zlib
 from collections import Counter
@@ -54,40 +53,41 @@ def _index(edges: list[float], value: float) -> int:
     return i
 
 
-_SECOND = operator.itemgetter(1)
-
-
 class _PageChars:
-    """A page's chars with their box midpoints, sorted by vertical midpoint (built once per page)."""
+    """A page's chars with their box midpoints, in order of vertical midpoint (built once per page)."""
 
     def __init__(self, chars: list[dict]):
         self.chars = chars
-        mids = sorted([((c["top"] + c["bottom"]) / 2, i, (c["x0"] + c["x1"]) / 2) for i, c in enumerate(chars)])
-        self.keys = [m[0] for m in mids]
-        self.mids = mids
+        self.vs = [(c["top"] + c["bottom"]) / 2 for c in chars]
+        self.hs = [(c["x0"] + c["x1"]) / 2 for c in chars]
+        self.order = sorted(range(len(chars)), key=self.vs.__getitem__)  # stable: page order where level
+        self.keys = [self.vs[i] for i in self.order]
 
     def cell_texts(self, rows) -> list[list[str | None]]:
         """What ``table.extract()`` gives (the same chars, in page order, per cell, the same text), faster.
 
         pdfplumber tests every char's box midpoint against every row, then every cell of the row
         (``x0 <= mid < x1``, ``top <= mid < bottom``); here the chars whose vertical midpoint falls in
-        the row come from the sorted index, then the same tests apply.
+        the row come from the sorted index, those of a cell by their horizontal midpoint from the row's
+        chars sorted by it, then the same tests apply.
         """
-        chars, keys, mids = self.chars, self.keys, self.mids
+        chars, vs, hs, keys, order = self.chars, self.vs, self.hs, self.keys, self.order
         texts = []
         for row in rows:
             x0, top, x1, bottom = row.bbox
-            span = mids[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
-            span.sort(key=_SECOND)  # page order (each char's index once)
-            row_chars = [(i, h, v) for v, i, h in span if x0 <= h < x1]
+            inside = sorted([i for i in order[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
+                             if x0 <= hs[i] < x1], key=hs.__getitem__)
+            across = [hs[i] for i in inside]
             cells: list[str | None] = []
             for cell in row.cells:
                 if cell is None:
                     cells.append(None)
                     continue
                 cx0, ctop, cx1, cbottom = cell
-                cells.append(extract_text([chars[i] for i, h, v in row_chars
-                                            if cx0 <= h < cx1 and ctop <= v < cbottom]))
+                found = [i for i in inside[bisect.bisect_left(across, cx0):bisect.bisect_left(across, cx1)]
+                         if ctop <= vs[i] < cbottom]
+                found.sort()  # page order
+                cells.append(extract_text([chars[i] for i in found]))
             texts.append(cells)
         return texts
 

@@ -287,8 +287,8 @@ def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:
 def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str, Any]]]]:
     """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, chars).
 
-    Chars are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words at
-    blanks and at gaps over 3 pt (or a step back, or 3 pt up or down).
+    Chars are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words
+    (:func:`_split`).
     """
     ids = _cluster_ids([c["top"] for c in chars], 3)
     lines: list[list[dict[str, Any]]] = [[] for _ in range(max(ids) + 1)]
@@ -297,35 +297,44 @@ def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str,
     words: list[tuple[float, str, list[dict[str, Any]]]] = []
     for line in lines:
         line.sort(key=_X0)  # stable, as pdfplumber's sort
-        word: list[dict[str, Any]] = []
-        last_x0 = last_x1 = last_top = 0.0  # the word's last char
-        for char in line:
-            text = char["text"]
-            if not text or text.isspace():
-                if word:
-                    words.append(_word(word))
-                word = []
-                if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
-                    words.append(_word([char]))
-                continue
-            x0, top = char["x0"], char["top"]
-            if word and (x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3):
-                words.append(_word(word))
-                word = [char]
-            else:
-                word.append(char)
-            last_x0, last_x1, last_top = x0, char["x1"], top
-        if word:
-            words.append(_word(word))
+        for word in _split(line):
+            words.append((min(map(_TOP, word)), _spelt(word), word))
     return words
 
 
-def _word(chars: list[dict[str, Any]]) -> tuple[float, str, list[dict[str, Any]]]:
-    """A word's top, text (ligatures spelt out, as pdfplumber does) and chars."""
+def _split(line: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """A line's chars (sorted by ``x0``) split into words as pdfplumber splits them: at blanks and at gaps
+    over 3 pt (or a step back, or 3 pt up or down); a char without text is a word of its own."""
+    words: list[list[dict[str, Any]]] = []
+    word: list[dict[str, Any]] = []
+    last_x0 = last_x1 = last_top = 0.0  # the word's last char
+    for char in line:
+        text = char["text"]
+        if not text or text.isspace():
+            if word:
+                words.append(word)
+            word = []
+            if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
+                words.append([char])
+            continue
+        x0, top = char["x0"], char["top"]
+        if word and (x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3):
+            words.append(word)
+            word = [char]
+        else:
+            word.append(char)
+        last_x0, last_x1, last_top = x0, char["x1"], top
+    if word:
+        words.append(word)
+    return words
+
+
+def _spelt(chars: list[dict[str, Any]]) -> str:
+    """A word's text, ligatures spelt out (as pdfplumber does)."""
     text = "".join([c["text"] or "" for c in chars])
     if not _LIGATURE_CHARS.isdisjoint(text):
         text = "".join([LIGATURES.get(c["text"], c["text"] or "") for c in chars])
-    return min(map(_TOP, chars)), text, chars
+    return text
 
 
 _LIGATURE_CHARS = frozenset("".join(LIGATURES))
@@ -344,6 +353,9 @@ def extract_text(chars: list[dict[str, Any]]) -> str:
     if not all(map(_UPRIGHT, chars)):
         from pdfplumber.utils import extract_text as plumber_text
         return plumber_text(chars)
+    tops = [c["top"] for c in chars]
+    if max(tops) <= min(tops) + 3:  # one line (every top in the lowest top's cluster): its words in x order
+        return " ".join([_spelt(word) for word in _split(sorted(chars, key=_X0))])
     words = _words(chars)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines: list[list[str]] = [[] for _ in range(max(ids, default=-1) + 1)]

@@ -33,6 +33,7 @@ import itertools
 import math
 import operator
 import re
+import struct
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +50,8 @@ _LINE, _BEZIER, _MOVE = 0, 1, 2  # FPDF_SEGMENT_LINETO, _BEZIERTO, _MOVETO
 _TEXT, _PATH, _FORM = 1, 2, 5  # FPDF_PAGEOBJ_TEXT, _PATH, _FORM
 
 Matrix = tuple[float, float, float, float, float, float]
+# C float arrays read at once (faster than a slice of a ctypes array; the same values)
+_TWO, _FOUR, _SIX = (struct.Struct(f"{n}f").unpack_from for n in (2, 4, 6))
 # PDFium is not thread-safe: one document at a time per process (batches run in processes).
 _LOCK = threading.Lock()
 
@@ -409,15 +412,6 @@ class _Frame:
         self.dy = height - y1 + height  # top = dy - y for a point at device y
         self.doctop = doctop
 
-    def box(self, x0: float, y0: float, x1: float, y1: float) -> dict[str, float]:
-        """pdfplumber's coordinate keys of a device-space box."""
-        top, bottom = self.dy - y1, self.dy - y0
-        return {"x0": x0 + self.dx, "y0": y0, "x1": x1 + self.dx, "y1": y1, "top": top, "bottom": bottom,
-                "doctop": self.doctop + top, "width": x1 - x0, "height": y1 - y0}
-
-    def coord(self, pt: tuple[float, float]) -> tuple[float, float]:
-        return (pt[0] + self.dx, self.dy - pt[1])
-
 
 def read_pages(data: bytes, check_pages: Callable[[int], None]) -> list[PdfiumPage | None]:
     """Every page of the PDF ``data``; ``check_pages(count)`` may refuse the file before any page is read.
@@ -616,7 +610,7 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
         if char_owner != owner:  # matrix and font size are the text object's (as in _glyphs)
             if not text_matrix(raw, i, fm_ref):
                 return None
-            a, b, c, d, _, _ = fm[:]
+            a, b, c, d, _, _ = _SIX(fm)
             if b != 0 or c != 0 or a <= 0 or d <= 0:
                 return None
             owner, size = char_owner, char_size(raw, i)
@@ -723,27 +717,20 @@ class _Printed:
         self._bounds = (ctypes.c_float * 5)()  # left, bottom, right, top; font size
         self._matrix = (ctypes.c_float * 6)()
 
-    def add(self, obj: int, page_level: bool) -> tuple[float, float, float, float] | None:
-        """Note the text object (its address; ``page_level``: not in a form); its bounds (None when it has none)."""
-        api = self._api
-        self.handles.add(obj)
-        if page_level:
-            self.page_level.append(obj)
-        if api.count_marks(obj):
-            self._check_marks(obj)
-        bounds = self._bounds
-        at = ctypes.addressof(bounds)
-        if not api.bounds(obj, at, at + 4, at + 8, at + 12):
-            return None
-        left, bottom, right, top, _ = bounds[:]
-        if top - bottom < 0.01 and api.object_size(obj, at + 16) \
-                and api.object_matrix(obj, ctypes.addressof(self._matrix)):
-            # glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high
-            _, _, c, d, _, _ = self._matrix[:]
-            return left, bottom, right, bottom + bounds[4] * math.hypot(c, d)
-        return left, bottom, right, top
+    def flat_top(self, obj: int, bottom: float, top: float) -> float:
+        """The top of a text object's box whose bounds are flat (``top - bottom < 0.01``).
 
-    def _check_marks(self, obj: int) -> None:
+        Glyphs PDFium has no outline for (a font it cannot find) give a flat box: one font size high.
+        """
+        api, bounds = self._api, self._bounds
+        if api.object_size(obj, ctypes.addressof(bounds) + 16) \
+                and api.object_matrix(obj, ctypes.addressof(self._matrix)):
+            _, _, c, d, _, _ = _SIX(self._matrix)
+            return bottom + bounds[4] * math.hypot(c, d)
+        return top
+
+    def check_marks(self, obj: int) -> None:
+        """Doubtful if the text object is in a marked span with /ActualText."""
         c = self._api.c
         handle = ctypes.cast(obj, c.FPDF_PAGEOBJECT)
         for index in range(c.FPDFPageObj_CountMarks(handle)):
@@ -756,24 +743,25 @@ def _overprinted(boxes: list[tuple[float, float, float, float]]) -> bool:
     """Whether two text boxes (left, bottom, right, top) overlap by more than half the smaller one.
 
     Boxes are swept bottom to top: only those still open (their top above the next box's bottom)
-    can overlap it, usually the few on the same line.
+    can overlap it, usually the few on the same line, and of those only the ones it meets across.
     """
     boxes = sorted((b for b in boxes if b[2] > b[0] and b[3] > b[1]), key=_bottom)
-    open_boxes: list[tuple[float, float, float, float, float]] = []
+    open_boxes: list[tuple[float, float, float, float]] = []  # left, right, top, area
+    lowest = math.inf  # the lowest top of the open boxes
     for left, bottom, right, top in boxes:
+        if lowest <= bottom:  # closed ones left out: every later box starts at or above this bottom
+            open_boxes = [box for box in open_boxes if box[2] > bottom]
+            lowest = min([box[2] for box in open_boxes], default=math.inf)
         area = (right - left) * (top - bottom)
-        still = []
-        for box in open_boxes:
-            left2, _, right2, top2, area2 = box
-            if top2 <= bottom:
-                continue  # closed: every later box starts at or above this bottom
-            still.append(box)
-            width = (right if right < right2 else right2) - (left if left > left2 else left2)
-            height = (top if top < top2 else top2) - bottom
-            if width > 0 and height > 0 and width * height > 0.5 * (area if area < area2 else area2):
-                return True
-        still.append((left, bottom, right, top, area))
-        open_boxes = still
+        for left2, right2, top2, area2 in open_boxes:
+            if left2 < right and right2 > left:  # (what a positive width below needs)
+                width = (right if right < right2 else right2) - (left if left > left2 else left2)
+                height = (top if top < top2 else top2) - bottom
+                if width > 0 and height > 0 and width * height > 0.5 * (area if area < area2 else area2):
+                    return True
+        open_boxes.append((left, right, top, area))
+        if top < lowest:
+            lowest = top
     return False
 
 
@@ -789,21 +777,34 @@ def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: i
         count, get_object, holder = api.count_objects(page), api.page_object, page
     else:
         count, get_object, holder = api.count_form_objects(form), api.form_object, form
-    object_type, object_matrix = api.object_type, api.object_matrix
+    object_type, object_matrix, count_marks, get_bounds = api.object_type, api.object_matrix, api.count_marks, \
+        api.bounds
     fm = (ctypes.c_float * 6)()
     fm_ref = ctypes.addressof(fm)
+    # every text object: noted (and its place in the page's own content), its marks checked, its bounds kept
+    handles, page_level, at_page = printed.handles, printed.page_level, form is None
+    bounds = printed._bounds  # left, bottom, right, top
+    left_ref = ctypes.addressof(bounds)
+    bottom_ref, right_ref, top_ref = left_ref + 4, left_ref + 8, left_ref + 12
     text_boxes = []
     for i in range(count):
         obj = get_object(holder, i)
         kind = object_type(obj)
         if kind == _TEXT:
-            box = printed.add(obj, form is None)
-            if box is not None:
-                text_boxes.append(box)
+            handles.add(obj)
+            if at_page:
+                page_level.append(obj)
+            if count_marks(obj):
+                printed.check_marks(obj)
+            if get_bounds(obj, left_ref, bottom_ref, right_ref, top_ref):
+                left, bottom, right, top = _FOUR(bounds)
+                if top - bottom < 0.01:
+                    top = printed.flat_top(obj, bottom, top)
+                text_boxes.append((left, bottom, right, top))
             continue
         if kind not in (_PATH, _FORM) or not object_matrix(obj, fm_ref):
             continue
-        m = _mult(fm[:], outer)
+        m = _mult(_SIX(fm), outer)
         if kind == _FORM:
             _paths(api, page, obj, frame, page_number, objects, printed, m)
         else:
@@ -834,15 +835,16 @@ def _subpaths(api: _Api, obj: int, frame: _Frame, m: Matrix) -> list[tuple[str, 
             out.append((shape, pts))
             shape, pts = "", []
         get_point(seg, x_ref, y_ref)
-        x, y = xy[:]
+        x, y = _TWO(xy)
         pt = (a * x + c * y + e, b * x + d * y + f)
-        if pts and kind == _LINE and closes(seg) and pt == pts[0]:
+        closing = kind != _MOVE and closes(seg)
+        if pts and kind == _LINE and closing and pt == pts[0]:
             # PDFium closes a subpath with a segment back to its start; pdfminer with "h"
             shape, pts = shape + "h", pts + [pt]
         else:
             shape += "m" if kind == _MOVE else ("c" if kind == _BEZIER else "l")
             pts.append(pt)
-            if kind != _MOVE and closes(seg):
+            if closing:
                 shape, pts = shape + "h", pts + [pts[0]]
     if shape:
         out.append((shape, pts))
@@ -1159,6 +1161,9 @@ def _add_path(shape: str, pts: list[tuple[float, float]], frame: _Frame, page_nu
     else:
         kind = "curve"
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    obj = frame.box(min(xs), min(ys), max(xs), max(ys))
-    obj.update(object_type=kind, page_number=page_number, pts=[frame.coord(p) for p in pts])
-    objects[kind].append(obj)
+    x0, y0, x1, y1 = min(xs), min(ys), max(xs), max(ys)
+    dx, dy = frame.dx, frame.dy
+    top = dy - y1
+    objects[kind].append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": top, "bottom": dy - y0,
+                          "doctop": frame.doctop + top, "width": x1 - x0, "height": y1 - y0, "object_type": kind,
+                          "page_number": page_number, "pts": [(x + dx, dy - y) for x, y in pts]})

@@ -31,6 +31,7 @@ import pickle
 import resource
 import shutil
 import signal
+import struct
 import sys
 import tempfile
 import threading
@@ -40,7 +41,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from itertools import chain
 from pathlib import Path
 
@@ -66,12 +67,13 @@ from .outputs import (
     FORMATS,
     INT_COLUMNS,
     PartWriter,
-    arrow_csv_rows,
+    arrow_csv_lines,
     atomic_path,
     columns_table,
     frame_table,
     normalize_frame,
     read_frame,
+    to_csv_bytes,
     write_frame,
 )
 
@@ -319,19 +321,70 @@ def _select(table: pa.Table, columns: list[str]) -> pa.Table:
                                  for c in columns], names=columns)
 
 
-def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> dict[str, bytes]:
-    """The part-file rows of each kind's table (its ``columns``, CSV as the part writer writes it)."""
-    return {kind: arrow_csv_rows(_select(table, columns[kind]).columns)
-            for kind, table in tables.items() if kind in columns and table.num_rows}
+def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> tuple[dict[str, bytes], bytes | None]:
+    """The part-file rows of each kind's table (its ``columns``, CSV as the part writer writes it), and
+    the side record of the tables rows (:func:`_side_record`; None without tables rows)."""
+    csv, side = {}, None
+    for kind, table in tables.items():
+        if kind in columns and table.num_rows:
+            lines = arrow_csv_lines(_select(table, columns[kind]).columns)
+            ends = np.frombuffer(lines.buffers()[1], np.int64, len(lines) + 1, lines.offset * 8)
+            csv[kind] = lines.buffers()[2][ends[0]:ends[-1]].to_pybytes()
+            if kind == "tables":
+                side = _side_record(table, np.diff(ends))
+    return csv, side
+
+
+def _side_record(tables: pa.Table, lengths: np.ndarray) -> bytes:
+    """An Arrow IPC stream of the ``SIDE_COLUMNS`` of tables rows, as the CSV reader reads them back from the
+    tables part (:func:`_open_csv`: text equal to one of its null markers is null; ``raw`` of table 二 rows
+    only), and the length of each row's CSV record (``_csv_len``): what the corpus steps read of the tables,
+    without parsing the CSV. The repetitive text columns are dictionary-encoded (:func:`_decoded` undoes it)."""
+    side = _select(tables, SIDE_COLUMNS).combine_chunks()
+    nulls = _csv_null_texts()
+    arrays = []
+    for name, column in zip(side.column_names, side.columns):
+        if name not in FLOAT_COLUMNS:
+            if pa.types.is_floating(column.type):  # a text column of a frame with NaN only, say: text as written
+                values = column.to_numpy()
+                column = pa.array(values.astype(str), pa.string(), mask=np.isnan(values))
+            elif not pa.types.is_string(column.type):
+                column = pc.cast(column, pa.string())
+            column = pc.if_else(pc.is_in(column, value_set=nulls), pa.scalar(None, pa.string()), column)
+            if name == "raw":  # only the table 二 refinement reads it
+                column = pc.if_else(pc.equal(side.column("table"), "table2"), column, pa.scalar(None, pa.string()))
+            elif name != "candidates":
+                column = pc.dictionary_encode(column)
+        arrays.append(column)
+    side = pa.Table.from_arrays([*arrays, pa.array(lengths, pa.int32())], names=[*SIDE_COLUMNS, _CSV_LEN])
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, side.schema) as writer:
+        writer.write_table(side.combine_chunks())
+    return sink.getvalue().to_pybytes()
+
+
+def _decoded(table: pa.Table) -> pa.Table:
+    """``table`` with its dictionary-encoded columns as plain text."""
+    return pa.Table.from_arrays([pc.cast(c, c.type.value_type) if pa.types.is_dictionary(c.type) else c
+                                 for c in table.columns], names=table.column_names)
+
+
+@cache
+def _csv_null_texts() -> pa.Array:
+    from pyarrow import csv as pacsv
+
+    return pa.array(pacsv.ConvertOptions().null_values, pa.string())
 
 
 def _batch_result(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...], infos: list[dict],
                   cache_keys: list[str] | None) -> dict:
-    """What a batch hands back: its rows as CSV bytes by kind; unless ``cache_keys`` is None, the rows
+    """What a batch hands back: its rows as CSV bytes by kind, the side record of its tables rows
+    (:func:`_side_record`, or None); unless ``cache_keys`` is None, the rows
     of those keys as Parquet bytes by kind (:func:`gdtools.cache.encode_tables`, for the cache);
     ``items`` (``{ok, cacheable, timings}`` per file) and ``maxrss_kib``."""
     tables = _batch_frames(pairs, stages)
-    return {"csv": _csv_rows(tables, _kind_columns(stages)),
+    csv, side = _csv_rows(tables, _kind_columns(stages))
+    return {"csv": csv, "side": side,
             "cache": None if cache_keys is None else encode_tables(tables, cache_keys),
             "items": infos, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
@@ -398,14 +451,22 @@ class _Chunk:
     def __init__(self, columns: dict[str, list[str]]):
         self.columns = columns
         self.csv: dict[str, list[bytes]] = {k: [] for k in columns}
+        self.side: list[tuple[bytes, int]] = []  # side records, each with where its tables rows start in the chunk
+        self.tables_bytes = 0
         self.done: dict[str, str] = {}
         self.to_cache: list[tuple[dict[str, bytes], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
 
-    def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
-        for kind, data in result["csv"].items():
+    def _add_rows(self, csv: dict[str, bytes], side: bytes | None) -> None:
+        for kind, data in csv.items():
             if kind in self.csv:
                 self.csv[kind].append(data)
+        if side is not None:
+            self.side.append((side, self.tables_bytes))
+        self.tables_bytes += len(csv.get("tables", b""))
+
+    def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
+        self._add_rows(result["csv"], result["side"])
         for it, info in zip(items, result["items"]):
             self.n_ok += info["ok"]
             self.n_error += not info["ok"]
@@ -416,8 +477,7 @@ class _Chunk:
             self.to_cache.append((result["cache"], keys))
 
     def add_cached(self, items: list[_Item], tables: dict[str, pa.Table]) -> None:
-        for kind, data in _csv_rows(tables, self.columns).items():
-            self.csv[kind].append(data)
+        self._add_rows(*_csv_rows(tables, self.columns))
         n_error = pc.sum(pc.equal(tables["reports"].column("status"), "error")).as_py() or 0
         self.n += len(items)
         self.n_ok += len(items) - n_error
@@ -546,6 +606,9 @@ class _Batch:
     def _part(self, kind: str) -> Path:
         return self.out / f".{kind}.csv.part"
 
+    def _side_part(self) -> Path:
+        return self.out / ".tables-side.part"
+
     def _final(self, kind: str) -> Path:
         return self.out / (f"tables.{self.fmt}" if kind == "tables" else f"{kind}.csv")
 
@@ -590,7 +653,9 @@ class _Batch:
         resumable = (journal.offsets is not None and not journal.complete
                      and all(current.get(p) == d for p, d in journal.done.items())
                      and all(self._part(k).exists() and self._part(k).stat().st_size >= journal.offsets.get(k, 0)
-                             for k in self.columns))
+                             for k in self.columns)
+                     and ("tables" not in self.columns or "side" in journal.offsets and self._side_part().exists()
+                          and self._side_part().stat().st_size >= journal.offsets["side"]))
         if resumable:
             log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
             self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
@@ -601,6 +666,8 @@ class _Batch:
             todo = items
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
+        if "tables" in self.columns:  # the side records of the tables rows (see _side_record)
+            writers["side"] = _SideWriter(self._side_part(), journal.offsets["side"] if resumable else None)
         self._own_pool = self.executor is None
         self._pdf_inputs = any(it.path.lower().endswith(".pdf") for it in todo)
         self._executor = self.executor or self._new_pool()
@@ -634,6 +701,7 @@ class _Batch:
     def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
         self._cache = Cache(self.cache_dir) if self.cache_dir is not None else None
         self._writers, self._journal = writers, journal
+        self._tables_at = writers["tables"].offset() if "tables" in writers else 0  # the tables part's end
         self._bar = None
         if self.progress:
             from tqdm.auto import tqdm
@@ -746,7 +814,11 @@ class _Batch:
         t = time.perf_counter()
         offsets = {}
         for kind, writer in self._writers.items():
-            if chunk.csv[kind]:
+            if kind == "side":  # each record after its length and where its rows start in the tables part
+                writer.append(b"".join(_SIDE_HEAD.pack(len(record), self._tables_at + at) + record
+                                       for record, at in chunk.side))
+                self._tables_at += chunk.tables_bytes
+            elif chunk.csv[kind]:
                 writer.append(b"".join(chunk.csv[kind]))
             offsets[kind] = writer.offset()
         self.stats.add_time("write", time.perf_counter() - t)
@@ -767,7 +839,8 @@ class _Batch:
 
         Results stream to files (memory holds one agency group at a time) and are cached,
         as files, under the digest of all inputs: re-analysing an unchanged corpus (a
-        notebook run into a fresh folder) skips these steps as well.
+        notebook run into a fresh folder) skips these steps as well. The steps read the
+        tables from the side part (:func:`_side_record`), never by parsing the tables CSV.
         """
         t = time.perf_counter()
         reports = read_frame_part(self._part("reports"))
@@ -786,21 +859,24 @@ class _Batch:
         spill = self.out / ".narrative-spill"
         shutil.rmtree(spill, ignore_errors=True)
         narrative = None
+        tables = _RefinedTables(self._part("tables"), self.out / ".tables.csv.patched")
         try:
             # the narrative steps read only the statements: their tasks start first and are topped up
-            # (``poll``) whenever the main process is about to spill or patch, so the workers go on with
+            # (``poll``) whenever the main process is about to work alone or wait, so the workers go on with
             # them then instead of idling; what is left is finished after the other steps
             narrative = self._start_narrative(reports, spill) if "narrative" in self.stages and hit is None else None
             poll = narrative.poll if narrative is not None else None
             if "tables" in self.stages:
-                self._refine_tables(reports, poll)
+                side = _SideIndex(self._side_part())
+                tables.changed(side, self._refine_tables(reports, side, poll))
                 done("refine_tables")
             if "validate" in self.stages:
-                made |= self._finish_validate(reports, offsets, hit, poll)
+                made |= self._finish_validate(reports, offsets, hit, poll, side, tables)
                 done("validate")
             if "narrative" in self.stages:
                 made |= self._finish_narrative(hit, narrative)
                 done("narrative")
+            tables.write()  # unless the cross-year step wrote them while its tasks ran
         finally:
             if narrative is not None:  # closed already unless a step failed
                 narrative.close()
@@ -808,24 +884,27 @@ class _Batch:
         if hit is None and self._cache is not None and made:
             self._cache.put_corpus_files(key, made)
         self.out.joinpath(".cross_year.csv.part").unlink(missing_ok=True)
-        if "tables" in self.stages and self.fmt != "csv":
-            _convert_tables(self._part("tables"), self._final("tables"), self.fmt)
-            self._part("tables").unlink()
+        if "tables" in self.stages:
+            if self.fmt != "csv":
+                _convert_tables(tables.path, self._final("tables"), self.fmt)
+            else:
+                os.replace(tables.path, self._final("tables"))
+            for path in (self._part("tables"), tables.patched, self._side_part()):
+                path.unlink(missing_ok=True)
         for kind in self.columns:
             if self._part(kind).exists():
                 os.replace(self._part(kind), self._final(kind))
         self.stats.add_time("corpus_steps", time.perf_counter() - t)
 
     def _finish_validate(self, reports: pd.DataFrame, offsets: dict[str, int], hit: Path | None,
-                         poll: Callable | None) -> dict:
+                         poll: Callable | None, side: _SideIndex, tables: _RefinedTables) -> dict:
         cross = self.out / ".cross_year.csv.part"
-        uncertain_rows: list[pa.RecordBatch] = []
         if hit is not None:
             shutil.copyfile(hit / "cross_year.csv", cross)
         else:
             writer = PartWriter(cross, FINDING_COLUMNS)
             try:
-                for frame in self._cross_year_findings(reports, uncertain_rows, poll):
+                for frame in self._cross_year_findings(reports, side, tables, poll):
                     writer.append(frame)
             finally:
                 writer.close()
@@ -849,11 +928,7 @@ class _Batch:
             # streamed block by block (a national findings file has millions of rows): only counts are kept
             reader = _open_csv(part, ["report_id", "source", "severity"])
             findings = (_to_pandas(pa.Table.from_batches([batch]), categorical=False) for batch in reader)
-            if uncertain_rows:  # gathered in the pass that spilled the tables for the cross-year rules
-                uncertain = _to_pandas(pa.Table.from_batches(uncertain_rows[1:], schema=uncertain_rows[0].schema),
-                                       categorical=False)
-            else:
-                uncertain = scan_csv(self._part("tables"), _UNCERTAIN_COLUMNS, _uncertain, categorical=False)
+            uncertain = _to_pandas(side.uncertain(tables.updates), categorical=False)
             write_frame(_summary(findings, uncertain, reports), summary)
         if self.html:
             from .healthcheck import write_health_pages
@@ -871,9 +946,9 @@ class _Batch:
                                                self.corpus_group_size)
         # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
         # counts while the last repeats come back (the two read different spill files)
-        no_agency = pd.DataFrame({"agency": ["?"]})  # a keyword chunk's "group", named when it fails
         tasks = chain(((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups)),
-                      ((_keyword_counts_task, f, ["report_id", "text"], False, no_agency) for f in keyword_files))
+                      ((partial(_keyword_counts_to, f.with_suffix(".counts")), f, ["report_id", "text"], False,
+                        _NO_AGENCY) for f in keyword_files))
         narrative = _Narrative(_Stream(self, _on_spill, tasks, "repeats and keywords"), spill)
         narrative.poll()
         return narrative
@@ -888,42 +963,42 @@ class _Batch:
             return outputs
         narrative.finish()
         os.replace(narrative.repeats_file, outputs["repeats.csv"])
-        self._keywords(narrative.doc_freq, narrative.n_docs, narrative.counts_file, outputs["keywords.csv"])
+        self._keywords(narrative, outputs["keywords.csv"])
         return outputs
 
-    def _keywords(self, doc_freq: Counter, n_docs: int, counts_file: Path, out: Path) -> None:
+    def _keywords(self, narrative: _Narrative, out: Path) -> None:
         """keywords.csv as :func:`gdtools.narrative.keywords` (tf-idf, one document per report) gives it
         for all section-五 statements, with bounded memory.
 
         The document frequencies need every report before any report can be scored: the
         reports' word counts are made in the workers (from the statements spilled in chunks
-        of reports, in order of first appearance, the order ``keywords`` uses), counted into
-        ``doc_freq`` (``n_docs`` reports) and spilled to ``counts_file`` as they come back; here they
-        are read back one chunk at a time and scored. Memory holds the vocabulary and one chunk,
-        not the statements or the tokens.
+        of reports, in order of first appearance, the order ``keywords`` uses), each chunk's
+        kept in a file there and its document frequencies counted into ``narrative.doc_freq``;
+        then the workers score the chunks with the IDF of every word (one file). Memory holds
+        the vocabulary, not the statements, the tokens or the counts.
         """
         from .narrative import KEYWORD_COLUMNS
 
         # the smoothed IDF of each word, once (the same float for every document that has the word)
-        idf = {word: math.log((1 + n_docs) / (1 + df)) + 1 for word, df in doc_freq.items()}
-        with atomic_path(out) as tmp, open(counts_file, "rb") as fh:
+        n_docs = narrative.n_docs
+        idf = {word: math.log((1 + n_docs) / (1 + df)) + 1 for word, df in narrative.doc_freq.items()}
+        idf_file = narrative.repeats_file.with_name("idf.pickle")
+        with open(idf_file, "wb") as fh:
+            pickle.dump(idf, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        tasks = ((f, idf_file, _NO_AGENCY) for f in narrative.count_files)
+        with atomic_path(out) as tmp:
             writer = PartWriter(tmp, KEYWORD_COLUMNS)
             try:
-                while True:
-                    try:
-                        pairs = pickle.load(fh)
-                    except EOFError:
-                        break
-                    rows = [row for rid, counts in pairs for row in _tfidf_top(rid, counts, idf)]
-                    writer.append(normalize_frame(pd.DataFrame(rows, columns=KEYWORD_COLUMNS), KEYWORD_COLUMNS))
+                for rows in self._map(_keyword_scores_task, tasks, "keyword scores"):
+                    writer.append(rows)
             finally:
                 writer.close()
 
-    def _refine_tables(self, reports: pd.DataFrame, poll: Callable | None) -> None:
+    def _refine_tables(self, reports: pd.DataFrame, side: _SideIndex, poll: Callable | None) -> pd.DataFrame | None:
         """Narrow uncertain table 二 cells with the same agency's adjacent years (:func:`gdtools.refine_tables`).
 
-        Agency groups run through the executor with bounded memory; the few changed cells
-        are then written into the tables part in one streaming pass (atomically replaced).
+        Agency groups run through the executor with bounded memory, each reading its table 二
+        rows from the side part; returns the cells changed (key and new values), or None.
         """
         from .agency import normalize_agency
 
@@ -933,66 +1008,38 @@ class _Batch:
         ok = ok[agency.isin(set(agency[ok["n_uncertain"].fillna(0) > 0]))]
         groups = _agency_groups(ok, self.corpus_group_size)
         if not groups:
-            return
-        spill = self.out / ".refine-spill"
-        shutil.rmtree(spill, ignore_errors=True)
+            return None
         if poll is not None:
             poll()
-        try:
-            # refine_tables reads and narrows table 二 cells only
-            files = spill_by_group(self._part("tables"), _REFINE_READS, [g["report_id"] for g in groups], spill,
-                                   keep=_table2)
-            tasks = ((_refine_task, f, _REFINE_READS, True, g) for f, g in zip(files, groups))
-            changed = list(self._map(_on_spill, tasks, "cross-year table refinement", poll))
-        finally:
-            shutil.rmtree(spill, ignore_errors=True)
-        if changed:
-            if poll is not None:
-                poll()
-            _patch_table_cells(self._part("tables"), pd.concat(changed, ignore_index=True))
+        # refine_tables reads and narrows table 二 cells only
+        slices = side.slices([g["report_id"] for g in groups])
+        tasks = ((_refine_task, side.path, s, _REFINE_READS, "table2", None, True, g) for s, g in zip(slices, groups))
+        changed = list(self._map(_on_side, tasks, "cross-year table refinement", poll))
+        return pd.concat(changed, ignore_index=True) if changed else None
 
-    def _cross_year_findings(self, reports: pd.DataFrame, uncertain_rows: list[pa.RecordBatch],
+    def _cross_year_findings(self, reports: pd.DataFrame, side: _SideIndex, tables: _RefinedTables,
                              poll: Callable | None):
         """Cross-year findings, agency group by agency group, in parallel and with bounded memory.
 
-        Only reports with a same-agency neighbour year need their tables in memory, and
-        only the columns the rules read. The pass over the tables part also puts the
-        ``_UNCERTAIN_COLUMNS`` of the uncertain cells into ``uncertain_rows`` (an empty
-        batch first, for the schema), for the summary.
+        Only reports with a same-agency neighbour year need their tables in memory, and only
+        the columns the rules read, as refined (the side part's rows with the changed cells'
+        values). The refined tables part is written while the first tasks run.
         """
         ok = reports[(reports["status"] == "ok") & reports["year"].notna() & reports["agency"].notna()]
         groups = _agency_groups(ok, self.corpus_group_size)
         if not groups:
             return
-        spill = self.out / ".cross-year-spill"
-        shutil.rmtree(spill, ignore_errors=True)
-        if poll is not None:
-            poll()
-        try:
-            files = self._spill_cross_year(groups, spill, uncertain_rows)
-            # plain text columns: the rules read each report's cells as lists, which categoricals make slow
-            tasks = ((_cross_year_task, f, CROSS_YEAR_TABLE_COLUMNS, False, g) for f, g in zip(files, groups))
-            yield from self._map(_on_spill, tasks, "cross-year validation", poll)
-        finally:
-            shutil.rmtree(spill, ignore_errors=True)
+        slices = side.slices([g["report_id"] for g in groups])
+        # plain text columns: the rules read each report's cells as lists, which categoricals make slow
+        tasks = ((_cross_year_task, side.path, s, CROSS_YEAR_TABLE_COLUMNS, None, tables.updates_of(g["report_id"]),
+                  False, g) for s, g in zip(slices, groups))
 
-    def _spill_cross_year(self, groups: list[pd.DataFrame], folder: Path, uncertain_rows: list) -> list[Path]:
-        spill = _Spill(folder)
-        for i, group in enumerate(groups):
-            spill.group(i, group["report_id"])
-        reader = _open_csv(self._part("tables"), CROSS_YEAR_TABLE_COLUMNS)
-        uncertain_rows.append(pa.RecordBatch.from_pylist([], schema=pa.schema(
-            [reader.schema.field(c) for c in _UNCERTAIN_COLUMNS])))
-        try:
-            for batch in _filtered(reader, None):
-                spill.write(batch)
-                rows = batch.filter(_uncertain(batch)).select(_UNCERTAIN_COLUMNS)
-                if rows.num_rows:
-                    uncertain_rows.append(rows)
-        finally:
-            spill.close()
-        return spill.files
+        def write_then_poll():  # the main process writes the tables while the workers run the first tasks
+            tables.write()
+            if poll is not None:
+                poll()
 
+        yield from self._map(_on_side, tasks, "cross-year validation", write_then_poll)
     def _map(self, fn: Callable, args, what: str, poll: Callable | None = None):
         """``fn(*a)`` for each ``a`` through the executor, results in order, a bounded number in flight
         (see :class:`_Stream`); ``poll()`` before each wait."""
@@ -1052,26 +1099,26 @@ class _Stream:
 
 class _Narrative:
     """The repeats and keyword-count results of section 五 as they come back: repeats rows appended
-    to ``repeats_file``, each chunk's word counts into the document frequencies and ``counts_file``."""
+    to ``repeats_file``, each chunk's document frequencies counted and its counts file noted."""
 
     def __init__(self, stream: _Stream, spill: Path):
         from .narrative import REPEAT_COLUMNS
 
         self.stream = stream
-        self.repeats_file, self.counts_file = spill / "repeats.csv", spill / "counts.pickle"
+        self.repeats_file = spill / "repeats.csv"
         self.writer = PartWriter(self.repeats_file, REPEAT_COLUMNS)
-        self._counts = open(self.counts_file, "wb")
         self.doc_freq: Counter[str] = Counter()
         self.n_docs = 0
+        self.count_files: list[Path] = []  # each chunk's word counts (see _keyword_counts_to), in order
 
     def _add(self, found) -> None:
-        if isinstance(found, pd.DataFrame):  # repeats
+        if isinstance(found, bytes):  # repeats rows
             self.writer.append(found)
             return
-        for _, counts in found:  # a chunk's (report_id, word counts), in order
-            self.doc_freq.update(counts.keys())
-        self.n_docs += len(found)
-        pickle.dump(found, self._counts, protocol=pickle.HIGHEST_PROTOCOL)
+        doc_freq, n_docs, counts_file = found
+        self.doc_freq.update(doc_freq)
+        self.n_docs += n_docs
+        self.count_files.append(counts_file)
 
     def poll(self) -> None:
         """Take the results done already and submit more tasks (never waits)."""
@@ -1088,7 +1135,6 @@ class _Narrative:
 
     def close(self) -> None:
         self.writer.close()
-        self._counts.close()
 
 
 def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.DataFrame,
@@ -1104,7 +1150,8 @@ def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.Data
 
     order: dict[str, dict] = {}
     if not reports.empty:
-        for rec in reports.to_dict("records"):
+        wanted = ("report_id", "source", "agency", "year", "template", "status")
+        for rec in reports[[c for c in wanted if c in reports.columns]].to_dict("records"):
             order.setdefault(str(rec["report_id"]),
                              {k: rec.get(k) for k in ("source", "agency", "year", "template", "status")})
     counts: Counter[tuple[str, str]] = Counter()
@@ -1129,6 +1176,9 @@ def _summary(findings: pd.DataFrame | Iterable[pd.DataFrame], uncertain: pd.Data
 # Columns of the tables frame the cross-year rules read (the bulky raw text and labels stay on disk).
 CROSS_YEAR_TABLE_COLUMNS = ["report_id", "source", "template", "table", "row_code", "col_code", "value", "status",
                             "candidates"]
+# What the corpus steps read of the tables (cross-year rules, table 二 refinement, the summary's uncertain
+# cells), kept beside the tables part (see _side_record)
+SIDE_COLUMNS = [*CROSS_YEAR_TABLE_COLUMNS, "raw"]
 
 
 def _agency_groups(reports: pd.DataFrame, max_reports: int) -> list[pd.DataFrame]:
@@ -1214,93 +1264,8 @@ def _refine_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     return refined.loc[differs, _CELL_KEY + _REFINED]
 
 
-def _patch_table_cells(part: Path, changed: pd.DataFrame, block_size: int = 1 << 20) -> None:
-    """Rewrite the tables part with ``changed`` cells replaced, streaming, then swap it in atomically.
-
-    Records are copied byte for byte, a block at a time; only the records that start with
-    the id of a report with a changed cell (as written, or quoted as CSV quotes it) are
-    parsed, and a changed one is written again as the CSV writer of the part writes it. A
-    line starts a record when the quotes before it are balanced (quotes are doubled inside a field).
-    """
-    updates = {tuple(map(str, key)): ["" if pd.isna(row.value) else repr(float(row.value)),
-                                      *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
-               for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
-                                   changed[_REFINED].itertuples(index=False))}
-    # a table name the CSV writer does not quote is written ",name," (between the fields around it)
-    names = {key[1] for key in updates}
-    tables = None if any(c in n for n in names for c in ',"\n\r') else tuple(f",{n},".encode() for n in names)
-    heads = set()  # how a record of a changed report begins (a line that does but is no such record is copied)
-    for rid in {key[0].encode("utf-8") for key in updates}:
-        heads.add(rid + b",")
-        heads.add(b'"' + rid.replace(b'"', b'""') + b'",')
-    with open(part, "rb") as src, atomic_path(part) as tmp, open(tmp, "wb") as dst:
-        header = src.readline()
-        dst.write(header)
-        columns = next(csv.reader([header.decode("utf-8")]))
-        key_at = [columns.index(c) for c in _CELL_KEY]
-        refined_at = [columns.index(c) for c in _REFINED]
-        rest, odd = b"", False  # bytes not yet written (they start a line); quotes before them unbalanced
-        while True:
-            block = src.read(block_size)
-            data = rest + block
-            cut = data.rfind(b"\n") + 1 if block else len(data)  # whole lines only, until the end
-            rest, data = data[cut:], data[:cut]
-            pos = scanned = 0  # bytes written up to pos, quotes counted up to scanned
-            for at in _line_starts(data, heads):
-                if at < scanned:
-                    continue
-                odd ^= data.count(b'"', scanned, at) % 2 == 1
-                scanned = at
-                if odd:
-                    continue  # a line inside a quoted field
-                end, quotes = at, 0
-                while end < len(data):  # the record ends on the line that leaves its quotes balanced
-                    stop = data.find(b"\n", end) + 1 or len(data)
-                    quotes += data.count(b'"', end, stop)
-                    end = stop
-                    if quotes % 2 == 0:
-                        break
-                if quotes % 2 and block:  # it goes on in the next block: keep it for then
-                    rest, data = data[at:] + rest, data[:at]
-                    break
-                if quotes % 2 == 0:
-                    record = data[at:end]
-                    new = _patched_record(record, key_at, refined_at, updates, tables)
-                    if new is not record:  # unchanged records are copied with the bytes around them
-                        dst.write(data[pos:at])
-                        dst.write(new)
-                        pos = end
-                scanned = end
-            odd ^= data.count(b'"', scanned) % 2 == 1
-            dst.write(data[pos:])
-            if not block:
-                break
-
-
-def _line_starts(data: bytes, heads: set[bytes]) -> list[int]:
-    """Where the lines of ``data`` (which begins a line) that begin with one of ``heads`` start, in order.
-
-    Vectorised: the first bytes of every line are compared with the heads of that length at once.
-    """
-    raw = np.frombuffer(data, dtype=np.uint8)
-    starts = np.concatenate(([0], np.flatnonzero(raw == ord("\n")) + 1))
-    found: set[int] = set()
-    for length in {len(head) for head in heads}:
-        at = starts[starts + length <= len(raw)]
-        if not len(at):
-            continue
-        firsts = np.ascontiguousarray(raw[at[:, None] + np.arange(length)]).view(f"S{length}").ravel()
-        wanted = np.array([head for head in heads if len(head) == length], dtype=f"S{length}")
-        found.update(at[np.isin(firsts, wanted)].tolist())
-    return sorted(found)
-
-
-def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict,
-                    tables: tuple[bytes, ...] | None) -> bytes:
-    """``record`` with its cell's refined fields when ``updates`` has its key; a record holding none of
-    ``tables`` (the changed cells' table fields as written, between commas) has none, unparsed."""
-    if tables is not None and not any(table in record for table in tables):
-        return record
+def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], updates: dict) -> bytes:
+    """``record`` (a CSV record) with its cell's refined fields when ``updates`` has its key."""
     fields = next(csv.reader(io.StringIO(record.decode("utf-8"), newline="")))
     new = updates.get(tuple(fields[i] for i in key_at))
     if new is None:
@@ -1312,21 +1277,15 @@ def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], upd
     return out.getvalue().encode("utf-8")
 
 
-def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
+def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> bytes:
+    """The repeats rows of one agency group as the part writer writes them."""
     from .narrative import REPEAT_COLUMNS, repeats
 
-    return normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
-
-
-def _table2(batch: pa.RecordBatch):
-    return pc.equal(batch["table"], "table2")
+    found = normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
+    return to_csv_bytes(found, header=False) if len(found) else b""
 
 
 _UNCERTAIN_COLUMNS = ["report_id", "source", "status"]  # what the summary reads of the uncertain cells
-
-
-def _uncertain(batch: pa.RecordBatch):
-    return pc.equal(batch["status"], "uncertain")
 
 
 def _section5(batch: pa.RecordBatch):
@@ -1342,6 +1301,34 @@ def _keyword_counts_task(statements: pd.DataFrame, _reports: pd.DataFrame) -> li
             docs.setdefault(rid, []).append(text)
     segmenter = _default_segmenter()
     return [(rid, Counter(segmenter.tokens("\n".join(texts), content=True))) for rid, texts in docs.items()]
+
+
+_NO_AGENCY = pd.DataFrame({"agency": ["?"]})  # a keyword chunk's "group", named when its task fails
+
+
+def _keyword_counts_to(path: Path, statements: pd.DataFrame, reports: pd.DataFrame) -> tuple[Counter, int, Path]:
+    """:func:`_keyword_counts_task` of a chunk of reports, its ``(report_id, word counts)`` pickled to
+    ``path``; returns the chunk's document frequencies, its number of documents and ``path``."""
+    pairs = _keyword_counts_task(statements, reports)
+    with open(path, "wb") as fh:
+        pickle.dump(pairs, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    doc_freq: Counter[str] = Counter()
+    for _, counts in pairs:
+        doc_freq.update(counts.keys())
+    return doc_freq, len(pairs), path
+
+
+def _keyword_scores_task(counts_file: Path, idf_file: Path, _group: pd.DataFrame) -> bytes:
+    """The keywords rows of one chunk's reports (see :meth:`_Batch._keywords`) as the part writer writes them."""
+    from .narrative import KEYWORD_COLUMNS
+
+    with open(idf_file, "rb") as fh:
+        idf = pickle.load(fh)
+    with open(counts_file, "rb") as fh:
+        pairs = pickle.load(fh)
+    rows = [row for rid, counts in pairs for row in _tfidf_top(rid, counts, idf)]
+    found = normalize_frame(pd.DataFrame(rows, columns=KEYWORD_COLUMNS), KEYWORD_COLUMNS)
+    return to_csv_bytes(found, header=False) if len(found) else b""
 
 
 @cache
@@ -1382,22 +1369,6 @@ def _to_pandas(table: pa.Table, categorical: bool) -> pd.DataFrame:
         if col in INT_COLUMNS:
             frame[col] = pd.to_numeric(frame[col].astype(object), errors="coerce").astype("Int64")
     return frame
-
-
-def scan_csv(path: Path, columns: list[str], keep: Callable | None = None, categorical: bool = True) -> pd.DataFrame:
-    """Stream a large output CSV, keeping ``columns`` of the rows where ``keep(batch)`` is true.
-
-    Text columns come back as categoricals when ``categorical`` (a national tables frame
-    repeats the same few codes millions of times); known numeric columns get their dtypes.
-    """
-    reader = _open_csv(path, columns)
-    batches = []
-    for batch in reader:
-        if keep is not None:
-            batch = batch.filter(keep(batch))
-        if batch.num_rows:
-            batches.append(batch)
-    return _to_pandas(pa.Table.from_batches(batches, schema=reader.schema), categorical)
 
 
 class _Spill:
@@ -1454,26 +1425,6 @@ def _filtered(reader, keep: Callable | None):
             yield batch
 
 
-def spill_by_group(path: Path, columns: list[str], groups: list, folder: Path,
-                   keep: Callable | None = None) -> list[Path]:
-    """Route the rows of an output CSV into one Arrow file per group of ``report_id`` values.
-
-    One streaming pass; memory holds one block of the CSV, never the whole frame, so a
-    national tables file can be checked group by group. Rows of no group, or where
-    ``keep(batch)`` is false, are dropped.
-    Returns one path per group (absent when the group has no rows).
-    """
-    spill = _Spill(folder)
-    for i, report_ids in enumerate(groups):
-        spill.group(i, report_ids)
-    try:
-        for batch in _filtered(_open_csv(path, columns), keep):
-            spill.write(batch)
-    finally:
-        spill.close()
-    return spill.files
-
-
 def _spill_section5(path: Path, groups: list, folder: Path, chunk_size: int) -> tuple[list[Path], list[Path]]:
     """The section-五 statements in one streaming pass: all columns by agency group (repeats) and
     ``report_id``, ``section``, ``text`` by chunks of ``chunk_size`` reports in order of first appearance
@@ -1517,6 +1468,246 @@ def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFram
 def _convert_tables(part: Path, final: Path, fmt: str) -> None:
     frame = read_frame_part(part)
     write_frame(frame, final, fmt)
+
+
+# ---------------------------------------------------------------- the side part: the tables as the corpus steps read them
+
+_SIDE_HEAD = struct.Struct("<QQ")  # a side record's length, and where its rows start in the tables part
+_CSV_LEN = "_csv_len"
+
+
+class _SideWriter:
+    """The side part: records (:func:`_side_record`, each after ``_SIDE_HEAD``) appended chunk by chunk,
+    cut back to the journal's offset when a run resumes."""
+
+    def __init__(self, path: Path, resume_at: int | None):
+        if resume_at is None or not path.exists():
+            self._fh = open(path, "wb")
+        else:
+            self._fh = open(path, "r+b")
+            self._fh.truncate(resume_at)
+            self._fh.seek(resume_at)
+
+    def append(self, data: bytes) -> None:
+        self._fh.write(data)
+
+    def offset(self) -> int:
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        return self._fh.tell()
+
+    def close(self) -> None:
+        self._fh.close()
+
+
+def _ipc_table(data) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
+class _SideIndex:
+    """Where the tables rows are, from one pass over the side part: runs of consecutive rows of one
+    ``report_id`` in the order of the tables part (each with its side record, its rows there and its
+    bytes in the tables part); and the uncertain cells (for the summary)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.records: list[tuple[int, int]] = []  # where each IPC stream starts in the side part, its length
+        # report_id, record, first and last+1 row in it, first and last+1 byte in the tables part
+        self.runs: list[tuple[str | None, int, int, int, int, int]] = []
+        self._uncertain: list[pa.Table] = []
+        with open(path, "rb") as fh:  # read, not mapped: memory holds one record at a time
+            while head := fh.read(_SIDE_HEAD.size):
+                size, csv_at = _SIDE_HEAD.unpack(head)
+                self.records.append((fh.tell(), size))
+                table = _ipc_table(fh.read(size))
+                rid = table.column("report_id").combine_chunks()
+                n = len(rid)
+                codes = rid.indices.fill_null(-1).to_numpy()  # a null report_id is a run of its own
+                change = (codes[1:] != codes[:-1]) | (codes[1:] < 0)
+                starts = np.concatenate(([0], np.flatnonzero(change) + 1))
+                stops = np.append(starts[1:], n)
+                ends = csv_at + np.concatenate(([0], np.cumsum(table.column(_CSV_LEN).to_numpy())))
+                record = len(self.records) - 1
+                self.runs.extend(zip(rid.take(pa.array(starts)).to_pylist(), [record] * len(starts), starts.tolist(),
+                                     stops.tolist(), ends[starts].tolist(), ends[stops].tolist()))
+                rows = table.filter(pc.equal(table.column("status"), "uncertain"))
+                if rows.num_rows:
+                    self._uncertain.append(_decoded(rows.select([*_CELL_KEY, "source", "status"])))
+
+    def slices(self, groups: list) -> list[list[tuple[int, int, int, int]]]:
+        """For each group of ``report_id`` values, the ``(offset, length, first row, last+1 row)`` of its rows'
+        side records, in order (an id in two groups belongs to the first)."""
+        group_of: dict[str, int] = {}
+        for i, report_ids in enumerate(groups):
+            for rid in map(str, report_ids):
+                group_of.setdefault(rid, i)
+        out: list[list[tuple[int, int, int, int]]] = [[] for _ in groups]
+        for rid, record, start, stop, _, _ in self.runs:
+            group = group_of.get(rid)
+            if group is not None:
+                at, size = self.records[record]
+                picks = out[group]
+                if picks and picks[-1][0] == at and picks[-1][3] == start:  # the run goes on in the same record
+                    picks[-1] = (at, size, picks[-1][2], stop)
+                else:
+                    picks.append((at, size, start, stop))
+        return out
+
+    def uncertain(self, updates: dict) -> pa.Table:
+        """``report_id``, ``source``, ``status`` of the uncertain cells once ``updates`` (see
+        :class:`_RefinedTables`) are applied."""
+        columns = [*_CELL_KEY, "source", "status"]
+        rows = pa.concat_tables(self._uncertain) if self._uncertain else _empty_side(columns)
+        if updates:
+            ids = pa.array(sorted({key[0] for key in updates}), pa.string())
+            rows = rows.filter(pc.invert(pc.is_in(rows.column("report_id"), value_set=ids)))
+            (picks,) = self.slices([ids.to_pylist()])
+            with pa.memory_map(str(self.path)) as source:
+                changed = _with_updates(_side_rows(source, picks, columns), updates)
+                changed = changed.filter(pc.equal(changed.column("status"), "uncertain"))
+                rows = pa.concat_tables([rows, changed]).combine_chunks()
+        return rows.select(_UNCERTAIN_COLUMNS)
+
+    def edits(self, part: Path, updates: dict[tuple, list[str]]) -> list[tuple[int, int, bytes]]:
+        """``(offset, length, new record)`` of each record of the tables part that ``updates`` (cell key ->
+        the refined fields as written) changes, in order: the side rows tell which records hold a changed
+        cell's key, and only those are read and parsed."""
+        ids = {key[0] for key in updates}
+        names = pa.array(sorted({key[1] for key in updates}), pa.string())
+        out = []
+        with open(part, "rb") as src, pa.memory_map(str(self.path)) as source:
+            columns = next(csv.reader([src.readline().decode("utf-8")]))
+            key_at = [columns.index(c) for c in _CELL_KEY]
+            refined_at = [columns.index(c) for c in _REFINED]
+            last: tuple = (None, None)
+            for rid, record, start, stop, first, _ in self.runs:
+                if rid not in ids:
+                    continue
+                at, size = self.records[record]
+                if last[0] != at:
+                    last = (at, _ipc_table(source.read_at(size, at)).select([*_CELL_KEY, _CSV_LEN]))
+                rows = last[1].slice(start, stop - start)
+                lengths = rows.column(_CSV_LEN).to_numpy()
+                starts = first + np.concatenate(([0], np.cumsum(lengths)[:-1]))
+                near = pa.array(np.flatnonzero(pc.is_in(rows.column("table"), value_set=names)
+                                               .to_numpy(zero_copy_only=False)))
+                keys = zip(*(rows.column(c).take(near).to_pylist() for c in _CELL_KEY))
+                for i, key in zip(near.to_pylist(), keys):
+                    if key in updates:
+                        record_bytes = os.pread(src.fileno(), int(lengths[i]), int(starts[i]))
+                        new = _patched_record(record_bytes, key_at, refined_at, updates)
+                        if new is not record_bytes:
+                            out.append((int(starts[i]), len(record_bytes), new))
+        return out
+
+
+def _empty_side(columns: list[str]) -> pa.Table:
+    return pa.table({c: pa.array([], pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns})
+
+
+def _side_rows(source: pa.MemoryMappedFile, slices: list[tuple[int, int, int, int]], columns: list[str]) -> pa.Table:
+    """``columns`` of the side rows of ``slices`` (see :meth:`_SideIndex.slices`), in order."""
+    pieces, last = [], (None, None)
+    for at, size, start, stop in slices:
+        if last[0] != at:  # a record's runs of one group come one after the other
+            last = (at, _ipc_table(source.read_at(size, at)))
+        pieces.append(last[1].select(columns).slice(start, stop - start))
+    return _decoded(pa.concat_tables(pieces)) if pieces else _empty_side(columns)
+
+
+def _with_updates(table: pa.Table, updates: dict) -> pa.Table:
+    """``table`` with the refined fields of the cells in ``updates`` (cell key -> value, status, candidates, raw
+    as the CSV reader reads the rewritten record) replaced."""
+    if not updates or not table.num_rows:
+        return table
+    ids = pa.array(sorted({key[0] for key in updates}), pa.string())
+    near = np.flatnonzero(pc.is_in(table.column("report_id"), value_set=ids).to_numpy(zero_copy_only=False))
+    keys = zip(*(table.column(c).take(pa.array(near)).to_pylist() for c in _CELL_KEY))
+    found = [(i, updates[key]) for i, key in zip(near.tolist(), keys) if key in updates]
+    if not found:
+        return table
+    mask = np.zeros(table.num_rows, dtype=bool)
+    mask[[i for i, _ in found]] = True
+    for j, name in enumerate(_REFINED):
+        if name in table.column_names:
+            column = table.column(name).combine_chunks()
+            new = pa.array([fields[j] for _, fields in found], column.type)
+            table = table.set_column(table.column_names.index(name), name,
+                                     pc.replace_with_mask(column, pa.array(mask), new))
+    return table
+
+
+def _on_side(fn: Callable, path: Path, slices: list, columns: list[str], table: str | None, updates: dict | None,
+             categorical: bool, group: pd.DataFrame):
+    """``fn(rows, group)`` with the group's tables rows (``columns``, of ``table`` only unless None, with
+    ``updates`` applied) read from the side part where the task runs (a worker)."""
+    with pa.memory_map(str(path)) as source:
+        rows = _side_rows(source, slices, columns if table is None or "table" in columns else [*columns, "table"])
+        if table is not None:
+            rows = rows.filter(pc.equal(rows.column("table"), table))
+        rows = _with_updates(rows, updates)
+        frame = _to_pandas(rows.select(columns), categorical)
+    return fn(frame, group)
+
+
+class _RefinedTables:
+    """The tables part and the cells the refinement changed: ``updates`` holds, by cell key, their fields as
+    the CSV reader reads them back from the rewritten records (what the steps reading the side part see);
+    :meth:`write` writes the refined tables to ``patched`` once, after which ``path`` names them."""
+
+    def __init__(self, part: Path, patched: Path):
+        self.part, self.patched, self.path = part, patched, part
+        self.updates: dict[tuple, tuple] = {}
+        self._pending: tuple[_SideIndex, dict] | None = None
+
+    def changed(self, side: _SideIndex, changed: pd.DataFrame | None) -> None:
+        if changed is None or changed.empty:
+            return
+        # the fields as written: the value as repr of the float, other NA as an empty field
+        written = {tuple(map(str, key)): ["" if pd.isna(row.value) else repr(float(row.value)),
+                                          *("" if pd.isna(v) else str(v) for v in (row.status, row.candidates, row.raw))]
+                   for key, row in zip(changed[_CELL_KEY].itertuples(index=False),
+                                       changed[_REFINED].itertuples(index=False))}
+        nulls = set(_csv_null_texts().to_pylist())
+        self.updates = {key: (float(value) if value else None, *(None if t in nulls else t for t in texts))
+                        for key, (value, *texts) in written.items()}
+        self._pending = (side, written)
+
+    def updates_of(self, report_ids) -> dict:
+        ids = set(map(str, report_ids))
+        return {key: fields for key, fields in self.updates.items() if key[0] in ids}
+
+    def write(self) -> None:
+        """The tables part with the changed records rewritten, into ``patched``: the records in between are
+        copied by the kernel (``os.copy_file_range``), not read into the process."""
+        if self._pending is None:
+            return
+        side, written = self._pending
+        self._pending = None
+        edits = side.edits(self.part, written)
+        with open(self.part, "rb") as src, atomic_path(self.patched) as tmp, open(tmp, "wb", buffering=0) as dst:
+            pos = 0
+            for at, length, new in [*edits, (os.fstat(src.fileno()).st_size, 0, b"")]:
+                _copy_bytes(src.fileno(), dst.fileno(), pos, at - pos)
+                dst.write(new)
+                pos = at + length
+        self.path = self.patched
+
+
+def _copy_bytes(src: int, dst: int, at: int, count: int) -> None:
+    """Append ``count`` bytes of file descriptor ``src`` from offset ``at`` to ``dst``, in the kernel where it can."""
+    while count > 0:
+        try:
+            n = os.copy_file_range(src, dst, count, at)
+        except OSError:  # a file system that cannot: through the process
+            n = 0
+        if not n:
+            data = os.pread(src, min(count, 1 << 24), at)
+            if not data:
+                raise GdtoolsError(f"the tables part ended {count} bytes early; run again into a new folder")
+            n = os.write(dst, data)
+        at += n
+        count -= n
 
 
 # ---------------------------------------------------------------- public API

@@ -236,7 +236,18 @@ def _arrow_csv_rows(frame: pd.DataFrame) -> bytes | None:
 
 def arrow_csv_rows(columns) -> bytes:
     """The CSV rows (no header) of Arrow columns, as ``DataFrame.to_csv(index=False, header=False,
-    lineterminator="\\n")`` writes the frame they stand for, byte for byte in UTF-8.
+    lineterminator="\\n")`` writes the frame they stand for, byte for byte in UTF-8 (see :func:`arrow_csv_lines`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows = arrow_csv_lines(columns)
+    one = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
+    return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_buffer().to_pybytes()
+
+
+def arrow_csv_lines(columns):
+    """The CSV record of each row of Arrow columns (a ``large_string`` array, each ending in ``\\n``),
+    what :func:`arrow_csv_rows` joins.
 
     Columns are text (quoted as the csv module quotes: a cell holding a comma, a double quote or
     a newline, quotes doubled), float64 (formatted by numpy as pandas formats them; NaN and null
@@ -269,9 +280,7 @@ def arrow_csv_rows(columns) -> bytes:
         cells.append(column)
     rows = pc.binary_join_element_wise(*cells, pa.scalar(",", pa.large_string()), null_handling="replace",
                                        null_replacement="")
-    rows = pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
-    one = pa.LargeListArray.from_arrays(pa.array([0, len(rows)], pa.int64()), rows)
-    return pc.binary_join(one, pa.scalar("", pa.large_string()))[0].as_buffer().to_pybytes()
+    return pc.binary_join_element_wise(rows, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string()))
 
 
 def _holds_quote_char(data) -> bool:

@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from gdtools import corpus
@@ -61,16 +62,24 @@ def _dying_tables(report, context):
     return _fake_tables(report, context)
 
 
-class _Interrupt:
-    """A stage that stops the batch (like Ctrl-C) when it reaches report number ``at``."""
+def _unsure_tables(report, context):
+    """:func:`_fake_tables` with the third cell uncertain in reports with an odd number."""
+    frame = _fake_tables(report, context)
+    if any(f"第{i}号" in report.text for i in range(1, 20, 2)):
+        frame.loc[2, "status"] = "uncertain"
+    return frame
 
-    def __init__(self, at: int):
-        self.at = at
+
+class _Interrupt:
+    """A stage that stops the batch (like Ctrl-C) when it reaches report number ``at`` (``tables`` otherwise)."""
+
+    def __init__(self, at: int, tables=_fake_tables):
+        self.at, self.tables = at, tables
 
     def __call__(self, report, context):
         if f"第{self.at}号" in report.text:
             raise KeyboardInterrupt
-        return _fake_tables(report, context)
+        return self.tables(report, context)
 
 
 @pytest.fixture
@@ -175,6 +184,43 @@ def test_interrupted_run_resumes_without_redoing_or_duplicating(tmp_path, fake_t
             (tmp_path / "clean" / name).read_text(encoding="utf-8")
     assert corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=("inspect", "tables"), jobs=1,
                             progress=False)["up_to_date"]
+
+
+def test_a_resumed_run_reads_the_side_part_of_both_runs(tmp_path, fake_tables):
+    """The corpus steps read the tables from the side part: after a resume it holds the rows of both runs
+    once (the summary counts each uncertain cell once), as a run without interruption."""
+    _corpus(tmp_path / "in", 9)
+    stages = ("inspect", "tables", "validate")
+    fake_tables(_Interrupt(at=6, tables=_unsure_tables))
+    with pytest.raises(KeyboardInterrupt):
+        corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=stages, jobs=1, progress=False, chunk_size=2,
+                         batch_size=1)
+    side = tmp_path / "out" / ".tables-side.part"
+    side.write_bytes(side.read_bytes() * 2)  # records flushed after the journal's last line (a crash between)
+    fake_tables(_unsure_tables)
+    resumed = corpus.run_batch([tmp_path / "in"], tmp_path / "out", stages=stages, jobs=1, progress=False,
+                               chunk_size=2, batch_size=1)
+    assert resumed["n_computed"] == 3
+    corpus.run_batch([tmp_path / "in"], tmp_path / "clean", stages=stages, jobs=1, progress=False)
+    for name in ("reports.csv", "tables.csv", "findings.csv", "summary.csv"):
+        assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "clean" / name).read_bytes(), name
+    summary = _read(tmp_path / "out", "summary.csv")
+    assert sorted(summary["cells_uncertain"].astype(int)) == [0] * 5 + [1] * 4
+    assert sorted(p.name for p in (tmp_path / "out").iterdir() if p.name.startswith(".")) == [corpus.JOURNAL]
+
+
+def test_cached_and_computed_units_give_the_side_part_of_a_fresh_run(tmp_path, fake_tables):
+    fake_tables(_unsure_tables)
+    paths = _corpus(tmp_path / "in", 7)
+    kw = dict(stages=("inspect", "tables", "validate"), jobs=1, progress=False, batch_size=2)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "a", cache_dir=tmp_path / "cache", **kw)
+    paths[3].write_text(_report_text(3) + "补充。\n", encoding="utf-8")
+    mixed = corpus.run_batch([tmp_path / "in"], tmp_path / "b", cache_dir=tmp_path / "cache", **kw)
+    assert (mixed["n_cached"], mixed["n_computed"]) == (6, 1)
+    corpus.run_batch([tmp_path / "in"], tmp_path / "c", cache_dir=None, **kw)
+    for name in ("tables.csv", "findings.csv", "summary.csv"):
+        assert (tmp_path / "b" / name).read_bytes() == (tmp_path / "c" / name).read_bytes(), name
+    assert _read(tmp_path / "b", "summary.csv")["cells_uncertain"].astype(int).sum() == 3
 
 
 def test_rerun_on_unchanged_inputs_is_up_to_date_and_a_change_redoes(tmp_path, fake_tables):
@@ -293,8 +339,28 @@ def _table3(report_id: str, carried_in: float, carried_forward: float) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def _parts(folder: Path, tables: pd.DataFrame, batch: int = 2) -> tuple[Path, corpus._SideIndex]:
+    """A tables part and its side part as a run writes them (``batch`` reports per worker batch), and the side index."""
+    from gdtools.outputs import PartWriter, columns_table
+
+    part, side_part = folder / ".tables.csv.part", folder / ".tables-side.part"
+    writer = PartWriter(part, TABLE_COLUMNS)
+    at = writer.offset()
+    with open(side_part, "wb") as side:
+        ids = list(dict.fromkeys(tables["report_id"]))
+        for start in range(0, len(ids), batch):
+            rows = tables[tables["report_id"].isin(ids[start:start + batch])]
+            table = columns_table({c: rows[c].astype(object).where(rows[c].notna(), None).tolist()
+                                   for c in TABLE_COLUMNS}, TABLE_COLUMNS)
+            csv, record = corpus._csv_rows({"tables": table}, {"tables": TABLE_COLUMNS})
+            writer.append(csv["tables"])
+            side.write(corpus._SIDE_HEAD.pack(len(record), at) + record)
+            at += len(csv["tables"])
+    writer.close()
+    return part, corpus._SideIndex(side_part)
+
+
 def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_path):
-    from gdtools.outputs import write_frame
     from gdtools.validate import validate_corpus
 
     reports = pd.DataFrame([
@@ -311,10 +377,9 @@ def test_cross_year_findings_by_agency_group_equal_one_call_over_everything(tmp_
     groups = corpus._agency_groups(reports, max_reports=1)
     # whole agencies per group; c22 has no neighbour year and needs no check
     assert sorted(sorted(g["report_id"]) for g in groups) == [["a21", "a22"], ["b21", "b22"]]
-    write_frame(tables.reindex(columns=TABLE_COLUMNS), tmp_path / "tables.csv")
-    files = corpus.spill_by_group(tmp_path / "tables.csv", corpus.CROSS_YEAR_TABLE_COLUMNS,
-                                  [g["report_id"] for g in groups], tmp_path / "spill")
-    parts = [corpus.read_spill(f, corpus.CROSS_YEAR_TABLE_COLUMNS) for f in files]
+    _, side = _parts(tmp_path, tables.reindex(columns=TABLE_COLUMNS))
+    parts = [corpus._on_side(lambda rows, group: rows, side.path, picks, corpus.CROSS_YEAR_TABLE_COLUMNS, None, {},
+                             False, group) for picks, group in zip(side.slices([g["report_id"] for g in groups]), groups)]
     assert sorted(len(p) for p in parts) == [28, 28]  # c22's rows belong to no group
     grouped = pd.concat([corpus._cross_year_task(part, group) for part, group in zip(parts, groups)],
                         ignore_index=True)
@@ -431,50 +496,72 @@ def test_keywords_are_those_of_the_whole_section_five_frame_whatever_the_chunks(
     assert not (tmp_path / "out" / ".narrative-spill").exists()
 
 
-def test_spill_by_group_keeps_only_rows_passing_keep_and_survives_blocks_with_none(tmp_path):
-    import pyarrow.compute as pc
-
-    part = tmp_path / "rows.csv"
-    pd.DataFrame({"report_id": ["a", "a", "b", "c"], "section": ["一", "五", "一", "一"],
-                  "text": ["x", "y", "z", "w"]}).to_csv(part, index=False)
-    five = corpus.spill_by_group(part, ["report_id", "section", "text"], [["a"], ["b", "c"]], tmp_path / "s",
-                                 keep=lambda batch: pc.equal(batch["section"], "五"))
-    assert corpus.read_spill(five[0], ["report_id", "text"], categorical=False)["text"].tolist() == ["y"]
-    assert corpus.read_spill(five[1], ["report_id", "text"]).empty
-    none = corpus.spill_by_group(part, ["report_id", "section"], [["a"]], tmp_path / "t",
-                                 keep=lambda batch: pc.equal(batch["section"], "九"))
-    assert not none[0].exists()
-
-
-@pytest.mark.parametrize("block_size", [3, 64, 1 << 20])  # records and quoted lines cut by the blocks read
-def test_patch_table_cells_rewrites_only_the_changed_cells_byte_for_byte(tmp_path, block_size):
-    from gdtools.outputs import PartWriter, normalize_frame
-
+def _cells(rid: str, n: int = 3, table: str = "table2") -> list[dict]:
+    """``n`` table-二 cells of report ``rid``: text the CSV writer quotes, and text its reader reads as null."""
     rows = []
-    for rid in ("aaaaaaaaaaaa", "bbbbbbbbbbbb"):
-        for col, value, status, raw in (("c1", 1.0, "ok", "1"), ("c2", None, "uncertain", '第2行, "引号"\n换行 12'),
-                                        ("c3", None, "blank", "")):
-            rows.append({"report_id": rid, "source": f"dir, with comma/{rid}.txt", "table": "table2",
-                         "row_code": "rules", "col_code": col, "value": value, "status": status,
-                         "candidates": "1|12" if status == "uncertain" else None, "raw": raw})
-    part = tmp_path / ".tables.csv.part"
-    writer = PartWriter(part, TABLE_COLUMNS)
-    writer.append(normalize_frame(pd.DataFrame(rows), TABLE_COLUMNS))
-    writer.close()
+    for i, (value, status, raw) in enumerate([(1.0, "ok", "1"), (None, "uncertain", '第2行, "引号"\n换行 12'),
+                                              (None, "blank", "NA"), (3.0, "ok", "")][:n]):
+        rows.append({"report_id": rid, "source": f"dir, with comma/{rid}.txt", "template": "v2021", "table": table,
+                     "row_code": "rules", "col_code": f"c{i}", "value": value, "status": status,
+                     "candidates": "1|12" if status == "uncertain" else None, "raw": raw})
+    return rows
+
+
+def test_side_rows_are_the_tables_part_as_the_csv_reader_reads_it_group_by_group(tmp_path):
+    tables = pd.DataFrame(_cells("aaaaaaaaaaaa", 4) + _cells("bbbbbbbbbbbb", 2, "table3") + _cells("cccccccccccc", 4)
+                          + _cells("aaaaaaaaaaaa", 1)).reindex(columns=TABLE_COLUMNS)  # a report twice (a copy)
+    part, side = _parts(tmp_path, tables)
+    read = corpus._to_pandas(pa.Table.from_batches(list(corpus._open_csv(part, corpus.SIDE_COLUMNS))), False)
+    read.loc[read["table"] != "table2", "raw"] = None  # the side keeps table 二's raw only
+    # each id once, the first group taking an id named twice; the copy's rows come in the tables' order
+    groups = [["cccccccccccc", "aaaaaaaaaaaa"], ["bbbbbbbbbbbb", "cccccccccccc"], ["nobody"]]
+    got = [corpus._on_side(lambda rows, group: rows, side.path, picks, corpus.SIDE_COLUMNS, None, {}, False, None)
+           for picks in side.slices(groups)]
+    rid = read["report_id"]
+    for frame, ids in zip(got, [{"aaaaaaaaaaaa", "cccccccccccc"}, {"bbbbbbbbbbbb"}, set()]):
+        pd.testing.assert_frame_equal(frame, read[rid.isin(ids)].reset_index(drop=True))
+    assert read.loc[read["table"] == "table2", "raw"].isna().sum() == 4  # "NA" and "" are null as the reader reads them
+    only2 = corpus._on_side(lambda rows, group: rows, side.path, side.slices([["bbbbbbbbbbbb"]])[0], ["value"],
+                            "table2", {}, False, None)
+    assert list(only2.columns) == ["value"] and only2.empty
+    uncertain = corpus._to_pandas(side.uncertain({}), False)
+    assert uncertain["report_id"].tolist() == ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]
+
+
+def test_refined_tables_rewrite_only_the_changed_records_and_the_side_reads_them_as_the_csv_reader(tmp_path):
+    rows = _cells("aaaaaaaaaaaa") + _cells("bbbbbbbbbbbb") + _cells("cccccccccccc", table="table3")
+    part, side = _parts(tmp_path, pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS))
     before = part.read_bytes()
-    changed = pd.DataFrame([{"report_id": "bbbbbbbbbbbb", "table": "table2", "row_code": "rules", "col_code": "c2",
-                             "value": 12.0, "status": "ok", "candidates": None, "raw": '第2行, "引号"\n换行 12 [跨年度]'}])
-    corpus._patch_table_cells(part, changed, block_size=block_size)
-    got = pd.read_csv(part, dtype=str, keep_default_na=False)
-    assert len(got) == 6 and list(got.columns) == TABLE_COLUMNS
-    hit = (got["report_id"] == "bbbbbbbbbbbb") & (got["col_code"] == "c2")
+    changed = pd.DataFrame([{"report_id": "bbbbbbbbbbbb", "table": "table2", "row_code": "rules", "col_code": "c1",
+                             "value": 12.0, "status": "ok", "candidates": None, "raw": '第2行, "引号"\n换行 12 [跨年度]'},
+                            {"report_id": "bbbbbbbbbbbb", "table": "table2", "row_code": "rules", "col_code": "c2",
+                             "value": None, "status": "uncertain", "candidates": "NA", "raw": "0"}])
+    tables = corpus._RefinedTables(part, tmp_path / ".tables.csv.patched")
+    tables.changed(side, changed)
+    assert tables.path == part and set(tables.updates_of(["bbbbbbbbbbbb"])) == set(tables.updates)
+    assert tables.updates_of(["aaaaaaaaaaaa"]) == {}
+    tables.write()
+    assert tables.path == tmp_path / ".tables.csv.patched" and part.read_bytes() == before  # the part is kept
+    got = pd.read_csv(tables.path, dtype=str, keep_default_na=False)
+    assert len(got) == 9 and list(got.columns) == TABLE_COLUMNS
+    hit = (got["report_id"] == "bbbbbbbbbbbb") & got["col_code"].isin(["c1", "c2"])
     assert got.loc[hit, ["value", "status", "candidates", "raw"]].values.tolist() == [
-        ["12.0", "ok", "", '第2行, "引号"\n换行 12 [跨年度]']]
+        ["12.0", "ok", "", '第2行, "引号"\n换行 12 [跨年度]'], ["", "uncertain", "NA", "0"]]
     assert got.loc[~hit, "raw"].tolist() == [r["raw"] for r in rows if r["report_id"] != "bbbbbbbbbbbb"
-                                             or r["col_code"] != "c2"]
+                                             or r["col_code"] not in ("c1", "c2")]
     # the records before the changed report keep their bytes, and the file is what pandas writes for its rows
-    assert part.read_bytes().startswith(before.split(b"\nbbbbbbbbbbbb,", 1)[0])
-    assert part.read_text(encoding="utf-8") == got.to_csv(index=False, lineterminator="\n")
+    assert tables.path.read_bytes().startswith(before.split(b"\nbbbbbbbbbbbb,", 1)[0])
+    assert tables.path.read_text(encoding="utf-8") == got.to_csv(index=False, lineterminator="\n")
+    # what the cross-year step and the summary read (side rows and the updates) is the refined part read back
+    read = corpus._to_pandas(pa.Table.from_batches(list(corpus._open_csv(tables.path, corpus.CROSS_YEAR_TABLE_COLUMNS))),
+                             False)
+    (picks,) = side.slices([["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]])
+    seen = corpus._on_side(lambda frame, group: frame, side.path, picks, corpus.CROSS_YEAR_TABLE_COLUMNS, None,
+                           tables.updates, False, None)
+    pd.testing.assert_frame_equal(seen, read)
+    uncertain = corpus._to_pandas(side.uncertain(tables.updates), False)
+    expected = read.loc[read["status"] == "uncertain", ["report_id", "source", "status"]]
+    assert sorted(map(tuple, uncertain.values)) == sorted(map(tuple, expected.values))
 
 
 def test_section5_spill_routes_rows_by_agency_group_and_by_chunks_in_order_of_first_appearance(tmp_path):
@@ -487,12 +574,3 @@ def test_section5_spill_routes_rows_by_agency_group_and_by_chunks_in_order_of_fi
     assert texts == [["t4"], ["t1", "t6"]]
     got = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["report_id"].tolist() for f in chunks]
     assert got == [["b", "a", "b"], ["c", "d"], ["e"]]
-
-
-def test_line_starts_finds_lines_beginning_with_a_head_at_any_line_only():
-    data = b'aa,1\nbb,2\n"x,y",3\nzaa,4\naa,"5\naa,6"\n'
-    heads = {b"aa,", b'"x,y",'}
-    # line starts only (not "zaa,"); a line inside a quoted field is found too: the caller checks the quotes
-    assert corpus._line_starts(data, heads) == [0, data.index(b'"x,y"'), data.index(b'aa,"5'), data.index(b'aa,6')]
-    assert corpus._line_starts(b"", heads) == []
-    assert corpus._line_starts(b"a", heads) == []

@@ -554,3 +554,23 @@ def test_one_pass_chars_are_the_two_pass_chars():
             else:
                 assert draw is turned
     assert answered == 3
+
+
+def test_streams_are_inflated_only_where_one_could_exceed_the_limit(monkeypatch):
+    import zlib
+
+    from gdtools.errors import LimitExceeded
+    from gdtools.io import pdf as pdf_module
+
+    size = 8 << 20
+    zeros = zlib.compress(b"\0" * size, 9)  # about deflate's best ratio
+    assert size <= pdf_module._MOST_INFLATED * len(zeros)
+    data = b"%%PDF-1.4\n1 0 obj<</Length %d/Filter/FlateDecode>>stream\n" % len(zeros) + zeros + b"\nendstream endobj\n"
+    with pytest.raises(LimitExceeded):
+        pdf_module.check_streams(data, "z.pdf", Limits(max_decompressed_bytes=size - 1))
+    inflated, decompressobj = [], zlib.decompressobj
+    monkeypatch.setattr(pdf_module.zlib, "decompressobj", lambda: inflated.append(1) or decompressobj())
+    pdf_module.check_streams(data, "z.pdf", Limits(max_decompressed_bytes=len(data) * pdf_module._MOST_INFLATED))
+    assert not inflated  # no stream of so small a file can inflate beyond the limit
+    pdf_module.check_streams(data, "z.pdf", Limits(max_decompressed_bytes=len(data) * pdf_module._MOST_INFLATED - 1))
+    assert inflated == [1]

@@ -152,6 +152,9 @@ def _furniture(pages_lines: list[list[str]]) -> set[str]:
 
 _STREAM = re.compile(rb"stream(?:\r\n|\n|\r)")
 _CHUNK = 1 << 20
+# Deflate's limit: one length/distance pair (two bits at least) gives at most 258 bytes, so a zlib stream
+# inflates to at most 1032 times the bytes it takes (zlib's technical details, "Maximum Compression Factor").
+_MOST_INFLATED = 1032
 
 
 def check_streams(data: bytes, source: str, limits: Limits) -> None:
@@ -159,8 +162,11 @@ def check_streams(data: bytes, source: str, limits: Limits) -> None:
 
     PDFium (and pdfminer, for a page left to it) inflates a stream whole, in memory; a few hundred
     KB of zeros can claim gigabytes.
-    Every Flate stream is inflated here first, chunk by chunk, its output counted and dropped.
+    Every Flate stream is inflated here first, chunk by chunk, its output counted and dropped; unless
+    the whole file is too small for any stream in it to inflate beyond the limit.
     """
+    if len(data) * _MOST_INFLATED <= limits.max_decompressed_bytes:
+        return
     for m in _STREAM.finditer(data):
         inflater = zlib.decompressobj()
         chunk = data[m.end():m.end() + _CHUNK]

@@ -518,6 +518,10 @@ def _hashed_items(paths: list[str]) -> list[_Item]:
     return items
 
 
+def _timed_hashed_items(paths: list[str]) -> tuple[list[_Item], float]:
+    return _hashed_items(paths), time.perf_counter()
+
+
 def _inputs_digest(items: list[_Item]) -> str:
     h = hashlib.sha1()
     for it in items:
@@ -631,53 +635,58 @@ class _Batch:
         if not paths:
             raise GdtoolsError(f"no report files found in {', '.join(map(str, self.paths))}; "
                                "give files or folders holding .txt/.md/.html/.docx/.pdf reports")
-        # the files are hashed by a few threads, chunk by chunk in order: reading a corpus the page cache
-        # does not hold waits on the disk, and parallel reads wait less (cold 50,000 files: 13.6 -> 6.0 s)
-        chunks = [paths[i:i + _HASH_CHUNK] for i in range(0, len(paths), _HASH_CHUNK)]
-        with ThreadPoolExecutor(min(_HASH_THREADS, len(chunks))) as pool:
-            items = [item for chunk in pool.map(_hashed_items, chunks) for item in chunk]
-        self.stats.add_time("hash", time.perf_counter() - t)
-        self.stats.bytes = sum(it.size for it in items)
-
         header = {"gdtools": __version__, "fingerprint": code_fingerprint(), "stages": list(self.stages),
                   "fmt": self.fmt, "html": self.html}
         journal = _Journal(self.out, header)
-        inputs = _inputs_digest(items)
-        if (journal.complete and journal.complete.get("inputs") == inputs
-                and all(p.exists() for p in self._corpus_outputs())):
-            log.info("%s is up to date with its %d inputs", self.out, len(items))
-            self.stats.n_ok, self.stats.n_error = journal.complete["n_ok"], journal.complete["n_error"]
-            return self._summary(len(items), t_start, up_to_date=True)
-
-        current = {it.path: it.digest for it in items}
-        resumable = (journal.offsets is not None and not journal.complete
-                     and all(current.get(p) == d for p, d in journal.done.items())
-                     and all(self._part(k).exists() and self._part(k).stat().st_size >= journal.offsets.get(k, 0)
-                             for k in self.columns)
-                     and ("tables" not in self.columns or "side" in journal.offsets and self._side_part().exists()
-                          and self._side_part().stat().st_size >= journal.offsets["side"]))
-        if resumable:
-            log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
-            self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
-            journal.trim()
-            todo = [it for it in items if journal.done.get(it.path) != it.digest]
-        else:
+        resumable = False
+        if journal.complete is None and journal.offsets is None:
+            # nothing done here that could be up to date or resumed: the work starts with the first
+            # files hashed, and the others are hashed beside it
             journal.start()
-            todo = items
+            items: list[_Item] = []
+            todo: Iterable[_Item] = self._hashed(paths, items, t)
+            self._pdf_inputs = any(p.lower().endswith(".pdf") for p in paths)
+        else:
+            items = list(self._hashed(paths, [], t))
+            inputs = _inputs_digest(items)
+            if (journal.complete and journal.complete.get("inputs") == inputs
+                    and all(p.exists() for p in self._corpus_outputs())):
+                log.info("%s is up to date with its %d inputs", self.out, len(items))
+                self.stats.n_ok, self.stats.n_error = journal.complete["n_ok"], journal.complete["n_error"]
+                self.stats.bytes = sum(it.size for it in items)
+                return self._summary(len(items), t_start, up_to_date=True)
+            current = {it.path: it.digest for it in items}
+            resumable = (journal.offsets is not None and not journal.complete
+                         and all(current.get(p) == d for p, d in journal.done.items())
+                         and all(self._part(k).exists()
+                                 and self._part(k).stat().st_size >= journal.offsets.get(k, 0) for k in self.columns)
+                         and ("tables" not in self.columns or "side" in journal.offsets and self._side_part().exists()
+                              and self._side_part().stat().st_size >= journal.offsets["side"]))
+            if resumable:
+                log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
+                self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
+                journal.trim()
+                todo = [it for it in items if journal.done.get(it.path) != it.digest]
+            else:
+                journal.start()
+                todo = items
+            self._pdf_inputs = any(it.path.lower().endswith(".pdf") for it in todo)
+        n_done = len(journal.done) if resumable else 0
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
         if "tables" in self.columns:  # the side records of the tables rows (see _side_record)
             writers["side"] = _SideWriter(self._side_part(), journal.offsets["side"] if resumable else None)
         self._own_pool = self.executor is None
-        self._pdf_inputs = any(it.path.lower().endswith(".pdf") for it in todo)
         self._executor = self.executor or self._new_pool()
         try:
             try:
-                self._per_report(todo, len(items) - len(todo), len(items), writers, journal)
+                self._per_report(todo, n_done, len(paths), writers, journal)
             finally:
                 for w in writers.values():
                     w.close()
             self.stats.main_maxrss_per_report_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            self.stats.bytes = sum(it.size for it in items)
+            inputs = _inputs_digest(items)
             self._finish(journal.offsets or {}, inputs)
         finally:
             if self._own_pool:
@@ -686,6 +695,25 @@ class _Batch:
                 self.stats.worker_maxrss_kib = max(self.stats.worker_maxrss_kib, children)
         journal.append({"complete": {"inputs": inputs, "n_ok": self.stats.n_ok, "n_error": self.stats.n_error}})
         return self._summary(len(items), t_start, up_to_date=False)
+
+    def _hashed(self, paths: list[str], items: list[_Item], t: float):
+        """The items of ``paths`` in order as they are hashed (each also appended to ``items``); the wall
+        seconds from ``t`` until every file is hashed are the batch summary's ``hash``.
+
+        The files are hashed by a few threads, chunk by chunk in order: reading a corpus the page cache
+        does not hold waits on the disk, and parallel reads wait less (cold 50,000 files: 13.6 -> 6.0 s).
+        """
+        chunks = [paths[i:i + _HASH_CHUNK] for i in range(0, len(paths), _HASH_CHUNK)]
+        pool = ThreadPoolExecutor(min(_HASH_THREADS, len(chunks)))
+        try:
+            done = t
+            for chunk, at in pool.map(_timed_hashed_items, chunks):
+                done = max(done, at)
+                items += chunk
+                yield from chunk
+            self.stats.add_time("hash", done - t)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def _summary(self, n: int, t_start: float, up_to_date: bool) -> dict:
         self.stats.add_time("total", time.perf_counter() - t_start)
@@ -698,7 +726,7 @@ class _Batch:
                 "main_maxrss_per_report_pass_mib": s.main_maxrss_per_report_kib / 1024,
                 "main_maxrss_after_mib": {step: kib / 1024 for step, kib in s.main_maxrss_after_kib.items()}}
 
-    def _per_report(self, todo: list[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
+    def _per_report(self, todo: Iterable[_Item], n_done: int, n_total: int, writers, journal: _Journal) -> None:
         self._cache = Cache(self.cache_dir) if self.cache_dir is not None else None
         self._writers, self._journal = writers, journal
         self._tables_at = writers["tables"].offset() if "tables" in writers else 0  # the tables part's end
@@ -712,7 +740,7 @@ class _Batch:
         # big batches: the per-batch costs (a frame per kind, pickling, a result to take) are paid once per
         # batch; at least four batches per worker keep the workers evenly busy to the end, and the results
         # in flight stay about a thousand reports (main-process memory) however many workers there are
-        batch_size = self.batch_size or max(1, min(64, max(16, 1024 // max_inflight), len(todo) // (self.jobs * 4)))
+        batch_size = self.batch_size or max(1, min(64, max(16, 1024 // max_inflight), (n_total - n_done) // (self.jobs * 4)))
         self._units: deque[_Unit] = deque()
         self._chunk = _Chunk(self.columns)
         units = self._units
@@ -754,7 +782,9 @@ class _Batch:
 
         if self._pdf_inputs:  # the PDF reader's libraries take ~0.25 s CPU to import
             from .io import pdf  # noqa: F401
-        return ProcessPoolExecutor(max_workers=self.jobs)
+        pool = ProcessPoolExecutor(max_workers=self.jobs)
+        pool.submit(int)  # the workers are forked now, before the hashing threads of a first run start
+        return pool
 
     def _submit(self, items: list[_Item]) -> _Unit:
         future = self._executor.submit(_run_batch_of_paths, [(i.path, i.key) for i in items], self.stages,

@@ -126,6 +126,32 @@ def test_files_hashed_in_chunks_by_threads_keep_their_order_and_an_unreadable_on
     assert list(reports["report_id"][:3]) == [hashlib.sha1(p.read_bytes()).hexdigest()[:12] for p in paths[:3]]
 
 
+def test_a_first_run_works_on_the_first_files_while_the_others_are_hashed(tmp_path, monkeypatch, fake_tables):
+    import threading
+
+    monkeypatch.setattr(corpus, "_HASH_CHUNK", 2)
+    paths = _corpus(tmp_path / "in", 6)
+    started, seen = threading.Event(), []
+    real = corpus._hashed_items
+
+    def hashed(chunk):
+        if chunk[-1] == str(paths[-1]):  # the last chunk waits for the work to start (at most 30 s)
+            seen.append(started.wait(30))
+        return real(chunk)
+
+    def tables(report, context):
+        started.set()
+        return _fake_tables(report, context)
+
+    monkeypatch.setattr(corpus, "_hashed_items", hashed)
+    fake_tables(tables)
+    kw = dict(stages=("inspect", "tables"), jobs=1, progress=False, batch_size=1)
+    first = corpus.run_batch([tmp_path / "in"], tmp_path / "out", **kw)
+    assert seen == [True] and first["n_ok"] == 6 and first["bytes"] == sum(p.stat().st_size for p in paths)
+    # a folder with a finished run is checked against every digest before any work: unchanged, nothing to do
+    assert corpus.run_batch([tmp_path / "in"], tmp_path / "out", **kw)["up_to_date"]
+
+
 def test_unexpected_stage_error_is_an_error_row_and_batch_goes_on(tmp_path, fake_tables):
     fake_tables(_crashing_tables)
     _corpus(tmp_path / "in", 6)

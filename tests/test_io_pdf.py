@@ -510,7 +510,7 @@ def test_text_lines_are_pdfplumbers():
 def _one_pass_and_two(data: bytes):
     import pypdfium2 as pdfium
 
-    from gdtools.io._pdfium import _address, _api, _chars, _Frame, _glyphs, _plain_page_chars
+    from gdtools.io._pdfium import PdfiumPage, _address, _api, _chars, _Frame, _glyphs, _plain_page_chars
 
     api = _api()
     document = pdfium.PdfDocument(data)
@@ -521,7 +521,14 @@ def _one_pass_and_two(data: bytes):
             textpage = page.get_textpage()
             raw = _address(textpage.raw)
             glyphs, seen = _glyphs(api, raw)
-            yield _plain_page_chars(api, raw, frame, index + 1), (_chars(api, raw, glyphs, frame, index + 1), seen)
+            one = _plain_page_chars(api, raw, frame)
+            if one is not None:  # its letters' chars, made as a page makes them when asked
+                letters, one_seen = one
+                chars = PdfiumPage(index + 1, frame.bbox, {}, letters, frame.doctop + frame.dy).chars
+                one = chars, one_seen
+                # each letter is its char's x0, top, x1, bottom and text
+                assert [t[:5] for t in letters] == [(c["x0"], c["top"], c["x1"], c["bottom"], c["text"]) for c in chars]
+            yield one, (_chars(api, raw, glyphs, frame, index + 1), seen)
             textpage.close()
             page.close()
     finally:

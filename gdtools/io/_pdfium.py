@@ -65,17 +65,37 @@ def _mult(m: Matrix, n: Matrix) -> Matrix:
 
 
 class PdfiumPage(Container):
-    """One page's objects with the interface of a ``pdfplumber.Page`` that gdtools uses."""
+    """One page's objects with the interface of a ``pdfplumber.Page`` that gdtools uses.
+
+    A page read in one pass (:func:`_plain_page_chars`) holds its chars as :data:`Letter` tuples
+    (``letters``), which gdtools reads; their dicts are made only when asked for (``chars``, ``objects``).
+    """
 
     def __init__(self, page_number: int, bbox: tuple[float, float, float, float],
-                 objects: dict[str, list[dict[str, Any]]]):
+                 objects: dict[str, list[dict[str, Any]]], letters: list[Letter] | None = None, down: float = 0.0):
         self.page_number = page_number
         self.bbox = bbox
         self._objects = objects
+        self.letters = letters
+        self._down = down  # doctop + dy of the page (see _plain_page_chars)
 
     @property
     def objects(self) -> dict[str, list[dict[str, Any]]]:
+        if "char" not in self._objects:
+            self._objects["char"] = _letter_chars(self.letters or [], self._down, self.page_number)
         return self._objects
+
+    @property
+    def lines(self) -> list[dict[str, Any]]:
+        return self._objects["line"]
+
+    @property
+    def rects(self) -> list[dict[str, Any]]:
+        return self._objects["rect"]
+
+    @property
+    def curves(self) -> list[dict[str, Any]]:
+        return self._objects["curve"]
 
     @property
     def width(self) -> float:
@@ -287,17 +307,38 @@ def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:
     return [group[key] for key in keys]
 
 
-def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str, Any]]]]:
-    """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, chars).
+# An upright char as gdtools reads it: (x0, top, x1, bottom, text, ...) in pdfplumber's coordinates; what
+# follows the text belongs to its source (the char's dict, or the numbers its dict is made of).
+Letter = tuple
+_X0, _TOP, _X1, _BOTTOM, _TEXT_OF = (operator.itemgetter(n) for n in range(5))
+_LETTERS, _UPRIGHT = operator.itemgetter("text"), operator.itemgetter("upright")
+_LIGATURE_CHARS = frozenset("".join(LIGATURES))
 
-    Chars are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words
+
+def as_letters(chars: list[dict[str, Any]]) -> list[Letter]:
+    """Letters of (upright) dict chars, each ending with its char."""
+    return [(c["x0"], c["top"], c["x1"], c["bottom"], c["text"], c) for c in chars]
+
+
+def _letter_chars(letters: list[Letter], down: float, page_number: int) -> list[dict[str, Any]]:
+    """The chars (pdfplumber's dicts) of :func:`_plain_page_chars`' letters."""
+    return [{"x0": left, "y0": y0, "x1": right, "y1": y1, "top": top, "bottom": bottom, "doctop": down - y1,
+             "width": x1 - x0, "height": y1 - y0, "object_type": "char", "page_number": page_number, "text": text,
+             "upright": True, "size": y1 - y0}
+            for left, top, right, bottom, text, x0, x1, y0, y1 in letters]
+
+
+def _words(letters: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
+    """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, letters).
+
+    Letters are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words
     (:func:`_split`).
     """
-    ids = _cluster_ids([c["top"] for c in chars], 3)
-    lines: list[list[dict[str, Any]]] = [[] for _ in range(max(ids) + 1)]
-    for char, n in zip(chars, ids):
-        lines[n].append(char)
-    words: list[tuple[float, str, list[dict[str, Any]]]] = []
+    ids = _cluster_ids([t[1] for t in letters], 3)
+    lines: list[list[Letter]] = [[] for _ in range(max(ids) + 1)]
+    for letter, n in zip(letters, ids):
+        lines[n].append(letter)
+    words: list[tuple[float, str, list[Letter]]] = []
     for line in lines:
         line.sort(key=_X0)  # stable, as pdfplumber's sort
         for word in _split(line):
@@ -305,61 +346,62 @@ def _words(chars: list[dict[str, Any]]) -> list[tuple[float, str, list[dict[str,
     return words
 
 
-def _split(line: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """A line's chars (sorted by ``x0``) split into words as pdfplumber splits them: at blanks and at gaps
-    over 3 pt (or a step back, or 3 pt up or down); a char without text is a word of its own."""
-    words: list[list[dict[str, Any]]] = []
-    word: list[dict[str, Any]] = []
-    last_x0 = last_x1 = last_top = 0.0  # the word's last char
-    for char in line:
-        text = char["text"]
+def _split(line: list[Letter]) -> list[list[Letter]]:
+    """A line's letters (sorted by ``x0``) split into words as pdfplumber splits them: at blanks and at gaps
+    over 3 pt (or a step back, or 3 pt up or down); a letter without text is a word of its own."""
+    words: list[list[Letter]] = []
+    word: list[Letter] = []
+    last_x0 = last_x1 = last_top = 0.0  # the word's last letter
+    for letter in line:
+        text = letter[4]
         if not text or text.isspace():
             if word:
                 words.append(word)
             word = []
             if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
-                words.append([char])
+                words.append([letter])
             continue
-        x0, top = char["x0"], char["top"]
+        x0, top = letter[0], letter[1]
         if word and (x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3):
             words.append(word)
-            word = [char]
+            word = [letter]
         else:
-            word.append(char)
-        last_x0, last_x1, last_top = x0, char["x1"], top
+            word.append(letter)
+        last_x0, last_x1, last_top = x0, letter[2], top
     if word:
         words.append(word)
     return words
 
 
-def _spelt(chars: list[dict[str, Any]]) -> str:
+def _spelt(letters: list[Letter]) -> str:
     """A word's text, ligatures spelt out (as pdfplumber does)."""
-    text = "".join([c["text"] or "" for c in chars])
+    text = "".join([t[4] or "" for t in letters])
     if not _LIGATURE_CHARS.isdisjoint(text):
-        text = "".join([LIGATURES.get(c["text"], c["text"] or "") for c in chars])
+        text = "".join([LIGATURES.get(t[4], t[4] or "") for t in letters])
     return text
 
 
-_LIGATURE_CHARS = frozenset("".join(LIGATURES))
-_X0, _X1, _TOP, _BOTTOM = (operator.itemgetter(key) for key in ("x0", "x1", "top", "bottom"))
-_LETTERS, _UPRIGHT = operator.itemgetter("text"), operator.itemgetter("upright")
-
-
 def extract_text(chars: list[dict[str, Any]]) -> str:
-    """``pdfplumber.utils.extract_text(chars)`` with its default settings, without its generality:
-    words (:func:`_words`) grouped into lines again by their top, lines in order of their top."""
-    if not chars:
-        return ""
-    if len(chars) == 1 and chars[0]["upright"]:  # most table cells: one digit
-        text = chars[0]["text"]
-        return "" if text.isspace() else LIGATURES.get(text, text)
-    if not all(map(_UPRIGHT, chars)):
+    """``pdfplumber.utils.extract_text(chars)`` with its default settings: :func:`letter_text` of upright
+    chars, pdfplumber's own code for others."""
+    if chars and not all(map(_UPRIGHT, chars)):
         from pdfplumber.utils import extract_text as plumber_text
         return plumber_text(chars)
-    tops = [c["top"] for c in chars]
+    return letter_text(as_letters(chars))
+
+
+def letter_text(letters: list[Letter]) -> str:
+    """pdfplumber's ``extract_text`` (default settings) of upright chars, without its generality: words
+    (:func:`_words`) grouped into lines again by their top, lines in order of their top."""
+    if not letters:
+        return ""
+    if len(letters) == 1:  # most table cells: one digit
+        text = letters[0][4]
+        return "" if text.isspace() else LIGATURES.get(text, text)
+    tops = [t[1] for t in letters]
     if max(tops) <= min(tops) + 3:  # one line (every top in the lowest top's cluster): its words in x order
-        return " ".join([_spelt(word) for word in _split(sorted(chars, key=_X0))])
-    words = _words(chars)
+        return " ".join([_spelt(word) for word in _split(sorted(letters, key=_X0))])
+    words = _words(letters)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines: list[list[str]] = [[] for _ in range(max(ids, default=-1) + 1)]
     for (_, text, _), n in zip(words, ids):
@@ -368,29 +410,38 @@ def extract_text(chars: list[dict[str, Any]]) -> str:
 
 
 def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
-    """pdfplumber's ``extract_text_lines()`` (default settings) of a page's chars: words (:func:`_words`)
-    in their order, a new line where a word's top falls in another cluster of word tops (3 pt).
+    """pdfplumber's ``extract_text_lines()`` (default settings) of a page's chars (:func:`letter_lines`).
 
     None for chars pdfplumber's text map may read otherwise (turned, blank or several letters).
     """
-    if not chars:
-        return []
     if not (all(map(_UPRIGHT, chars)) and {1}.issuperset(map(len, map(_LETTERS, chars)))):
         return None
-    words = _words(chars)
+    lines = letter_lines(as_letters(chars))
+    for line in lines:
+        line["chars"] = [letter[5] for letter in line["chars"]]
+    return lines
+
+
+def letter_lines(letters: list[Letter]) -> list[dict[str, Any]]:
+    """pdfplumber's ``extract_text_lines()`` (default settings) of upright one-letter chars, with the line's
+    letters as its ``chars``: words (:func:`_words`) in their order, a new line where a word's top falls in
+    another cluster of word tops (3 pt)."""
+    if not letters:
+        return []
+    words = _words(letters)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines = []
     for _, group in itertools.groupby(zip(ids, words), key=lambda item: item[0]):
         line_words = [word for _, word in group]
-        raw = [c for _, _, word in line_words for c in word]
-        line_chars = raw
-        if not _LIGATURE_CHARS.isdisjoint("".join(map(_LETTERS, raw))):
-            # each char once per letter it spells
-            line_chars = [c for c in raw for _ in LIGATURES.get(c["text"], "_")]
+        raw = [t for _, _, word in line_words for t in word]
+        line_letters = raw
+        if not _LIGATURE_CHARS.isdisjoint("".join(map(_TEXT_OF, raw))):
+            # each once per letter it spells
+            line_letters = [t for t in raw for _ in LIGATURES.get(t[4], "_")]
         lines.append({"text": " ".join([text for _, text, _ in line_words]),
                       "x0": min(map(_X0, raw)), "top": min(map(_TOP, raw)),
                       "x1": max(map(_X1, raw)), "bottom": max(map(_BOTTOM, raw)),
-                      "chars": line_chars})
+                      "chars": line_letters})
     return lines
 
 
@@ -457,7 +508,7 @@ def _read_page(pdf_page, page_number: int, doctop: float,
     # pdfplumber lays out on the media box; PDFium reads an inherited one only as part of the page box
     box = pdf_page.get_mediabox(fallback_ok=False) or pdf_page.get_bbox()
     frame = _Frame(tuple(box), pdf_page.get_rotation() % 360, doctop)
-    objects: dict[str, list[dict[str, Any]]] = {"char": [], "line": [], "rect": [], "curve": []}
+    objects: dict[str, list[dict[str, Any]]] = {"line": [], "rect": [], "curve": []}
     printed = _Printed(api)
     _paths(api, _address(pdf_page.raw), None, frame, page_number, objects, printed)
     if printed.doubtful:
@@ -466,9 +517,9 @@ def _read_page(pdf_page, page_number: int, doctop: float,
     glyphs: list[tuple] = []
     try:
         raw = _address(textpage.raw)
-        fast = _plain_page_chars(api, raw, frame, page_number)
+        fast = _plain_page_chars(api, raw, frame)
         if fast is not None and fast[1] == printed.handles:
-            chars, missing = fast[0], set()
+            letters, chars, missing = fast[0], None, set()
         else:  # turned, vertical or dropped text, or a glyph PDFium reads otherwise: every glyph first
             read = _glyphs(api, raw)
             if read is None:
@@ -477,13 +528,13 @@ def _read_page(pdf_page, page_number: int, doctop: float,
             missing = printed.handles - seen
             if not seen <= printed.handles or (missing and not _Dropped.possible(printed, missing)):
                 return None, doctop + frame.height
-            chars = _chars(api, raw, glyphs, frame, page_number)
+            letters, chars = None, _chars(api, raw, glyphs, frame, page_number)
+            if chars is None:
+                return None, doctop + frame.height
+            objects["char"] = chars
     finally:
         textpage.close()
-    if chars is None:
-        return None, doctop + frame.height
-    objects["char"] = chars
-    page = PdfiumPage(page_number, frame.bbox, objects)
+    page = PdfiumPage(page_number, frame.bbox, objects, letters, frame.doctop + frame.dy)
     if missing:
         dropped[page_number - 1] = _Dropped(api, page, glyphs, printed, missing, frame)
     return page, doctop + frame.height
@@ -573,14 +624,14 @@ def _glyphs(api: _Api, raw: int) -> tuple[list[tuple], set[int]] | None:
     return glyphs, seen
 
 
-def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
-                      page_number: int) -> tuple[list[dict[str, Any]], set[int]] | None:
-    """:func:`_glyphs` then :func:`_chars` in one pass, for the usual page: not turned, horizontal glyph
+def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter], set[int]] | None:
+    """:func:`_glyphs` then :func:`_chars` in one pass, for the usual page: not turned, horizontal letter
     boxes, no vertical writing, nothing PDFium reads otherwise; None for any other page (read in two
-    passes then). The chars and the text objects they come from.
+    passes then). The chars, as letters (x0, top, x1, bottom, text; then their box before the shift to the
+    media box: x0, x1, y0, y1, for :func:`_letter_chars`), and the text objects they come from.
 
-    A glyph's char is made when the next glyph is read (its box may end where the next one starts).
-    Any glyph :func:`_chars` would not read as here makes the page None, whichever test finds it first.
+    A letter's char is made when the next letter is read (its box may end where the next one starts).
+    Any letter :func:`_chars` would not read as here makes the page None, whichever test finds it first.
     """
     ca, cb, cc, cd, ce, cf = frame.ctm
     if (ca, cb, cc, cd) != (1, 0, 0, 1):
@@ -592,12 +643,11 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
     fm = (ctypes.c_float * 6)()
     rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
     dx, dy = frame.dx, frame.dy
-    down = frame.doctop + dy  # doctop = doctop + dy - y1, summed left to right
-    chars: list[dict[str, Any]] = []
-    append = chars.append
+    letters: list[Letter] = []
+    append = letters.append
     seen: set[int] = set()
     owner = None
-    # the glyph read before (its char not made yet): code, left, right, bottom, its text object's height
+    # the letter read before (its char not made yet): code, left, right, bottom, its text object's height
     last_code = last_left = last_right = last_bottom = last_height = None
     for i in range(api.count_chars(raw)):
         code = get_unicode(raw, i)
@@ -617,11 +667,11 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
             seen.add(owner)
             widest, height, scaled = 1.5 * size * a, size * d, a != 1
         elif left == last_left and bottom != last_bottom:
-            return None  # vertical writing: one glyph under another
+            return None  # vertical writing: one letter under another
         elif last_left < left < last_right:
             last_right = left  # the advance, as positioned
         if right - left > widest:
-            return None  # not a horizontal glyph box
+            return None  # not a horizontal letter box
         if scaled and abs(right - left - size) < 1e-3 * size:
             return None  # vertical writing (see _vertical)
         if last_code is not None:
@@ -631,10 +681,7 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
                 x0, x1 = x1, x0
             if not y0 <= y1:
                 y0, y1 = y1, y0
-            tall = y1 - y0
-            append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
-                    "doctop": down - y1, "width": x1 - x0, "height": tall, "object_type": "char",
-                    "page_number": page_number, "text": chr(last_code), "upright": True, "size": tall})
+            append((x0 + dx, dy - y1, x1 + dx, dy - y0, chr(last_code), x0, x1, y0, y1))
         last_code, last_left, last_right, last_bottom, last_height = code, left, right, bottom, height
     if last_code is not None:
         x0, x1 = last_left + ce, last_right + ce
@@ -643,11 +690,8 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame,
             x0, x1 = x1, x0
         if not y0 <= y1:
             y0, y1 = y1, y0
-        tall = y1 - y0
-        append({"x0": x0 + dx, "y0": y0, "x1": x1 + dx, "y1": y1, "top": dy - y1, "bottom": dy - y0,
-                "doctop": down - y1, "width": x1 - x0, "height": tall, "object_type": "char",
-                "page_number": page_number, "text": chr(last_code), "upright": True, "size": tall})
-    return chars, seen
+        append((x0 + dx, dy - y1, x1 + dx, dy - y0, chr(last_code), x0, x1, y0, y1))
+    return letters, seen
 
 
 def _chars(api: _Api, raw: int, glyphs: list[tuple], frame: _Frame, page_number: int) -> list[dict[str, Any]] | None:

@@ -15,10 +15,11 @@ import io
 import re
 import zlib
 from collections import Counter
+from collections.abc import Callable
 
 from ..errors import NotAReport, ReadError
 from ..model import Block, Cell
-from ._pdfium import extract_text, find_tables, read_pages
+from ._pdfium import as_letters, extract_text, find_tables, letter_lines, letter_text, read_pages
 from .blocks import assemble, clean_cell
 from .limits import Limits
 
@@ -54,13 +55,24 @@ def _index(edges: list[float], value: float) -> int:
 
 
 class _PageChars:
-    """A page's chars with their box midpoints, in order of vertical midpoint (built once per page)."""
+    """A page's chars (as letters: x0, top, x1, bottom, text, ...) with their box midpoints, in order of
+    vertical midpoint (built once per page): of dict chars (a cell's text by :func:`extract_text`), or
+    (:meth:`of_letters`) of the letters of a page PDFium read in one pass (by :func:`letter_text`)."""
 
     def __init__(self, chars: list[dict]):
-        self.chars = chars
-        self.vs = [(c["top"] + c["bottom"]) / 2 for c in chars]
-        self.hs = [(c["x0"] + c["x1"]) / 2 for c in chars]
-        self.order = sorted(range(len(chars)), key=self.vs.__getitem__)  # stable: page order where level
+        self._index(as_letters(chars), _chars_text)
+
+    @classmethod
+    def of_letters(cls, letters: list[tuple]) -> _PageChars:
+        page_chars = cls.__new__(cls)
+        page_chars._index(letters, letter_text)
+        return page_chars
+
+    def _index(self, letters: list[tuple], text_of: Callable[[list[tuple]], str]) -> None:
+        self.letters, self.text_of = letters, text_of
+        self.vs = [(t[1] + t[3]) / 2 for t in letters]
+        self.hs = [(t[0] + t[2]) / 2 for t in letters]
+        self.order = sorted(range(len(letters)), key=self.vs.__getitem__)  # stable: page order where level
         self.keys = [self.vs[i] for i in self.order]
 
     def cell_texts(self, rows) -> list[list[str | None]]:
@@ -71,7 +83,7 @@ class _PageChars:
         the row come from the sorted index, those of a cell by their horizontal midpoint from the row's
         chars sorted by it, then the same tests apply.
         """
-        chars, vs, hs, keys, order = self.chars, self.vs, self.hs, self.keys, self.order
+        letters, text_of, vs, hs, keys, order = self.letters, self.text_of, self.vs, self.hs, self.keys, self.order
         texts = []
         for row in rows:
             x0, top, x1, bottom = row.bbox
@@ -87,15 +99,26 @@ class _PageChars:
                 found = [i for i in inside[bisect.bisect_left(across, cx0):bisect.bisect_left(across, cx1)]
                          if ctop <= vs[i] < cbottom]
                 found.sort()  # page order
-                cells.append(extract_text([chars[i] for i in found]))
+                cells.append(text_of([letters[i] for i in found]))
             texts.append(cells)
         return texts
+
+
+def _page_chars(page) -> _PageChars:
+    """The page's :class:`_PageChars`: its letters if read in one pass by PDFium, else its chars (each
+    cell's text then from :func:`extract_text` of them)."""
+    letters = getattr(page, "letters", None)
+    return _PageChars(page.chars) if letters is None else _PageChars.of_letters(letters)
+
+
+def _chars_text(letters: list[tuple]) -> str:
+    return extract_text([t[5] for t in letters])
 
 
 def table_grid(table, page_chars: _PageChars | None = None) -> list[list[Cell]]:
     """A pdfplumber table as a grid of cells with spans derived from the cell boxes."""
     rows = table.rows
-    texts = (page_chars or _PageChars(table.page.chars)).cell_texts(rows)
+    texts = (page_chars or _page_chars(table.page)).cell_texts(rows)
     boxes = [cell for row in rows for cell in row.cells if cell is not None]
     if not boxes:
         return []
@@ -123,14 +146,16 @@ def _page_items(page) -> list[tuple[float, str, object]]:
     tables = []
     page_chars = None
     for table in find_tables(page):
-        page_chars = page_chars or _PageChars(page.chars)
+        page_chars = page_chars or _page_chars(page)
         grid = table_grid(table, page_chars)
         # Some PDFs frame their body text with ruling lines; a one-column "table" is prose.
         if grid and sum(len(row) >= 2 for row in grid) >= max(1, len(grid) // 2):
             tables.append((table.bbox, grid))
     boxes = [bbox for bbox, _ in tables]
     items: list[tuple[float, str, object]] = []
-    for line in page.extract_text_lines(keep_blank_chars=False):
+    letters = getattr(page, "letters", None)
+    lines = page.extract_text_lines(keep_blank_chars=False) if letters is None else letter_lines(letters)
+    for line in lines:
         if not _inside(line, boxes) and line["text"].strip():
             items.append((line["top"], "line", line))
     for bbox, grid in tables:
@@ -294,7 +319,10 @@ def _centred(line: dict, left: float, right: float, size: float) -> bool:
 
 
 def _char_width(line: dict) -> float:
+    """The mean advance of the line's chars (dicts, or letters: x0, top, x1, ...)."""
     chars = line.get("chars") or []
     if not chars:
         return 12.0
-    return max(1.0, sum(c["x1"] - c["x0"] for c in chars) / len(chars))
+    if isinstance(chars[0], dict):
+        return max(1.0, sum([c["x1"] - c["x0"] for c in chars]) / len(chars))
+    return max(1.0, sum([t[2] - t[0] for t in chars]) / len(chars))

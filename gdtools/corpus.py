@@ -321,26 +321,32 @@ def _select(table: pa.Table, columns: list[str]) -> pa.Table:
                                  for c in columns], names=columns)
 
 
-def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> tuple[dict[str, bytes], bytes | None]:
+def _csv_rows(tables: dict[str, pa.Table], columns: dict[str, list[str]]) -> tuple[dict[str, bytes], dict[str, bytes]]:
     """The part-file rows of each kind's table (its ``columns``, CSV as the part writer writes it), and
-    the side record of the tables rows (:func:`_side_record`; None without tables rows)."""
-    csv, side = {}, None
+    the side records of the tables and statements rows (:func:`_side_record`) by kind."""
+    csv, sides = {}, {}
     for kind, table in tables.items():
         if kind in columns and table.num_rows:
             lines = arrow_csv_lines(_select(table, columns[kind]).columns)
             ends = np.frombuffer(lines.buffers()[1], np.int64, len(lines) + 1, lines.offset * 8)
             csv[kind] = lines.buffers()[2][ends[0]:ends[-1]].to_pybytes()
-            if kind == "tables":
-                side = _side_record(table, np.diff(ends))
-    return csv, side
+            if kind in SIDE_KINDS:
+                record = _side_record(kind, table, np.diff(ends))
+                if record is not None:
+                    sides[kind] = record
+    return csv, sides
 
 
-def _side_record(tables: pa.Table, lengths: np.ndarray) -> bytes:
-    """An Arrow IPC stream of the ``SIDE_COLUMNS`` of tables rows, as the CSV reader reads them back from the
-    tables part (:func:`_open_csv`: text equal to one of its null markers is null; ``raw`` of table 二 rows
-    only), and the length of each row's CSV record (``_csv_len``): what the corpus steps read of the tables,
-    without parsing the CSV. The repetitive text columns are dictionary-encoded (:func:`_decoded` undoes it)."""
-    side = _select(tables, SIDE_COLUMNS).combine_chunks()
+def _side_record(kind: str, rows: pa.Table, lengths: np.ndarray) -> bytes | None:
+    """An Arrow IPC stream of what the corpus steps read of a batch's rows of ``kind``, as the CSV reader
+    reads them back from the part (:func:`_open_csv`: text equal to one of its null markers is null, whole
+    numbers as text), without parsing the CSV; repetitive text is dictionary-encoded (:func:`_decoded`).
+
+    ``tables``: the ``SIDE_COLUMNS`` of every row (``raw`` of table 二 rows only) and the length of each
+    row's CSV record (``_csv_len``); ``statements``: the section-五 rows (None when there are none).
+    """
+    columns, encoded = SIDE_KINDS[kind]
+    side = _select(rows, columns).combine_chunks()
     nulls = _csv_null_texts()
     arrays = []
     for name, column in zip(side.column_names, side.columns):
@@ -351,12 +357,18 @@ def _side_record(tables: pa.Table, lengths: np.ndarray) -> bytes:
             elif not pa.types.is_string(column.type):
                 column = pc.cast(column, pa.string())
             column = pc.if_else(pc.is_in(column, value_set=nulls), pa.scalar(None, pa.string()), column)
-            if name == "raw":  # only the table 二 refinement reads it
-                column = pc.if_else(pc.equal(side.column("table"), "table2"), column, pa.scalar(None, pa.string()))
-            elif name != "candidates":
-                column = pc.dictionary_encode(column)
         arrays.append(column)
-    side = pa.Table.from_arrays([*arrays, pa.array(lengths, pa.int32())], names=[*SIDE_COLUMNS, _CSV_LEN])
+    if kind == "tables":  # raw: only the table 二 refinement reads it
+        at = columns.index("raw")
+        arrays[at] = pc.if_else(pc.equal(side.column("table"), "table2"), arrays[at], pa.scalar(None, pa.string()))
+        side = pa.Table.from_arrays([*arrays, pa.array(lengths, pa.int32())], names=[*columns, _CSV_LEN])
+    else:
+        side = pa.Table.from_arrays(arrays, names=columns)
+        side = side.filter(pc.equal(side.column("section"), "五"))
+        if not side.num_rows:
+            return None
+    side = pa.Table.from_arrays([pc.dictionary_encode(c) if n in encoded else c
+                                 for n, c in zip(side.column_names, side.columns)], names=side.column_names)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, side.schema) as writer:
         writer.write_table(side.combine_chunks())
@@ -378,13 +390,13 @@ def _csv_null_texts() -> pa.Array:
 
 def _batch_result(pairs: dict[str, list[tuple[str, Rows]]], stages: tuple[str, ...], infos: list[dict],
                   cache_keys: list[str] | None) -> dict:
-    """What a batch hands back: its rows as CSV bytes by kind, the side record of its tables rows
-    (:func:`_side_record`, or None); unless ``cache_keys`` is None, the rows
+    """What a batch hands back: its rows as CSV bytes by kind, the side records of its tables and
+    statements rows by kind (:func:`_side_record`); unless ``cache_keys`` is None, the rows
     of those keys as Parquet bytes by kind (:func:`gdtools.cache.encode_tables`, for the cache);
     ``items`` (``{ok, cacheable, timings}`` per file) and ``maxrss_kib``."""
     tables = _batch_frames(pairs, stages)
-    csv, side = _csv_rows(tables, _kind_columns(stages))
-    return {"csv": csv, "side": side,
+    csv, sides = _csv_rows(tables, _kind_columns(stages))
+    return {"csv": csv, "sides": sides,
             "cache": None if cache_keys is None else encode_tables(tables, cache_keys),
             "items": infos, "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
 
@@ -451,22 +463,24 @@ class _Chunk:
     def __init__(self, columns: dict[str, list[str]]):
         self.columns = columns
         self.csv: dict[str, list[bytes]] = {k: [] for k in columns}
-        self.side: list[tuple[bytes, int]] = []  # side records, each with where its tables rows start in the chunk
+        # side records by kind, each with where its tables rows start in the chunk (0 for statements)
+        self.side: dict[str, list[tuple[bytes, int]]] = {k: [] for k in SIDE_KINDS if k in columns}
         self.tables_bytes = 0
         self.done: dict[str, str] = {}
         self.to_cache: list[tuple[dict[str, bytes], list[str]]] = []
         self.n = self.n_ok = self.n_error = 0
 
-    def _add_rows(self, csv: dict[str, bytes], side: bytes | None) -> None:
+    def _add_rows(self, csv: dict[str, bytes], sides: dict[str, bytes]) -> None:
         for kind, data in csv.items():
             if kind in self.csv:
                 self.csv[kind].append(data)
-        if side is not None:
-            self.side.append((side, self.tables_bytes))
+        for kind, record in sides.items():
+            if kind in self.side:
+                self.side[kind].append((record, self.tables_bytes if kind == "tables" else 0))
         self.tables_bytes += len(csv.get("tables", b""))
 
     def add_batch(self, items: list[_Item], result: dict, cache: bool) -> None:
-        self._add_rows(result["csv"], result["side"])
+        self._add_rows(result["csv"], result["sides"])
         for it, info in zip(items, result["items"]):
             self.n_ok += info["ok"]
             self.n_error += not info["ok"]
@@ -610,8 +624,12 @@ class _Batch:
     def _part(self, kind: str) -> Path:
         return self.out / f".{kind}.csv.part"
 
-    def _side_part(self) -> Path:
-        return self.out / ".tables-side.part"
+    def _side_part(self, kind: str) -> Path:
+        return self.out / f".{kind}-side.part"
+
+    def _sides(self) -> list[str]:
+        """The kinds with a side part (see :func:`_side_record`)."""
+        return [k for k in SIDE_KINDS if k in self.columns]
 
     def _final(self, kind: str) -> Path:
         return self.out / (f"tables.{self.fmt}" if kind == "tables" else f"{kind}.csv")
@@ -660,8 +678,9 @@ class _Batch:
                          and all(current.get(p) == d for p, d in journal.done.items())
                          and all(self._part(k).exists()
                                  and self._part(k).stat().st_size >= journal.offsets.get(k, 0) for k in self.columns)
-                         and ("tables" not in self.columns or "side" in journal.offsets and self._side_part().exists()
-                              and self._side_part().stat().st_size >= journal.offsets["side"]))
+                         and all(f"{k}-side" in journal.offsets and self._side_part(k).exists()
+                                 and self._side_part(k).stat().st_size >= journal.offsets[f"{k}-side"]
+                                 for k in self._sides()))
             if resumable:
                 log.info("resuming: %d of %d files already done in %s", len(journal.done), len(items), self.out)
                 self.stats.n_ok, self.stats.n_error = journal.n_ok, journal.n_error
@@ -674,8 +693,9 @@ class _Batch:
         n_done = len(journal.done) if resumable else 0
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
-        if "tables" in self.columns:  # the side records of the tables rows (see _side_record)
-            writers["side"] = _SideWriter(self._side_part(), journal.offsets["side"] if resumable else None)
+        for kind in self._sides():  # the side records of its rows (see _side_record)
+            writers[f"{kind}-side"] = _SideWriter(self._side_part(kind),
+                                                  journal.offsets[f"{kind}-side"] if resumable else None)
         self._own_pool = self.executor is None
         self._executor = self.executor or self._new_pool()
         try:
@@ -844,13 +864,15 @@ class _Batch:
         t = time.perf_counter()
         offsets = {}
         for kind, writer in self._writers.items():
-            if kind == "side":  # each record after its length and where its rows start in the tables part
-                writer.append(b"".join(_SIDE_HEAD.pack(len(record), self._tables_at + at) + record
-                                       for record, at in chunk.side))
-                self._tables_at += chunk.tables_bytes
+            if isinstance(writer, _SideWriter):  # each record after its length and where its rows start
+                of = kind.removesuffix("-side")
+                base = self._tables_at if of == "tables" else 0
+                writer.append(b"".join(_SIDE_HEAD.pack(len(record), base + at) + record
+                                       for record, at in chunk.side[of]))
             elif chunk.csv[kind]:
                 writer.append(b"".join(chunk.csv[kind]))
             offsets[kind] = writer.offset()
+        self._tables_at += chunk.tables_bytes
         self.stats.add_time("write", time.perf_counter() - t)
         if chunk.to_cache:
             t = time.perf_counter()
@@ -897,7 +919,7 @@ class _Batch:
             narrative = self._start_narrative(reports, spill) if "narrative" in self.stages and hit is None else None
             poll = narrative.poll if narrative is not None else None
             if "tables" in self.stages:
-                side = _SideIndex(self._side_part())
+                side = _SideIndex(self._side_part("tables"))
                 tables.changed(side, self._refine_tables(reports, side, poll))
                 done("refine_tables")
             if "validate" in self.stages:
@@ -919,8 +941,10 @@ class _Batch:
                 _convert_tables(tables.path, self._final("tables"), self.fmt)
             else:
                 os.replace(tables.path, self._final("tables"))
-            for path in (self._part("tables"), tables.patched, self._side_part()):
+            for path in (self._part("tables"), tables.patched):
                 path.unlink(missing_ok=True)
+        for kind in self._sides():
+            self._side_part(kind).unlink(missing_ok=True)
         for kind in self.columns:
             if self._part(kind).exists():
                 os.replace(self._part(kind), self._final(kind))
@@ -967,19 +991,23 @@ class _Batch:
         return {"cross_year.csv": cross, "summary.csv": summary}
 
     def _start_narrative(self, reports: pd.DataFrame, spill: Path) -> _Narrative:
-        """Spill the section-五 statements and submit the first repeats and keyword-count tasks."""
-        # Memory holds one group of statements at a time: the section-五 rows are spilled to disk
-        # by agency group (repeats) and by chunks of reports (keywords), in one streaming pass.
+        """Submit the first repeats and keyword-count tasks, which read the section-五 statements from
+        the statements side part: by agency group (repeats) and by chunks of reports in order of first
+        appearance (keywords). Memory holds one group of statements at a time, in a worker."""
         known = reports[reports["year"].notna() & reports["agency"].notna()]
         groups = _agency_groups(known, self.corpus_group_size)
-        files, keyword_files = _spill_section5(self._part("statements"), [g["report_id"] for g in groups], spill,
-                                               self.corpus_group_size)
+        side = _SideIndex(self._side_part("statements"))
+        order = list(dict.fromkeys(rid for rid, *_ in side.runs if rid is not None))
+        size = self.corpus_group_size
+        chunks = side.slices([order[i:i + size] for i in range(0, len(order), size)])
+        spill.mkdir(parents=True, exist_ok=True)
         # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
-        # counts while the last repeats come back (the two read different spill files)
-        tasks = chain(((_repeats_task, f, STATEMENT_COLUMNS, False, g) for f, g in zip(files, groups)),
-                      ((partial(_keyword_counts_to, f.with_suffix(".counts")), f, ["report_id", "text"], False,
-                        _NO_AGENCY) for f in keyword_files))
-        narrative = _Narrative(_Stream(self, _on_spill, tasks, "repeats and keywords"), spill)
+        # counts while the last repeats come back
+        tasks = chain(((_repeats_task, side.path, picks, STATEMENT_COLUMNS, None, None, False, g)
+                       for picks, g in zip(side.slices([g["report_id"] for g in groups]), groups)),
+                      ((partial(_keyword_counts_to, spill / f"keywords-{i:05d}.counts"), side.path, picks,
+                        ["report_id", "text"], None, None, False, _NO_AGENCY) for i, picks in enumerate(chunks)))
+        narrative = _Narrative(_Stream(self, _on_side, tasks, "repeats and keywords"), spill)
         narrative.poll()
         return narrative
 
@@ -1209,6 +1237,9 @@ CROSS_YEAR_TABLE_COLUMNS = ["report_id", "source", "template", "table", "row_cod
 # What the corpus steps read of the tables (cross-year rules, table 二 refinement, the summary's uncertain
 # cells), kept beside the tables part (see _side_record)
 SIDE_COLUMNS = [*CROSS_YEAR_TABLE_COLUMNS, "raw"]
+# The kinds with a side part: their columns there, and which of them are dictionary-encoded
+SIDE_KINDS = {"tables": (SIDE_COLUMNS, {"report_id", "source", "template", "table", "row_code", "col_code", "status"}),
+              "statements": (STATEMENT_COLUMNS, {"report_id", "source", "section", "kind"})}
 
 
 def _agency_groups(reports: pd.DataFrame, max_reports: int) -> list[pd.DataFrame]:
@@ -1249,12 +1280,6 @@ def _partition(frame: pd.DataFrame, groups: list[pd.DataFrame]):
     for group in groups:
         picks = [rows_of[r] for r in group["report_id"].astype(str).unique() if r in rows_of]
         yield frame.iloc[np.concatenate(picks)] if picks else frame.iloc[:0]
-
-
-def _on_spill(fn: Callable, path: Path, columns: list[str], categorical: bool, group: pd.DataFrame):
-    """``fn(rows, group)`` with the group's rows read from its spill file where the task runs (a worker):
-    the main process never holds a group's rows, nor pickles them (the executor must see the output folder)."""
-    return fn(read_spill(path, columns, categorical), group)
 
 
 def _cross_year_task(tables: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
@@ -1316,10 +1341,6 @@ def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> bytes:
 
 
 _UNCERTAIN_COLUMNS = ["report_id", "source", "status"]  # what the summary reads of the uncertain cells
-
-
-def _section5(batch: pa.RecordBatch):
-    return pc.equal(batch["section"], "五")
 
 
 def _keyword_counts_task(statements: pd.DataFrame, _reports: pd.DataFrame) -> list[tuple[str, Counter]]:
@@ -1401,95 +1422,6 @@ def _to_pandas(table: pa.Table, categorical: bool) -> pd.DataFrame:
     return frame
 
 
-class _Spill:
-    """Rows of ``report_id`` values routed into one Arrow stream file per group (``columns`` of them, or all)."""
-
-    def __init__(self, folder: Path, columns: list[str] | None = None):
-        folder.mkdir(parents=True, exist_ok=True)
-        self.folder, self.columns = folder, columns
-        self.files: list[Path] = []
-        self._ids: list[str] = []
-        self._group_of: list[int] = []
-        self._lookup: tuple[pa.Array, np.ndarray] | None = None
-        self._writers: dict[int, pa.ipc.RecordBatchStreamWriter] = {}
-
-    def group(self, index: int, report_ids) -> None:
-        """Route the rows of ``report_ids`` to group ``index`` (a later group never takes an id already routed)."""
-        while len(self.files) <= index:
-            self.files.append(self.folder / f"group-{len(self.files):05d}.arrow")
-        for rid in dict.fromkeys(map(str, report_ids)):
-            self._ids.append(rid)
-            self._group_of.append(index)
-        self._lookup = None
-
-    def write(self, batch: pa.RecordBatch) -> None:
-        if self._lookup is None:  # position -1 (not found) maps to no group
-            self._lookup = pa.array(self._ids, pa.string()), np.asarray(self._group_of + [-1])
-        value_set, group_of = self._lookup
-        where = pc.index_in(batch["report_id"], value_set=value_set).fill_null(-1).to_numpy()
-        group = group_of[where]
-        order = np.argsort(group, kind="stable")
-        if self.columns is not None:
-            batch = batch.select(self.columns)
-        batch, group = batch.take(pa.array(order)), group[order]
-        bounds = np.flatnonzero(np.diff(group)) + 1
-        for start, stop in zip(np.r_[0, bounds], np.r_[bounds, len(group)]):
-            g = int(group[start])
-            if g < 0 or stop <= start:
-                continue
-            if g not in self._writers:
-                self._writers[g] = pa.ipc.new_stream(self.files[g], batch.schema)
-            self._writers[g].write_batch(batch.slice(start, stop - start))
-
-    def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-
-
-def _filtered(reader, keep: Callable | None):
-    """The record batches of ``reader`` (rows where ``keep(batch)`` is true), empty ones left out."""
-    for batch in reader:
-        if keep is not None:
-            batch = batch.filter(keep(batch))
-        if batch.num_rows:
-            yield batch
-
-
-def _spill_section5(path: Path, groups: list, folder: Path, chunk_size: int) -> tuple[list[Path], list[Path]]:
-    """The section-五 statements in one streaming pass: all columns by agency group (repeats) and
-    ``report_id``, ``section``, ``text`` by chunks of ``chunk_size`` reports in order of first appearance
-    (keywords). Returns the two lists of files."""
-    repeats, keywords = _Spill(folder / "repeats"), _Spill(folder / "keywords", ["report_id", "section", "text"])
-    for i, report_ids in enumerate(groups):
-        repeats.group(i, report_ids)
-    seen: set[str] = set()
-    try:
-        for batch in _filtered(_open_csv(path, STATEMENT_COLUMNS), _section5):
-            new = [rid for rid in dict.fromkeys(batch["report_id"].to_pylist()) if rid is not None and rid not in seen]
-            start = 0
-            while start < len(new):  # fill the last chunk, then start new ones
-                at = len(seen) + start
-                stop = start + chunk_size - at % chunk_size
-                keywords.group(at // chunk_size, new[start:stop])
-                start = stop
-            seen.update(new)
-            repeats.write(batch)
-            keywords.write(batch)
-    finally:
-        repeats.close()
-        keywords.close()
-    return repeats.files, keywords.files
-
-
-def read_spill(path: Path, columns: list[str], categorical: bool = True) -> pd.DataFrame:
-    """One group written by :func:`spill_by_group` (text columns categorical when ``categorical``)."""
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="float64" if c in FLOAT_COLUMNS else "object") for c in columns})
-    with pa.ipc.open_stream(path) as stream:
-        table = stream.read_all()
-        return _to_pandas(table.select([c for c in columns if c in table.schema.names]), categorical)
-
-
 def read_frame_part(path: Path, usecols: list[str] | None = None) -> pd.DataFrame:
     """A ``.csv.part`` file read back with the output dtypes."""
     return read_frame(path, usecols=usecols, fmt="csv")
@@ -1535,9 +1467,9 @@ def _ipc_table(data) -> pa.Table:
 
 
 class _SideIndex:
-    """Where the tables rows are, from one pass over the side part: runs of consecutive rows of one
-    ``report_id`` in the order of the tables part (each with its side record, its rows there and its
-    bytes in the tables part); and the uncertain cells (for the summary)."""
+    """Where the rows of a side part are, from one pass over it: runs of consecutive rows of one
+    ``report_id`` in the order of the part (each with its side record, its rows there and, for the
+    tables, its bytes in the tables part); and the uncertain table cells (for the summary)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -1556,10 +1488,13 @@ class _SideIndex:
                 change = (codes[1:] != codes[:-1]) | (codes[1:] < 0)
                 starts = np.concatenate(([0], np.flatnonzero(change) + 1))
                 stops = np.append(starts[1:], n)
-                ends = csv_at + np.concatenate(([0], np.cumsum(table.column(_CSV_LEN).to_numpy())))
+                lengths = table.column(_CSV_LEN).to_numpy() if _CSV_LEN in table.column_names else np.zeros(n)
+                ends = csv_at + np.concatenate(([0], np.cumsum(lengths, dtype=np.int64)))
                 record = len(self.records) - 1
                 self.runs.extend(zip(rid.take(pa.array(starts)).to_pylist(), [record] * len(starts), starts.tolist(),
                                      stops.tolist(), ends[starts].tolist(), ends[stops].tolist()))
+                if "status" not in table.column_names:
+                    continue
                 rows = table.filter(pc.equal(table.column("status"), "uncertain"))
                 if rows.num_rows:
                     self._uncertain.append(_decoded(rows.select([*_CELL_KEY, "source", "status"])))

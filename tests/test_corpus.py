@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 from gdtools import corpus
-from gdtools.model import REPORT_COLUMNS, STATEMENT_COLUMNS, TABLE_COLUMNS
+from gdtools.model import REPORT_COLUMNS, TABLE_COLUMNS
 
 AGENCIES = ["示例县民政局", "示例市交通运输局", "示例区教育局", "示例镇人民政府"]
 
@@ -378,9 +378,9 @@ def _parts(folder: Path, tables: pd.DataFrame, batch: int = 2) -> tuple[Path, co
             rows = tables[tables["report_id"].isin(ids[start:start + batch])]
             table = columns_table({c: rows[c].astype(object).where(rows[c].notna(), None).tolist()
                                    for c in TABLE_COLUMNS}, TABLE_COLUMNS)
-            csv, record = corpus._csv_rows({"tables": table}, {"tables": TABLE_COLUMNS})
+            csv, sides = corpus._csv_rows({"tables": table}, {"tables": TABLE_COLUMNS})
             writer.append(csv["tables"])
-            side.write(corpus._SIDE_HEAD.pack(len(record), at) + record)
+            side.write(corpus._SIDE_HEAD.pack(len(sides["tables"]), at) + sides["tables"])
             at += len(csv["tables"])
     writer.close()
     return part, corpus._SideIndex(side_part)
@@ -590,13 +590,29 @@ def test_refined_tables_rewrite_only_the_changed_records_and_the_side_reads_them
     assert sorted(map(tuple, uncertain.values)) == sorted(map(tuple, expected.values))
 
 
-def test_section5_spill_routes_rows_by_agency_group_and_by_chunks_in_order_of_first_appearance(tmp_path):
-    part = tmp_path / "statements.csv"
-    ids = ["b", "a", "b", "x", "c", "d", "e"]
-    pd.DataFrame({"report_id": ids, "section": ["五", "五", "五", "一", "五", "五", "五"],
-                  "text": [f"t{i}" for i in range(len(ids))]}).reindex(columns=STATEMENT_COLUMNS).to_csv(part, index=False)
-    repeats, chunks = corpus._spill_section5(part, [["c"], ["a", "x", "e"]], tmp_path / "s", chunk_size=2)
-    texts = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["text"].tolist() for f in repeats]
-    assert texts == [["t4"], ["t1", "t6"]]
-    got = [corpus.read_spill(f, ["report_id", "text"], categorical=False)["report_id"].tolist() for f in chunks]
-    assert got == [["b", "a", "b"], ["c", "d"], ["e"]]
+def test_the_statements_side_holds_the_section_five_rows_that_the_narrative_steps_read(tmp_path, monkeypatch):
+    """The repeats groups and the keyword chunks (reports in order of first appearance) read the
+    section-五 rows from the statements side part, as the statements part reads back."""
+    from gdtools.outputs import read_frame
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for i in range(7):
+        text = _report_text(i).replace("公开内容不够全面。", _PROBLEMS[i % 4] + "NA")
+        (folder / f"report_{i:03d}.txt").write_text(text, encoding="utf-8")
+    seen = []
+    real = corpus._keyword_counts_task
+
+    def counts(statements, reports):
+        seen.append(statements["report_id"].tolist())
+        return real(statements, reports)
+
+    monkeypatch.setattr(corpus, "_keyword_counts_task", counts)
+    monkeypatch.setattr(corpus._Batch.__init__, "__defaults__", (3,))  # groups and chunks of 3 reports
+    corpus.run_batch([folder], tmp_path / "out", jobs=1, progress=False, batch_size=2)
+    statements = read_frame(tmp_path / "out" / "statements.csv")
+    five = statements[statements["section"] == "五"]
+    order = list(dict.fromkeys(five["report_id"]))
+    assert len(order) == 7 and [list(dict.fromkeys(ids)) for ids in seen] == [order[:3], order[3:6], order[6:]]
+    assert sum(map(len, seen)) == len(five)
+    assert not (tmp_path / "out" / ".statements-side.part").exists()

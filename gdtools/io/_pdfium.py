@@ -544,45 +544,46 @@ def _address(handle) -> int:
     return ctypes.cast(handle, ctypes.c_void_p).value
 
 
-def _bare(function, restype, *argtypes):
-    """``function`` called through its bare address: handles and buffers as plain ints (addresses).
-
-    pypdfium2's typed prototypes convert and check every argument; per char and per path segment
-    that conversion costs more than PDFium's own work.
-    """
-    return ctypes.CFUNCTYPE(restype, *argtypes)(ctypes.cast(function, ctypes.c_void_p).value)
-
-
 class _Api:
-    """The PDFium calls made per object, per char or per path segment, as bare functions (see :func:`_bare`)."""
+    """The PDFium calls made per object, per char or per path segment, called through their bare addresses
+    with cffi: handles and buffers as plain ints (addresses), a null handle as 0.
+
+    pypdfium2's typed ctypes prototypes convert and check every argument; per char and per path segment
+    that conversion costs more than PDFium's own work, and a cffi call costs less than a ctypes one.
+    """
 
     def __init__(self) -> None:
+        import cffi
         import pypdfium2.raw as c
 
-        vp, i = ctypes.c_void_p, ctypes.c_int
+        ffi = cffi.FFI()
+
+        def bare(function, signature: str):
+            return ffi.cast(signature.replace("P", "uintptr_t"), ctypes.cast(function, ctypes.c_void_p).value)
+
         self.c = c
-        self.count_chars = _bare(c.FPDFText_CountChars, i, vp)
-        self.unicode = _bare(c.FPDFText_GetUnicode, ctypes.c_uint, vp, i)
-        self.generated = _bare(c.FPDFText_IsGenerated, i, vp, i)
-        self.loose_box = _bare(c.FPDFText_GetLooseCharBox, i, vp, i, vp)
-        self.text_object = _bare(c.FPDFText_GetTextObject, vp, vp, i)
-        self.text_matrix = _bare(c.FPDFText_GetMatrix, i, vp, i, vp)
-        self.char_size = _bare(c.FPDFText_GetFontSize, ctypes.c_double, vp, i)
-        self.char_origin = _bare(c.FPDFText_GetCharOrigin, i, vp, i, vp, vp)
-        self.count_objects = _bare(c.FPDFPage_CountObjects, i, vp)
-        self.page_object = _bare(c.FPDFPage_GetObject, vp, vp, i)
-        self.count_form_objects = _bare(c.FPDFFormObj_CountObjects, i, vp)
-        self.form_object = _bare(c.FPDFFormObj_GetObject, vp, vp, ctypes.c_ulong)
-        self.object_type = _bare(c.FPDFPageObj_GetType, i, vp)
-        self.object_matrix = _bare(c.FPDFPageObj_GetMatrix, i, vp, vp)
-        self.count_marks = _bare(c.FPDFPageObj_CountMarks, i, vp)
-        self.bounds = _bare(c.FPDFPageObj_GetBounds, i, vp, vp, vp, vp, vp)
-        self.object_size = _bare(c.FPDFTextObj_GetFontSize, i, vp, vp)
-        self.count_segments = _bare(c.FPDFPath_CountSegments, i, vp)
-        self.segment = _bare(c.FPDFPath_GetPathSegment, vp, vp, i)
-        self.segment_type = _bare(c.FPDFPathSegment_GetType, i, vp)
-        self.point = _bare(c.FPDFPathSegment_GetPoint, i, vp, vp, vp)
-        self.closes = _bare(c.FPDFPathSegment_GetClose, i, vp)
+        self.count_chars = bare(c.FPDFText_CountChars, "int(*)(P)")
+        self.unicode = bare(c.FPDFText_GetUnicode, "unsigned int(*)(P, int)")
+        self.generated = bare(c.FPDFText_IsGenerated, "int(*)(P, int)")
+        self.loose_box = bare(c.FPDFText_GetLooseCharBox, "int(*)(P, int, P)")
+        self.text_object = bare(c.FPDFText_GetTextObject, "P(*)(P, int)")
+        self.text_matrix = bare(c.FPDFText_GetMatrix, "int(*)(P, int, P)")
+        self.char_size = bare(c.FPDFText_GetFontSize, "double(*)(P, int)")
+        self.char_origin = bare(c.FPDFText_GetCharOrigin, "int(*)(P, int, P, P)")
+        self.count_objects = bare(c.FPDFPage_CountObjects, "int(*)(P)")
+        self.page_object = bare(c.FPDFPage_GetObject, "P(*)(P, int)")
+        self.count_form_objects = bare(c.FPDFFormObj_CountObjects, "int(*)(P)")
+        self.form_object = bare(c.FPDFFormObj_GetObject, "P(*)(P, unsigned long)")
+        self.object_type = bare(c.FPDFPageObj_GetType, "int(*)(P)")
+        self.object_matrix = bare(c.FPDFPageObj_GetMatrix, "int(*)(P, P)")
+        self.count_marks = bare(c.FPDFPageObj_CountMarks, "int(*)(P)")
+        self.bounds = bare(c.FPDFPageObj_GetBounds, "int(*)(P, P, P, P, P)")
+        self.object_size = bare(c.FPDFTextObj_GetFontSize, "int(*)(P, P)")
+        self.count_segments = bare(c.FPDFPath_CountSegments, "int(*)(P)")
+        self.segment = bare(c.FPDFPath_GetPathSegment, "P(*)(P, int)")
+        self.segment_type = bare(c.FPDFPathSegment_GetType, "int(*)(P)")
+        self.point = bare(c.FPDFPathSegment_GetPoint, "int(*)(P, P, P)")
+        self.closes = bare(c.FPDFPathSegment_GetClose, "int(*)(P)")
 
 
 @functools.cache
@@ -603,7 +604,7 @@ def _glyphs(api: _Api, raw: int) -> tuple[list[tuple], set[int]] | None:
     fm = (ctypes.c_float * 6)()  # FS_MATRIX: a, b, c, d, e, f
     rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
     glyphs = []
-    owner, scale = None, ((1.0, 1.0), 0.0)
+    owner, scale = 0, ((1.0, 1.0), 0.0)  # (a null owner, as PDFium gives none)
     seen: set[int] = set()
     for i in range(api.count_chars(raw)):
         code = get_unicode(raw, i)
@@ -646,7 +647,8 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
     letters: list[Letter] = []
     append = letters.append
     seen: set[int] = set()
-    owner = None
+    owner = 0  # (a null owner, as PDFium gives none) and its text object's measures, as in _glyphs:
+    size, widest, height, scaled = 0.0, 0.0, 0.0, False  # a, d = 1.0, size = 0.0
     # the letter read before (its char not made yet): code, left, right, bottom, its text object's height
     last_code = last_left = last_right = last_bottom = last_height = None
     for i in range(api.count_chars(raw)):

@@ -1003,7 +1003,10 @@ class _Batch:
         spill.mkdir(parents=True, exist_ok=True)
         # one stream of tasks, the repeats' then the keyword counts': the workers go on to the
         # counts while the last repeats come back
-        tasks = chain(((_repeats_task, side.path, picks, STATEMENT_COLUMNS, None, None, False, g)
+        from .narrative import REPEAT_COLUMNS
+
+        repeats = partial(_csv_of, _repeats_task, REPEAT_COLUMNS)
+        tasks = chain(((repeats, side.path, picks, STATEMENT_COLUMNS, None, None, False, g)
                        for picks, g in zip(side.slices([g["report_id"] for g in groups]), groups)),
                       ((partial(_keyword_counts_to, spill / f"keywords-{i:05d}.counts"), side.path, picks,
                         ["report_id", "text"], None, None, False, _NO_AGENCY) for i, picks in enumerate(chunks)))
@@ -1089,7 +1092,8 @@ class _Batch:
             return
         slices = side.slices([g["report_id"] for g in groups])
         # plain text columns: the rules read each report's cells as lists, which categoricals make slow
-        tasks = ((_cross_year_task, side.path, s, CROSS_YEAR_TABLE_COLUMNS, None, tables.updates_of(g["report_id"]),
+        task = partial(_csv_of, _cross_year_task, FINDING_COLUMNS)
+        tasks = ((task, side.path, s, CROSS_YEAR_TABLE_COLUMNS, None, tables.updates_of(g["report_id"]),
                   False, g) for s, g in zip(slices, groups))
 
         def write_then_poll():  # the main process writes the tables while the workers run the first tasks
@@ -1256,9 +1260,9 @@ def _agency_groups(reports: pd.DataFrame, max_reports: int) -> list[pd.DataFrame
     frame = reports.assign(_agency=reports["agency"].map(normalize_agency),
                            _year=pd.to_numeric(reports["year"], errors="coerce"))
     frame = frame[frame["_agency"].ne("") & frame["_year"].notna()]
-    years = set(zip(frame["_agency"], frame["_year"].astype(int)))
-    frame = frame[[(a, y - 1) in years or (a, y + 1) in years
-                   for a, y in zip(frame["_agency"], frame["_year"].astype(int))]]
+    pairs = list(zip(frame["_agency"].tolist(), frame["_year"].astype(int).tolist()))
+    years = set(pairs)
+    frame = frame[[(a, y - 1) in years or (a, y + 1) in years for a, y in pairs]]
     if frame.empty:
         return []
     # agencies in sorted order, each agency's reports in their order; a group ends with the agency that fills it
@@ -1332,12 +1336,17 @@ def _patched_record(record: bytes, key_at: list[int], refined_at: list[int], upd
     return out.getvalue().encode("utf-8")
 
 
-def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> bytes:
-    """The repeats rows of one agency group as the part writer writes them."""
+def _repeats_task(statements: pd.DataFrame, reports: pd.DataFrame) -> pd.DataFrame:
     from .narrative import REPEAT_COLUMNS, repeats
 
-    found = normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
-    return to_csv_bytes(found, header=False) if len(found) else b""
+    return normalize_frame(repeats(statements, reports), REPEAT_COLUMNS)
+
+
+def _csv_of(fn: Callable, columns: list[str], rows: pd.DataFrame, group: pd.DataFrame) -> bytes:
+    """The rows of ``fn(rows, group)`` (a normalized frame) as a part writer of ``columns`` writes them:
+    made where the task runs, so that the main process only appends bytes."""
+    found = fn(rows, group)
+    return to_csv_bytes(found.reindex(columns=columns), header=False) if len(found) else b""
 
 
 _UNCERTAIN_COLUMNS = ["report_id", "source", "status"]  # what the summary reads of the uncertain cells
@@ -1504,7 +1513,7 @@ class _SideIndex:
         side records, in order (an id in two groups belongs to the first)."""
         group_of: dict[str, int] = {}
         for i, report_ids in enumerate(groups):
-            for rid in map(str, report_ids):
+            for rid in _texts(report_ids):
                 group_of.setdefault(rid, i)
         out: list[list[tuple[int, int, int, int]]] = [[] for _ in groups]
         for rid, record, start, stop, _, _ in self.runs:
@@ -1523,15 +1532,19 @@ class _SideIndex:
         :class:`_RefinedTables`) are applied."""
         columns = [*_CELL_KEY, "source", "status"]
         rows = pa.concat_tables(self._uncertain) if self._uncertain else _empty_side(columns)
-        if updates:
-            ids = pa.array(sorted({key[0] for key in updates}), pa.string())
-            rows = rows.filter(pc.invert(pc.is_in(rows.column("report_id"), value_set=ids)))
-            (picks,) = self.slices([ids.to_pylist()])
+        # a cell the refinement made uncertain that was not (rare): its reports' rows are read
+        made = {key for key, fields in updates.items() if fields[1] == "uncertain"}
+        if made:
+            near = rows.filter(pc.is_in(rows.column("report_id"), value_set=pa.array(sorted({k[0] for k in made}))))
+            made -= set(zip(*(near.column(c).to_pylist() for c in _CELL_KEY)))
+        rows = _with_updates(rows, updates)
+        ids = sorted({key[0] for key in made})
+        if ids:
+            rows = rows.filter(pc.invert(pc.is_in(rows.column("report_id"), value_set=pa.array(ids, pa.string()))))
             with pa.memory_map(str(self.path)) as source:
-                changed = _with_updates(_side_rows(source, picks, columns), updates)
-                changed = changed.filter(pc.equal(changed.column("status"), "uncertain"))
-                rows = pa.concat_tables([rows, changed]).combine_chunks()
-        return rows.select(_UNCERTAIN_COLUMNS)
+                rows = pa.concat_tables([rows, _with_updates(_side_rows(source, self.slices([ids])[0], columns),
+                                                             updates)]).combine_chunks()
+        return rows.filter(pc.equal(rows.column("status"), "uncertain")).select(_UNCERTAIN_COLUMNS)
 
     def edits(self, part: Path, updates: dict[tuple, list[str]]) -> list[tuple[int, int, bytes]]:
         """``(offset, length, new record)`` of each record of the tables part that ``updates`` (cell key ->
@@ -1539,31 +1552,38 @@ class _SideIndex:
         cell's key, and only those are read and parsed."""
         ids = {key[0] for key in updates}
         names = pa.array(sorted({key[1] for key in updates}), pa.string())
+        spans: dict[int, list[tuple[int, int, int]]] = {}  # side record -> the changed reports' runs in it
+        for rid, record, start, stop, first, _ in self.runs:
+            if rid in ids:
+                spans.setdefault(record, []).append((start, stop, first))
         out = []
         with open(part, "rb") as src, pa.memory_map(str(self.path)) as source:
             columns = next(csv.reader([src.readline().decode("utf-8")]))
             key_at = [columns.index(c) for c in _CELL_KEY]
             refined_at = [columns.index(c) for c in _REFINED]
-            last: tuple = (None, None)
-            for rid, record, start, stop, first, _ in self.runs:
-                if rid not in ids:
-                    continue
+            for record, runs in spans.items():
                 at, size = self.records[record]
-                if last[0] != at:
-                    last = (at, _ipc_table(source.read_at(size, at)).select([*_CELL_KEY, _CSV_LEN]))
-                rows = last[1].slice(start, stop - start)
-                lengths = rows.column(_CSV_LEN).to_numpy()
-                starts = first + np.concatenate(([0], np.cumsum(lengths)[:-1]))
-                near = pa.array(np.flatnonzero(pc.is_in(rows.column("table"), value_set=names)
-                                               .to_numpy(zero_copy_only=False)))
-                keys = zip(*(rows.column(c).take(near).to_pylist() for c in _CELL_KEY))
-                for i, key in zip(near.to_pylist(), keys):
+                table = _ipc_table(source.read_at(size, at))
+                lengths = table.column(_CSV_LEN).to_numpy().astype(np.int64)
+                rows = np.concatenate([np.arange(start, stop) for start, stop, _ in runs])
+                starts = np.concatenate([first + np.cumsum(lengths[start:stop]) - lengths[start:stop]
+                                         for start, stop, first in runs])
+                keys = table.select(_CELL_KEY).take(pa.array(rows))
+                near = np.flatnonzero(pc.is_in(keys.column("table"), value_set=names).to_numpy(zero_copy_only=False))
+                found = zip(*(keys.column(c).take(pa.array(near)).to_pylist() for c in _CELL_KEY))
+                for i, key in zip(near.tolist(), found):
                     if key in updates:
-                        record_bytes = os.pread(src.fileno(), int(lengths[i]), int(starts[i]))
+                        offset, length = int(starts[i]), int(lengths[rows[i]])
+                        record_bytes = os.pread(src.fileno(), length, offset)
                         new = _patched_record(record_bytes, key_at, refined_at, updates)
                         if new is not record_bytes:
-                            out.append((int(starts[i]), len(record_bytes), new))
-        return out
+                            out.append((offset, length, new))
+        return sorted(out, key=lambda edit: edit[0])
+
+
+def _texts(values) -> list[str]:
+    """``str`` of each value (of a list, or of a Series, read as a list at once)."""
+    return [str(v) for v in (values.tolist() if isinstance(values, pd.Series) else values)]
 
 
 def _empty_side(columns: list[str]) -> pa.Table:
@@ -1639,7 +1659,7 @@ class _RefinedTables:
         self._pending = (side, written)
 
     def updates_of(self, report_ids) -> dict:
-        ids = set(map(str, report_ids))
+        ids = set(_texts(report_ids))
         return {key: fields for key, fields in self.updates.items() if key[0] in ids}
 
     def write(self) -> None:

@@ -341,43 +341,49 @@ def _words(letters: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
     words: list[tuple[float, str, list[Letter]]] = []
     for line in lines:
         line.sort(key=_X0)  # stable, as pdfplumber's sort
-        for word in _split(line):
-            words.append((min(map(_TOP, word)), _spelt(word), word))
+        words.extend(_split(line))
     return words
 
 
-def _split(line: list[Letter]) -> list[list[Letter]]:
+def _split(line: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
     """A line's letters (sorted by ``x0``) split into words as pdfplumber splits them: at blanks and at gaps
-    over 3 pt (or a step back, or 3 pt up or down); a letter without text is a word of its own."""
-    words: list[list[Letter]] = []
+    over 3 pt (or a step back, or 3 pt up or down); a letter without text is a word of its own. Each word
+    as (its lowest top, its text with ligatures spelt out as pdfplumber does, its letters)."""
+    words: list[tuple[float, str, list[Letter]]] = []
     word: list[Letter] = []
-    last_x0 = last_x1 = last_top = 0.0  # the word's last letter
+    texts: list[str] = []
+    low = last_x0 = last_x1 = last_top = 0.0  # the word's lowest top; its last letter's
     for letter in line:
         text = letter[4]
         if not text or text.isspace():
             if word:
-                words.append(word)
+                words.append((low, _spelt(texts), word))
             word = []
             if not text:  # pdfplumber finds "" in its (empty) punctuation: a word of its own
-                words.append([letter])
+                words.append((letter[1], "", [letter]))
             continue
         x0, top = letter[0], letter[1]
-        if word and (x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3):
-            words.append(word)
-            word = [letter]
+        if not word:
+            word, texts, low = [letter], [text], top
+        elif x0 < last_x0 or x0 > last_x1 + 3 or abs(top - last_top) > 3:
+            words.append((low, _spelt(texts), word))
+            word, texts, low = [letter], [text], top
         else:
             word.append(letter)
+            texts.append(text)
+            if top < low:  # (as min(): the first of equal ones)
+                low = top
         last_x0, last_x1, last_top = x0, letter[2], top
     if word:
-        words.append(word)
+        words.append((low, _spelt(texts), word))
     return words
 
 
-def _spelt(letters: list[Letter]) -> str:
-    """A word's text, ligatures spelt out (as pdfplumber does)."""
-    text = "".join([t[4] or "" for t in letters])
+def _spelt(texts: list[str]) -> str:
+    """A word's text of its letters' texts, ligatures spelt out (as pdfplumber does)."""
+    text = "".join(texts)
     if not _LIGATURE_CHARS.isdisjoint(text):
-        text = "".join([LIGATURES.get(t[4], t[4] or "") for t in letters])
+        text = "".join([LIGATURES.get(t, t) for t in texts])
     return text
 
 
@@ -400,7 +406,7 @@ def letter_text(letters: list[Letter]) -> str:
         return "" if text.isspace() else LIGATURES.get(text, text)
     tops = [t[1] for t in letters]
     if max(tops) <= min(tops) + 3:  # one line (every top in the lowest top's cluster): its words in x order
-        return " ".join([_spelt(word) for word in _split(sorted(letters, key=_X0))])
+        return " ".join([text for _, text, _ in _split(sorted(letters, key=_X0))])
     words = _words(letters)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines: list[list[str]] = [[] for _ in range(max(ids, default=-1) + 1)]

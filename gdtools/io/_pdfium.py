@@ -310,7 +310,7 @@ def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:
 # An upright char as gdtools reads it: (x0, top, x1, bottom, text, ...) in pdfplumber's coordinates; what
 # follows the text belongs to its source (the char's dict, or the numbers its dict is made of).
 Letter = tuple
-_X0, _TOP, _X1, _BOTTOM, _TEXT_OF = (operator.itemgetter(n) for n in range(5))
+_X0, _X1, _BOTTOM = operator.itemgetter(0), operator.itemgetter(2), operator.itemgetter(3)
 _LETTERS, _UPRIGHT = operator.itemgetter("text"), operator.itemgetter("upright")
 _LIGATURE_CHARS = frozenset("".join(LIGATURES))
 
@@ -441,11 +441,13 @@ def letter_lines(letters: list[Letter]) -> list[dict[str, Any]]:
         line_words = [word for _, word in group]
         raw = [t for _, _, word in line_words for t in word]
         line_letters = raw
-        if not _LIGATURE_CHARS.isdisjoint("".join(map(_TEXT_OF, raw))):
+        if any([len(text) != len(word) for _, text, word in line_words]):  # a ligature spelt out (one letter each)
             # each once per letter it spells
             line_letters = [t for t in raw for _ in LIGATURES.get(t[4], "_")]
+        # a word's letters ascend by x0 and its top is their lowest: the first of equal ones, as min() over all
         lines.append({"text": " ".join([text for _, text, _ in line_words]),
-                      "x0": min(map(_X0, raw)), "top": min(map(_TOP, raw)),
+                      "x0": min([word[0][0] for _, _, word in line_words]),
+                      "top": min([top for top, _, _ in line_words]),
                       "x1": max(map(_X1, raw)), "bottom": max(map(_BOTTOM, raw)),
                       "chars": line_letters})
     return lines
@@ -663,7 +665,7 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
             continue
         if code in not_text or not loose_box(raw, i, rect_ref):
             return None
-        left, right, bottom = rect.left, rect.right, rect.bottom
+        left, _, right, bottom = _FOUR(rect)  # FS_RECTF: left, top, right, bottom
         char_owner = text_object(raw, i)
         if char_owner != owner:  # matrix and font size are the text object's (as in _glyphs)
             if not text_matrix(raw, i, fm_ref):

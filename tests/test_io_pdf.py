@@ -581,3 +581,22 @@ def test_streams_are_inflated_only_where_one_could_exceed_the_limit(monkeypatch)
     assert not inflated  # no stream of so small a file can inflate beyond the limit
     pdf_module.check_streams(data, "z.pdf", Limits(max_decompressed_bytes=len(data) * pdf_module._MOST_INFLATED - 1))
     assert inflated == [1]
+
+
+def test_a_page_read_in_one_pass_reads_its_letters_as_its_chars():
+    """Lines and cell texts of the letters PDFium keeps are those of the chars made from them (dicts)."""
+    from gdtools.io._pdfium import PdfiumPage, find_tables, letter_lines, text_lines
+    from gdtools.io.pdf import _PageChars
+
+    pages = read_pages(_pdf(_table_page, pages=2), lambda count: None)
+    for page in pages:
+        assert page.letters  # read in one pass: chars made only when asked for
+        lines = letter_lines(page.letters)
+        by_chars = text_lines(page.chars)
+        assert [{**line, "chars": [t[:5] for t in line["chars"]]} for line in lines] == \
+            [{**line, "chars": [(c["x0"], c["top"], c["x1"], c["bottom"], c["text"]) for c in line["chars"]]}
+             for line in by_chars]
+        (table,) = find_tables(page)
+        as_chars = PdfiumPage(page.page_number, page.bbox, dict(page.objects))  # the same page without letters
+        assert _PageChars.of_letters(page.letters).cell_texts(table.rows) == \
+            _PageChars(as_chars.chars).cell_texts(table.rows) == table.extract()

@@ -87,15 +87,15 @@ class PdfiumPage(Container):
 
     @property
     def lines(self) -> list[dict[str, Any]]:
-        return self._objects["line"]
+        return self._objects.get("line", [])
 
     @property
     def rects(self) -> list[dict[str, Any]]:
-        return self._objects["rect"]
+        return self._objects.get("rect", [])
 
     @property
     def curves(self) -> list[dict[str, Any]]:
-        return self._objects["curve"]
+        return self._objects.get("curve", [])
 
     @property
     def width(self) -> float:

@@ -647,7 +647,7 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
         return None
     get_unicode, is_generated, loose_box, text_object = api.unicode, api.generated, api.loose_box, api.text_object
     text_matrix, char_size = api.text_matrix, api.char_size
-    maybe_generated, not_text = _MAYBE_GENERATED, _NOT_TEXT
+    maybe_generated, not_text, four, six = _MAYBE_GENERATED, _NOT_TEXT, _FOUR, _SIX
     rect = api.c.FS_RECTF()
     fm = (ctypes.c_float * 6)()
     rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
@@ -665,12 +665,12 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
             continue
         if code in not_text or not loose_box(raw, i, rect_ref):
             return None
-        left, _, right, bottom = _FOUR(rect)  # FS_RECTF: left, top, right, bottom
+        left, _, right, bottom = four(rect)  # FS_RECTF: left, top, right, bottom
         char_owner = text_object(raw, i)
         if char_owner != owner:  # matrix and font size are the text object's (as in _glyphs)
             if not text_matrix(raw, i, fm_ref):
                 return None
-            a, b, c, d, _, _ = _SIX(fm)
+            a, b, c, d, _, _ = six(fm)
             if b != 0 or c != 0 or a <= 0 or d <= 0:
                 return None
             owner, size = char_owner, char_size(raw, i)
@@ -840,21 +840,22 @@ def _paths(api: _Api, page: int, form: int | None, frame: _Frame, page_number: i
     bounds = printed._bounds  # left, bottom, right, top
     left_ref = ctypes.addressof(bounds)
     bottom_ref, right_ref, top_ref = left_ref + 4, left_ref + 8, left_ref + 12
-    text_boxes = []
+    text_boxes: list[tuple[float, float, float, float]] = []
+    note, keep, four, text = handles.add, text_boxes.append, _FOUR, _TEXT
     for i in range(count):
         obj = get_object(holder, i)
         kind = object_type(obj)
-        if kind == _TEXT:
-            handles.add(obj)
+        if kind == text:
+            note(obj)
             if at_page:
                 page_level.append(obj)
             if count_marks(obj):
                 printed.check_marks(obj)
             if get_bounds(obj, left_ref, bottom_ref, right_ref, top_ref):
-                left, bottom, right, top = _FOUR(bounds)
+                left, bottom, right, top = four(bounds)
                 if top - bottom < 0.01:
                     top = printed.flat_top(obj, bottom, top)
-                text_boxes.append((left, bottom, right, top))
+                keep((left, bottom, right, top))
             continue
         if kind not in (_PATH, _FORM) or not object_matrix(obj, fm_ref):
             continue

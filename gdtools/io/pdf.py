@@ -84,11 +84,12 @@ class _PageChars:
         chars sorted by it, then the same tests apply.
         """
         letters, text_of, vs, hs, keys, order = self.letters, self.text_of, self.vs, self.hs, self.keys, self.order
+        bisect_left, by_h = bisect.bisect_left, hs.__getitem__
         texts = []
         for row in rows:
             x0, top, x1, bottom = row.bbox
-            inside = sorted([i for i in order[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
-                             if x0 <= hs[i] < x1], key=hs.__getitem__)
+            inside = sorted([i for i in order[bisect_left(keys, top):bisect_left(keys, bottom)] if x0 <= hs[i] < x1],
+                            key=by_h)
             across = [hs[i] for i in inside]
             cells: list[str | None] = []
             for cell in row.cells:
@@ -96,8 +97,7 @@ class _PageChars:
                     cells.append(None)
                     continue
                 cx0, ctop, cx1, cbottom = cell
-                found = [i for i in inside[bisect.bisect_left(across, cx0):bisect.bisect_left(across, cx1)]
-                         if ctop <= vs[i] < cbottom]
+                found = [i for i in inside[bisect_left(across, cx0):bisect_left(across, cx1)] if ctop <= vs[i] < cbottom]
                 found.sort()  # page order
                 cells.append(text_of([letters[i] for i in found]))
             texts.append(cells)

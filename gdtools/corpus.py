@@ -6,8 +6,10 @@ hashes every file, serves unchanged files from the cache, keeps a bounded window
 batches in flight through any :class:`concurrent.futures.Executor` (a process pool by
 default, ``dask.distributed.Client.get_executor()`` unchanged), and appends each chunk
 of results to ``.part`` files with a journal so an interrupted run resumes where it
-stopped. Corpus-level steps (cross-year validation, repeated statements, keywords) run
-last, from the written frames.
+stopped (a first run starts on the first files while the others are hashed). Corpus-level
+steps (table 二 refinement, cross-year validation, repeated statements, keywords) run last,
+in the workers, from side parts written beside the tables and statements parts (what those
+steps read, as Arrow records), so that no step parses the written CSV again.
 
 Output folder::
 

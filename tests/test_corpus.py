@@ -554,6 +554,33 @@ def test_side_rows_are_the_tables_part_as_the_csv_reader_reads_it_group_by_group
     assert uncertain["report_id"].tolist() == ["aaaaaaaaaaaa", "bbbbbbbbbbbb", "cccccccccccc"]
 
 
+def test_side_records_of_frames_read_as_their_csv_whatever_the_column_types(tmp_path):
+    """A stage frame's columns become text, floats or NaN-only columns in a batch: the side rows are still
+    what the CSV reader reads back from the written part (section-五 rows only for the statements)."""
+    from gdtools.model import STATEMENT_COLUMNS
+    from gdtools.outputs import frame_table, normalize_frame
+
+    tables = frame_table(normalize_frame(pd.DataFrame({
+        "report_id": ["r1", "r1", "r2"], "table": ["table2", "table3", "table2"], "row_code": ["a", "b", "c"],
+        "col_code": ["x", "x", "x"], "value": [1.5, None, 3.0], "status": ["ok", "NA", "null"],
+        "raw": ["1.5", "n/a", "7,8"]}), TABLE_COLUMNS))  # template, candidates …: missing (NaN only)
+    statements = frame_table(normalize_frame(pd.DataFrame({
+        "report_id": ["r1", "r1", "r2"], "section": ["五", "一", "五"], "idx": [0, 1, 2], "text": ["甲", "乙", "NA"],
+        "specificity": [0.25, None, 1.0], "start": [3, 4, None]}), STATEMENT_COLUMNS))
+    columns = {"tables": TABLE_COLUMNS, "statements": STATEMENT_COLUMNS}
+    csv, sides = corpus._csv_rows({"tables": tables, "statements": statements}, columns)
+    for kind, wanted in (("tables", corpus.SIDE_COLUMNS), ("statements", STATEMENT_COLUMNS)):
+        part = tmp_path / f"{kind}.csv"
+        part.write_bytes(",".join(columns[kind]).encode() + b"\n" + csv[kind])
+        read = corpus._to_pandas(pa.Table.from_batches(list(corpus._open_csv(part, wanted))), False)
+        if kind == "tables":
+            read.loc[read["table"] != "table2", "raw"] = None
+        else:
+            read = read[read["section"] == "五"].reset_index(drop=True)
+        side = corpus._to_pandas(corpus._decoded(corpus._ipc_table(sides[kind])).select(wanted), False)
+        pd.testing.assert_frame_equal(side, read)
+
+
 def test_refined_tables_rewrite_only_the_changed_records_and_the_side_reads_them_as_the_csv_reader(tmp_path):
     rows = _cells("aaaaaaaaaaaa") + _cells("bbbbbbbbbbbb") + _cells("cccccccccccc", table="table3")
     part, side = _parts(tmp_path, pd.DataFrame(rows).reindex(columns=TABLE_COLUMNS))

@@ -231,17 +231,15 @@ def _intersections_to_cells(intersections: dict[tuple[float, float], tuple[set[B
     points = sorted(intersections)
     columns: dict[float, list] = {}
     rows: dict[float, list] = {}
+    places = []  # each point's column and row, and its place in them
     for pt in points:  # in sorted order: a column top to bottom, a row left to right
         vertical, horizontal = intersections[pt]
-        columns.setdefault(pt[0], []).append((pt[1], vertical, horizontal))
-        rows.setdefault(pt[1], []).append((pt[0], vertical, horizontal))
+        column, row = columns.setdefault(pt[0], []), rows.setdefault(pt[1], [])
+        places.append((column, len(column), row, len(row)))
+        column.append((pt[1], vertical, horizontal))
+        row.append((pt[0], vertical, horizontal))
     cells = []
-    column_at: dict[float, int] = {}  # the place of each column's next point
-    row_at: dict[float, int] = {}
-    for x, y in points:
-        n, m = column_at.get(x, 0), row_at.get(y, 0)
-        column_at[x], row_at[y] = n + 1, m + 1
-        column, row = columns[x], rows[y]
+    for (x, y), (column, n, row, m) in zip(points, places):
         _, vertical, horizontal = column[n]
         found = None
         for below in range(n + 1, len(column)):  # (no slices: the first points below and right usually do)

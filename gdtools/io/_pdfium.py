@@ -5,7 +5,8 @@ Each page here carries the objects pdfplumber's own table finder and text-line e
 (chars, lines, rects, curves) with pdfplumber's coordinates and the geometry rules pdfminer
 applies, so ``find_tables`` and ``extract_text_lines`` give what pdfplumber gives on the same
 input (lean equivalents of pdfplumber's table finder and of its word and line grouping with their
-default settings, tested against pdfplumber's own code):
+default settings, tested against pdfplumber's own code). gdtools reads a page's chars as
+:data:`Letter` tuples; a page's chars as pdfplumber's dicts are made only when asked for:
 
 * a char spans its advance from the origin (x0..x1) and one font size up from the font's
   descent (PDFium's loose char box, whose top is the ascent, is cut to the font size);

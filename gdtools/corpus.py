@@ -358,7 +358,17 @@ def _side_record(kind: str, rows: pa.Table, lengths: np.ndarray) -> bytes | None
                 column = pa.array(values.astype(str), pa.string(), mask=np.isnan(values))
             elif not pa.types.is_string(column.type):
                 column = pc.cast(column, pa.string())
-            column = pc.if_else(pc.is_in(column, value_set=nulls), pa.scalar(None, pa.string()), column)
+            if name in encoded:  # the null markers looked for among the few distinct values
+                column = pc.dictionary_encode(column)
+                if isinstance(column, pa.ChunkedArray):
+                    column = column.combine_chunks()
+                marked = pc.is_in(column.dictionary, value_set=nulls)
+                if pc.any(marked).as_py():
+                    indices = pc.if_else(pc.take(marked, column.indices), pa.scalar(None, column.indices.type),
+                                         column.indices)
+                    column = pa.DictionaryArray.from_arrays(indices, column.dictionary)
+            else:
+                column = pc.if_else(pc.is_in(column, value_set=nulls), pa.scalar(None, pa.string()), column)
         arrays.append(column)
     if kind == "tables":  # raw: only the table 二 refinement reads it
         at = columns.index("raw")
@@ -369,8 +379,6 @@ def _side_record(kind: str, rows: pa.Table, lengths: np.ndarray) -> bytes | None
         side = side.filter(pc.equal(side.column("section"), "五"))
         if not side.num_rows:
             return None
-    side = pa.Table.from_arrays([pc.dictionary_encode(c) if n in encoded else c
-                                 for n, c in zip(side.column_names, side.columns)], names=side.column_names)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, side.schema) as writer:
         writer.write_table(side.combine_chunks())

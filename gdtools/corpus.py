@@ -1551,7 +1551,7 @@ class _SideIndex:
         ids = sorted({key[0] for key in made})
         if ids:
             rows = rows.filter(pc.invert(pc.is_in(rows.column("report_id"), value_set=pa.array(ids, pa.string()))))
-            with pa.memory_map(str(self.path)) as source:
+            with pa.OSFile(str(self.path)) as source:
                 rows = pa.concat_tables([rows, _with_updates(_side_rows(source, self.slices([ids])[0], columns),
                                                              updates)]).combine_chunks()
         return rows.filter(pc.equal(rows.column("status"), "uncertain")).select(_UNCERTAIN_COLUMNS)
@@ -1567,7 +1567,9 @@ class _SideIndex:
             if rid in ids:
                 spans.setdefault(record, []).append((start, stop, first))
         out = []
-        with open(part, "rb") as src, pa.memory_map(str(self.path)) as source:
+        # the side part is read, not mapped: the changed reports are spread over all of it, and its touched
+        # pages would count in this process's memory (1.2 GB of them at N=100,000)
+        with open(part, "rb") as src, pa.OSFile(str(self.path)) as source:
             columns = next(csv.reader([src.readline().decode("utf-8")]))
             key_at = [columns.index(c) for c in _CELL_KEY]
             refined_at = [columns.index(c) for c in _REFINED]
@@ -1600,7 +1602,7 @@ def _empty_side(columns: list[str]) -> pa.Table:
     return pa.table({c: pa.array([], pa.float64() if c in FLOAT_COLUMNS else pa.string()) for c in columns})
 
 
-def _side_rows(source: pa.MemoryMappedFile, slices: list[tuple[int, int, int, int]], columns: list[str]) -> pa.Table:
+def _side_rows(source: pa.NativeFile, slices: list[tuple[int, int, int, int]], columns: list[str]) -> pa.Table:
     """``columns`` of the side rows of ``slices`` (see :meth:`_SideIndex.slices`), in order."""
     pieces, last = [], (None, None)
     for at, size, start, stop in slices:

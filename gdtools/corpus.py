@@ -704,8 +704,8 @@ class _Batch:
         writers = {k: PartWriter(self._part(k), cols, journal.offsets.get(k) if resumable else None)
                    for k, cols in self.columns.items()}
         for kind in self._sides():  # the side records of its rows (see _side_record)
-            writers[f"{kind}-side"] = _SideWriter(self._side_part(kind),
-                                                  journal.offsets[f"{kind}-side"] if resumable else None)
+            writers[f"{kind}-side"] = PartWriter(self._side_part(kind), None,
+                                                 journal.offsets[f"{kind}-side"] if resumable else None)
         self._own_pool = self.executor is None
         self._executor = self.executor or self._new_pool()
         try:
@@ -874,7 +874,7 @@ class _Batch:
         t = time.perf_counter()
         offsets = {}
         for kind, writer in self._writers.items():
-            if isinstance(writer, _SideWriter):  # each record after its length and where its rows start
+            if writer.columns is None:  # a side part: each record after its length and where its rows start
                 of = kind.removesuffix("-side")
                 base = self._tables_at if of == "tables" else 0
                 writer.append(b"".join(_SIDE_HEAD.pack(len(record), base + at) + record
@@ -1455,30 +1455,6 @@ def _convert_tables(part: Path, final: Path, fmt: str) -> None:
 
 _SIDE_HEAD = struct.Struct("<QQ")  # a side record's length, and where its rows start in the tables part
 _CSV_LEN = "_csv_len"
-
-
-class _SideWriter:
-    """The side part: records (:func:`_side_record`, each after ``_SIDE_HEAD``) appended chunk by chunk,
-    cut back to the journal's offset when a run resumes."""
-
-    def __init__(self, path: Path, resume_at: int | None):
-        if resume_at is None or not path.exists():
-            self._fh = open(path, "wb")
-        else:
-            self._fh = open(path, "r+b")
-            self._fh.truncate(resume_at)
-            self._fh.seek(resume_at)
-
-    def append(self, data: bytes) -> None:
-        self._fh.write(data)
-
-    def offset(self) -> int:
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        return self._fh.tell()
-
-    def close(self) -> None:
-        self._fh.close()
 
 
 def _ipc_table(data) -> pa.Table:

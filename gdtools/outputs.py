@@ -350,15 +350,17 @@ def _restore_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 class PartWriter:
-    """Append-only CSV part file with a fixed header; ``offset`` is its flushed size for the journal."""
+    """Append-only CSV part file with a fixed header (``columns`` None: a part of binary records, no
+    header); ``offset`` is its flushed size for the journal, where a resumed run cuts it back to."""
 
-    def __init__(self, path: Path, columns: list[str], resume_at: int | None = None):
+    def __init__(self, path: Path, columns: list[str] | None, resume_at: int | None = None):
         self.path = path
         self.columns = columns
         path.parent.mkdir(parents=True, exist_ok=True)
         if resume_at is None or not path.exists():
             self._fh = open(path, "wb")
-            self._fh.write(to_csv_bytes(pd.DataFrame(columns=columns), header=True))
+            if columns is not None:
+                self._fh.write(to_csv_bytes(pd.DataFrame(columns=columns), header=True))
         else:
             self._fh = open(path, "r+b")
             self._fh.truncate(resume_at)

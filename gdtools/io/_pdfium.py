@@ -651,8 +651,8 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
     fm = (ctypes.c_float * 6)()
     rect_ref, fm_ref = ctypes.addressof(rect), ctypes.addressof(fm)
     dx, dy = frame.dx, frame.dy
-    letters: list[Letter] = []
-    append = letters.append
+    boxes: list[tuple[int, float, float, float, float]] = []  # code, left, right, bottom, height
+    append = boxes.append
     seen: set[int] = set()
     owner = 0  # (a null owner, as PDFium gives none) and its text object's measures, as in _glyphs:
     size, widest, height, scaled = 0.0, 0.0, 0.0, False  # a, d = 1.0, size = 0.0
@@ -684,22 +684,19 @@ def _plain_page_chars(api: _Api, raw: int, frame: _Frame) -> tuple[list[Letter],
         if scaled and abs(right - left - size) < 1e-3 * size:
             return None  # vertical writing (see _vertical)
         if last_code is not None:
-            x0, x1 = last_left + ce, last_right + ce
-            y0, y1 = last_bottom + cf, last_bottom + last_height + cf
-            if not x0 <= x1:
-                x0, x1 = x1, x0
-            if not y0 <= y1:
-                y0, y1 = y1, y0
-            append((x0 + dx, dy - y1, x1 + dx, dy - y0, chr(last_code), x0, x1, y0, y1))
+            append((last_code, last_left, last_right, last_bottom, last_height))
         last_code, last_left, last_right, last_bottom, last_height = code, left, right, bottom, height
     if last_code is not None:
-        x0, x1 = last_left + ce, last_right + ce
-        y0, y1 = last_bottom + cf, last_bottom + last_height + cf
+        append((last_code, last_left, last_right, last_bottom, last_height))
+    letters: list[Letter] = []
+    for code, left, right, bottom, height in boxes:  # each box in device space, then on the media box
+        x0, x1 = left + ce, right + ce
+        y0, y1 = bottom + cf, bottom + height + cf
         if not x0 <= x1:
             x0, x1 = x1, x0
         if not y0 <= y1:
             y0, y1 = y1, y0
-        append((x0 + dx, dy - y1, x1 + dx, dy - y0, chr(last_code), x0, x1, y0, y1))
+        letters.append((x0 + dx, dy - y1, x1 + dx, dy - y0, chr(code), x0, x1, y0, y1))
     return letters, seen
 
 

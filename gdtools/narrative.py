@@ -17,7 +17,6 @@ Everything here takes the statements frame (``STATEMENT_COLUMNS``, as written to
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import operator
@@ -30,6 +29,11 @@ import pandas as pd
 
 from .agency import normalize_agency
 from .errors import GdtoolsError
+
+try:  # difflib compiled with Cython (the `fast` extra): the same matching blocks, 2-3x faster
+    from cydifflib import SequenceMatcher
+except ImportError:
+    from difflib import SequenceMatcher
 
 REPEAT_COLUMNS = [
     "report_id", "source", "agency", "year", "section", "idx", "kind", "text", "previous_report_id",
@@ -116,7 +120,7 @@ def _aligned(a: str, b: str) -> int:
     """Characters of ``a`` and ``b`` that align in order (difflib matching blocks)."""
     if a == b:  # verbatim copies are common: all of it aligns (difflib finds one block)
         return len(a)
-    return sum(block.size for block in difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
+    return sum(block.size for block in SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks())
 
 
 def repeats(statements: pd.DataFrame, reports_frame: pd.DataFrame, *, threshold: float = 0.66,

@@ -1,7 +1,12 @@
 from __future__ import annotations
 
+import difflib
+import importlib.util
+
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
 
 from gdtools.model import STATEMENT_COLUMNS
 from gdtools.narrative import (
@@ -47,6 +52,26 @@ def corpus():
                             "agency": ["河北省科学技术厅", "河北省科技厅", "河北省科学技术厅", "某县某局"],
                             "year": [2019, 2020, 2021, 2020]})
     return statements, reports
+
+
+# texts over a small alphabet: many repeated characters, so many equally long matches to choose from
+_ALIGNABLE = hs.text(alphabet="政务公开信息申请答复年", max_size=60)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cydifflib") is None, reason="the `fast` extra is not installed")
+@settings(max_examples=300, deadline=None)
+@given(_ALIGNABLE, _ALIGNABLE)
+def test_the_compiled_matcher_aligns_as_difflib(a, b):
+    """repeats aligns with cydifflib when the `fast` extra is installed: the same blocks as difflib's."""
+    import cydifflib
+
+    from gdtools import narrative
+
+    assert narrative.SequenceMatcher is cydifflib.SequenceMatcher
+    expected = difflib.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()
+    assert [tuple(m) for m in narrative.SequenceMatcher(None, a, b, autojunk=False).get_matching_blocks()] \
+        == [tuple(m) for m in expected]
+    assert narrative._aligned(a, b) == sum(m.size for m in expected)
 
 
 def test_comparable_drops_years_numbers_and_self_reference():

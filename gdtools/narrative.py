@@ -189,18 +189,19 @@ def _prepare(records: list[dict]) -> tuple[list[dict], list[str], list[frozenset
 
 
 def _runs(prepared: tuple[list[dict], list[str], list[frozenset]], window: int) -> list[tuple]:
-    """Runs of 2…``window`` consecutive statements of one section: (first, last, joined text, its bigrams)."""
-    records, texts, grams = prepared
+    """Runs of 2…``window`` consecutive statements of one section: (first, last, joined text, the bigrams
+    across its joins). The joined text's bigrams are those of its statements and those across the joins."""
+    records, texts, _ = prepared
     runs = []
     for i in range(len(records)):
-        joined, joined_grams = texts[i], grams[i]
+        joined, across = texts[i], ()
         for j in range(i + 1, min(i + window, len(records))):
             if records[j]["section"] != records[i]["section"]:
                 break
-            # the bigrams of the joined text: those of its parts and the one across the join
-            across = {joined[-1] + texts[j][0]} if joined and texts[j] else set()
-            joined, joined_grams = joined + texts[j], joined_grams | grams[j] | across
-            runs.append((i, j, joined, joined_grams))
+            if joined and texts[j]:
+                across = (*across, joined[-1] + texts[j][0])
+            joined = joined + texts[j]
+            runs.append((i, j, joined, across))
     return runs
 
 
@@ -215,23 +216,26 @@ def _repeats_between(current, previous, thresholds: tuple[float, float], min_cha
         # candidates: one previous statement covering most of the shorter text, or a run of
         # consecutive ones covering most of this one; the candidate aligning most characters wins
         best = None  # (aligned, -statements, containment, similarity, i, j)
+        shared = [grams & other_grams for other_grams in prev_grams]  # the bigrams shared with each one
         for i, other in enumerate(prev_text):
             if len(other) < min_chars:
                 continue
             if best is not None and min(len(text), len(other)) <= best[0]:
                 continue  # it aligns at most that many characters: it cannot beat the best so far
             # a cheap test on shared bigrams skips pairs that share little before aligning them
-            if len(grams & prev_grams[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
+            if len(shared[i]) < 0.5 * threshold * (min(len(text), len(other)) - 1):
                 continue
             common = _aligned(text, other)
             containment = common / min(len(text), len(other))
             candidate = (common, 0, containment, 2 * common / (len(text) + len(other)), i, i)
             if containment >= threshold and (best is None or candidate[:2] > best[:2]):
                 best = candidate
-        for i, j, joined, joined_grams in runs:
+        for i, j, joined, across in runs:
             if best is not None and (min(len(text), len(joined)), i - j) <= best[:2]:
                 continue  # the same: at most that many aligned characters, from more statements
-            if len(grams & joined_grams) < 0.5 * window_threshold * (len(text) - 1):
+            # the bigrams shared with the joined text: those shared with its statements and across its joins
+            if len(shared[i].union(*shared[i + 1:j + 1], grams.intersection(across))) \
+                    < 0.5 * window_threshold * (len(text) - 1):
                 continue
             common = _aligned(text, joined)
             containment = common / len(text)

@@ -183,7 +183,7 @@ def test_theme_list_formats():
     assert theme_list(None) == [] and theme_list(float("nan")) == []
 
 
-def test_runs_of_statements_carry_the_bigrams_of_their_joined_text():
+def test_runs_of_statements_tell_the_bigrams_of_their_joined_text():
     from gdtools.narrative import _gramset, _prepare, _runs
 
     texts = [A, "", "甲", B, "乙丙", C, D]
@@ -191,6 +191,7 @@ def test_runs_of_statements_carry_the_bigrams_of_their_joined_text():
     prepared = _prepare(records)
     runs = _runs(prepared, 3)
     assert [(i, j) for i, j, _, _ in runs] == [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 4), (3, 5), (4, 5)]
-    for i, j, joined, grams in runs:
+    for i, j, joined, across in runs:
         assert joined == "".join(prepared[1][i:j + 1])
-        assert grams == _gramset(joined)
+        # what repeats compares: the statements' bigrams and those across the joins are the joined text's
+        assert frozenset().union(*prepared[2][i:j + 1], across) == _gramset(joined)

@@ -200,26 +200,26 @@ def _rows_for(table: str, template: str | None, cells: _Cells) -> tuple[str, ...
     """The rows a report's table should have: its template's rows, except that a group printed
     in the other version's form (real v2021 reports with the single v2019 （六）其他处理 row)
     is taken as printed."""
-    key = (table, template)
-    if key not in cells.expected_rows:
-        cells.expected_rows[key] = _expected_rows(table, template, cells)
-    return cells.expected_rows[key]
+    return _expected_rows(table, template, cells._rows)
 
 
-def _expected_rows(table: str, template: str | None, cells: _Cells) -> tuple[str, ...]:
+@lru_cache(maxsize=1024)
+def _expected_rows(table: str, template: str | None, present: frozenset[tuple[str, str]]) -> tuple[str, ...]:
+    """:func:`_rows_for` of a report whose (table, row) pairs with a cell not missing are ``present``
+    (immutable, cached: reports printing the same rows share it)."""
     rows = list(_layout(table, template).rows)
     groups = _groups(table)
     if not groups:
         return tuple(rows)
     if template not in STANDARD_TEMPLATES:
         # version unknown: the rows this report has
-        return tuple(r for r in rows if cells.has_row(table, r))
+        return tuple(r for r in rows if (table, r) in present)
     all_rows = _layout(table, None).rows
     for group in dict.fromkeys(groups[r] for r in rows if r in groups):
         mine = [r for r in rows if groups.get(r) == group]
-        if any(cells.has_row(table, r) for r in mine):
+        if any((table, r) in present for r in mine):
             continue
-        other = [r for r in all_rows if groups.get(r) == group and r not in mine and cells.has_row(table, r)]
+        other = [r for r in all_rows if groups.get(r) == group and r not in mine and (table, r) in present]
         if other:
             at = rows.index(mine[0])
             rows[at:at + len(mine)] = other
@@ -320,15 +320,38 @@ _NOT_CERTAIN = object()
 
 
 def _cell_columns(frame: pd.DataFrame) -> tuple[list, ...]:
-    """Keys (table, row_code, col_code as text), values, statuses and candidates of a tables
-    frame's rows, as lists; a missing column reads None."""
+    """Tables, row codes, column codes, values, statuses and candidates of a tables frame's rows,
+    as lists; a missing column reads None."""
     n = len(frame)
 
     def column(name: str) -> list:
         return frame[name].tolist() if name in frame.columns else [None] * n
 
-    keys = list(zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code"))))
-    return keys, column("value"), column("status"), column("candidates")
+    return tuple(map(column, ("table", "row_code", "col_code", "value", "status", "candidates")))
+
+
+class _KeyLayout(NamedTuple):
+    """The cell key (table, row_code, col_code as text) of each row of a tables frame, and the
+    tables and (table, row) pairs they name: the same for every report printing the same cells."""
+
+    keys: tuple[tuple[str, str, str], ...]
+    tables: frozenset[str]
+    rows: frozenset[tuple[str, str]]
+
+
+@lru_cache(maxsize=1024)
+def _key_layout(tables: tuple, row_codes: tuple, col_codes: tuple) -> _KeyLayout:
+    keys = tuple(zip(map(str, tables), map(str, row_codes), map(str, col_codes)))
+    return _KeyLayout(keys, frozenset(map(itemgetter(0), keys)), frozenset(map(itemgetter(0, 1), keys)))
+
+
+def _keys_of(tables: Sequence, row_codes: Sequence, col_codes: Sequence) -> _KeyLayout:
+    """The :class:`_KeyLayout` of a frame's key columns, made once per distinct columns (immutable, cached)."""
+    columns = (tuple(tables), tuple(row_codes), tuple(col_codes))
+    try:
+        return _key_layout(*columns)
+    except TypeError:   # an unhashable value
+        return _key_layout.__wrapped__(*columns)
 
 
 def _value_status(raw_value: Any, status: Any) -> tuple[float | None, str]:
@@ -348,12 +371,16 @@ class _Cells:
     """Lookup of one report's cells by (table, row_code, col_code).
 
     ``keys``, ``values``, ``statuses``, ``candidates``: equal-length lists, one item per row of a
-    tables frame in frame order (see :func:`_cell_columns`); the first row of a key wins. A
+    tables frame in frame order (see :func:`_cell_columns`); the first row of a key wins. ``keys``
+    may be their :class:`_KeyLayout`, whose tables and rows then serve when no cell is missing. A
     certain cell is its (value, status): equal ones are one shared object.
     """
 
-    def __init__(self, keys: Sequence = (), values: Sequence = (), statuses: Sequence = (),
+    def __init__(self, keys: Sequence | _KeyLayout = (), values: Sequence = (), statuses: Sequence = (),
                  candidates: Sequence = ()):
+        layout = keys if isinstance(keys, _KeyLayout) else None
+        if layout is not None:
+            keys = layout.keys
         try:
             cells, statuses_made = self._shared(keys, values, statuses, candidates)
         except TypeError:   # an unhashable or NA value: cell by cell
@@ -364,18 +391,18 @@ class _Cells:
             if UNCERTAIN in statuses_made else []
         if MISSING in statuses_made:
             present = [key for key, cell in cells.items() if cell.status != MISSING]
-            self.tables: set[str] = {key[0] for key in present}
-            self._rows: set[tuple[str, str]] = {key[:2] for key in present}
+            self.tables: set[str] | frozenset[str] = {key[0] for key in present}
+            self._rows: frozenset[tuple[str, str]] = frozenset(key[:2] for key in present)
+        elif layout is not None:
+            self.tables, self._rows = layout.tables, layout.rows
         else:
             self.tables = set(map(itemgetter(0), cells))
-            self._rows = set(map(itemgetter(0, 1), cells))
+            self._rows = frozenset(map(itemgetter(0, 1), cells))
         # value of each certain (ok or blank) cell, None when blank; _NOT_CERTAIN for the others
         if UNCERTAIN in statuses_made or MISSING in statuses_made:
             self.values = {key: _NOT_CERTAIN if cell.status in _UNSURE else cell.value for key, cell in cells.items()}
         else:
             self.values = dict(zip(cells, map(attrgetter("value"), cells.values())))
-        # (table, template) -> the rows the report's table should have (see _rows_for)
-        self.expected_rows: dict[tuple[str, str | None], tuple[str, ...]] = {}
 
     @staticmethod
     def _shared(keys: Sequence, values: Sequence, statuses: Sequence, candidates: Sequence) -> tuple[dict, set]:
@@ -429,7 +456,8 @@ class _Cells:
     def of_frame(cls, frame: pd.DataFrame | None) -> _Cells:
         if frame is None or frame.empty:
             return cls()
-        return cls(*_cell_columns(frame))
+        columns = _cell_columns(frame)
+        return cls(_keys_of(*columns[:3]), *columns[3:])
 
     def has_row(self, table: str, row: str) -> bool:
         return (table, row) in self._rows
@@ -879,6 +907,12 @@ def _reading(cells: _Cells, template: str | None, refs: Sequence[str]) -> tuple[
     return sums, parts, any_blank, any_uncertain
 
 
+@lru_cache(maxsize=64)
+def _figure_pattern(cue: str) -> re.Pattern:
+    """A figure quoted after ``cue`` (a regex from the rules): the number in group 1, then its unit."""
+    return re.compile(f"(?:{cue}){_FILLER}({NUMBER_PATTERN})\\s*{_UNIT}")
+
+
 def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str | None) -> list[dict]:
     if "table3" not in cells.tables and "table4" not in cells.tables:
         return []
@@ -886,8 +920,7 @@ def _run_text_matches(rule: Rule, report: Report, cells: _Cells, template: str |
     taken: list[tuple[int, int]] = []
     rows, agreed, seen = [], [], set()
     for fig in rule.params["figures"]:
-        pattern = re.compile(f"(?:{fig['cue']}){_FILLER}({NUMBER_PATTERN})\\s*{_UNIT}")
-        for m in pattern.finditer(text):
+        for m in _figure_pattern(fig["cue"]).finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
@@ -1073,8 +1106,8 @@ def _report_cells(tables: pd.DataFrame | dict | None, report_id: str) -> tuple[_
         values = [None] * n if values is None else values if isinstance(values, list) else list(values)
         return values if picks is None else [values[i] for i in picks]
 
-    keys = zip(map(str, column("table")), map(str, column("row_code")), map(str, column("col_code")))
-    cells = _Cells(list(keys), column("value"), column("status"), column("candidates"))
+    keys = _keys_of(column("table"), column("row_code"), column("col_code"))
+    cells = _Cells(keys, column("value"), column("status"), column("candidates"))
     template = next((template_key(str(t)) for t in column("template") if not _is_na(t)), None)
     return cells, template
 
@@ -1277,8 +1310,9 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
         part = tables.iloc[rows]
         columns = _cell_columns(part)
         for rid, runs in _spans(part["report_id"], whole).items():
-            mine = [_runs(column, runs) for column in columns]
-            cells[rid] = _Cells(*mine)
+            keys = _keys_of(*[_runs(column, runs) for column in columns[:3]])
+            mine = [keys.keys, *[_runs(column, runs) for column in columns[3:]]]
+            cells[rid] = _Cells(keys, *mine[1:])
             if rid in grouped:
                 try:
                     hashes[rid] = hash(tuple(map(tuple, mine)))
@@ -1309,7 +1343,8 @@ def _corpus_cells(tables: pd.DataFrame, needed: set[str], grouped: set[str]) -> 
     part_spans = _spans(part["report_id"], rest)
     for rid in rest:
         runs = part_spans.get(rid)
-        cells[rid] = _Cells(*[_runs(column, runs) for column in columns]) if runs else _Cells()
+        cells[rid] = _Cells(_keys_of(*[_runs(column, runs) for column in columns[:3]]),
+                            *[_runs(column, runs) for column in columns[3:]]) if runs else _Cells()
         cells[rid].tables = has[rid]
     return cells, hashes
 

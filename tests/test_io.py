@@ -496,6 +496,42 @@ def test_docx_cell_spans_from_hand_written_xml(tmp_path):
         [("类别", 2, 2), ("数量", 1, 1)], [("3", 1, 1)], [("甲", 1, 1), ("乙", 1, 1), ("1", 1, 1)]]
 
 
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["p", "r", "t", "tab", "br", "cr", "tbl", "tc", "tcPr", "gridSpan", "vMerge",
+                                 "txbxContent", "sdt"]), min_size=1, max_size=25),
+       st.lists(st.integers(0, 30), min_size=25, max_size=25), st.lists(st.sampled_from(["", "a", " b ", "年"]),
+                                                                        min_size=25, max_size=25))
+def test_docx_cell_read_in_one_pass_as_each_of_its_paragraphs(tags, shape, texts):
+    # a cell's properties are those of its w:tcPr children, its text that of every w:p in it (in nested
+    # tables and text boxes too, nested paragraphs counted again) one per line; a w:tcPr holds properties
+    # only (the schema has no text in it)
+    from lxml import etree
+
+    from gdtools.io.docx import _cell
+
+    tc = etree.Element(f"{_W}tc")
+    nodes = [tc]
+    for tag, parent, text in zip(tags, shape, texts):
+        parent = nodes[parent % len(nodes)]
+        if parent.tag == f"{_W}tcPr" and tag not in ("gridSpan", "vMerge"):
+            parent = tc
+        node = etree.SubElement(parent, _W + tag)
+        node.text = text or None
+        nodes.append(node)
+
+    def paragraph_text(p):
+        return "".join(el.text or "" if el.tag == f"{_W}t" else "\t" if el.tag == f"{_W}tab" else "\n"
+                       for el in p.iter(f"{_W}t", f"{_W}tab", f"{_W}br", f"{_W}cr"))
+
+    props = [node for pr in tc.iterchildren(f"{_W}tcPr") for node in pr]
+    span = next((node for node in props if node.tag == f"{_W}gridSpan"), None)
+    merge = next((node for node in props if node.tag == f"{_W}vMerge"), None)
+    assert _cell(tc) == (span, merge, "\n".join(paragraph_text(p) for p in tc.iter(f"{_W}p")))
+
+
 def _random_tree(draw_tags: list[str], shape: list[int]):
     """An HTML tree: element i (tag draw_tags[i]) goes under element shape[i] (an earlier one)."""
     from lxml import etree

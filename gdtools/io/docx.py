@@ -27,17 +27,29 @@ def _parser():
                            load_dtd=False)
 
 
-def _paragraph_text(p) -> str:
+# what a paragraph's non-text elements stand for in its text
+_BREAKS = {_TAB: "\t", _BR: "\n", _CR: "\n"}
+
+
+def _paragraph_texts(p) -> list[str]:
+    """The text of the ``w:p`` ``p`` (``w:t`` texts, ``w:tab`` a tab, ``w:br``/``w:cr`` a line break), then that
+    of each ``w:p`` nested in it (text boxes), in document order, each with the text of its own nested ones.
+
+    One pass over all elements of ``p``: lxml's tag filter (``p.iter(w:t, …)``) costs more per call than
+    a paragraph's few extra elements do."""
+    if not len(p):  # no runs (most paragraphs of table cells)
+        return [""]
     parts: list[str] = []
-    for el in p.iter(_T, _TAB, _BR, _CR):
+    nested = []
+    for el in p.iter():
         tag = el.tag
         if tag == _T:
             parts.append(el.text or "")
-        elif tag == _TAB:
-            parts.append("\t")
-        else:
-            parts.append("\n")
-    return "".join(parts)
+        elif tag in _BREAKS:
+            parts.append(_BREAKS[tag])
+        elif tag == _P and el is not p:
+            nested.append(el)
+    return ["".join(parts), *(_paragraph_texts(inner)[0] for inner in nested)]
 
 
 def _is_heading(p) -> bool:
@@ -46,19 +58,28 @@ def _is_heading(p) -> bool:
     return any(key in value.lower() for key in ("heading", "title")) or "标题" in value
 
 
-def _cell_properties(tc) -> tuple:
-    """``(gridSpan, vMerge)`` of a cell: what ``tc.find("w:tcPr/w:gridSpan")`` and ``…/w:vMerge`` give
-    (the first in document order, None when absent) in one pass, without lxml's Python path engine."""
+def _cell(tc) -> tuple:
+    """``(gridSpan, vMerge, text)`` of a ``w:tc`` in one pass over its children: the first ``gridSpan`` and
+    ``vMerge`` of its ``w:tcPr`` (None when absent) and the text of every ``w:p`` in it (in nested tables and
+    text boxes too), one per line; without lxml's Python path engine or its per-call tag filters.
+    (A ``w:tcPr`` holds properties only: the schema puts no paragraph in it.)"""
     span = merge = None
-    for props in tc.iterchildren(_TCPR):
-        for node in props:
-            tag = node.tag
-            if tag == _GRID_SPAN:
-                if span is None:
-                    span = node
-            elif tag == _VMERGE and merge is None:
-                merge = node
-    return span, merge
+    texts: list[str] = []
+    for child in tc:
+        tag = child.tag
+        if tag == _P:
+            texts += _paragraph_texts(child)
+        elif tag == _TCPR:
+            for node in child:
+                tag = node.tag
+                if tag == _GRID_SPAN:
+                    if span is None:
+                        span = node
+                elif tag == _VMERGE and merge is None:
+                    merge = node
+        else:  # a nested table, a content control…: the paragraphs inside it
+            texts += [_paragraph_texts(p)[0] for p in child.iter(_P)]
+    return span, merge, "\n".join(texts)
 
 
 def _int_val(node, default: int) -> int:
@@ -78,14 +99,13 @@ def table_grid(tbl) -> list[list[Cell]]:
         row: list[Cell] = []
         column = 0
         for tc in tr.iterchildren(_TC):
-            span, vmerge = _cell_properties(tc)
+            span, vmerge, text = _cell(tc)
             colspan = _int_val(span, 1)
             state = None if vmerge is None else (vmerge.get(_VAL) or "continue")
             if state == "continue" and column in open_cells:
                 open_cells[column].rowspan += 1
             else:
-                text = clean_cell("\n".join(_paragraph_text(p) for p in tc.iter(_P)))
-                cell = Cell(text, colspan=colspan)
+                cell = Cell(clean_cell(text), colspan=colspan)
                 row.append(cell)
                 if state == "restart":
                     open_cells[column] = cell
@@ -103,7 +123,7 @@ def _body_blocks(body) -> list[Block]:
         tag = el.tag
         if tag == _P:
             kind = None
-            for line in _paragraph_text(el).split("\n"):
+            for line in _paragraph_texts(el)[0].split("\n"):
                 text = clean_cell(line)
                 if text:
                     kind = kind or ("heading" if _is_heading(el) else "paragraph")

@@ -600,3 +600,23 @@ def test_a_page_read_in_one_pass_reads_its_letters_as_its_chars():
         as_chars = PdfiumPage(page.page_number, page.bbox, dict(page.objects))  # the same page without letters
         assert _PageChars.of_letters(page.letters).cell_texts(table.rows) == \
             _PageChars(as_chars.chars).cell_texts(table.rows) == table.extract()
+
+
+def _row(text: str, x: float, top: float, size: float = 10.0) -> list[tuple]:
+    return [(x + n * size, top, x + (n + 1) * size, top + size, ch) for n, ch in enumerate(text)]
+
+
+def test_lines_of_letters_wholly_inside_a_skipped_box_are_left_out_and_only_those():
+    from gdtools.io._pdfium import letter_lines
+
+    box = (100.0, 200.0, 400.0, 300.0)
+    letters = (_row("表格标题", 100, 180)  # above the box
+               + _row("甲乙", 110, 210) + _row("12", 300, 211.5)  # one row of the box (tops within 3 pt)
+               + _row("丙丁", 110, 240) + _row("旁注", 420, 241)  # a row running out of the box: kept
+               + _row("34", 110, 270) + [(float("nan"), 270.0, 160.0, 280.0, "5")]  # an x0 not a number: kept
+               + _row("正文继续", 100, 320))
+    full = letter_lines(letters)
+    kept = letter_lines(letters, [box])
+    assert [line["text"] for line in kept] == [line["text"] for line in full if line["text"] != "甲乙 12"]
+    assert kept == [line for line in full if line["text"] != "甲乙 12"]
+    assert letter_lines(letters, [(0.0, 0.0, 1.0, 1.0)]) == full  # nothing inside: nothing left out

@@ -309,7 +309,7 @@ def _cluster_ids(keys: list[float], tolerance: float) -> list[int]:
 # An upright char as gdtools reads it: (x0, top, x1, bottom, text, ...) in pdfplumber's coordinates; what
 # follows the text belongs to its source (the char's dict, or the numbers its dict is made of).
 Letter = tuple
-_X0, _X1, _BOTTOM = operator.itemgetter(0), operator.itemgetter(2), operator.itemgetter(3)
+_X0, _TOP, _X1, _BOTTOM = (operator.itemgetter(n) for n in range(4))
 _LETTERS, _UPRIGHT = operator.itemgetter("text"), operator.itemgetter("upright")
 _LIGATURE_CHARS = frozenset("".join(LIGATURES))
 
@@ -327,11 +327,11 @@ def _letter_chars(letters: list[Letter], down: float, page_number: int) -> list[
             for left, top, right, bottom, text, x0, x1, y0, y1 in letters]
 
 
-def _words(letters: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
+def _words(letters: list[Letter], skip: list[Box] = ()) -> list[tuple[float, str, list[Letter]]]:
     """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, letters).
 
     Letters are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words
-    (:func:`_split`).
+    (:func:`_split`). A group of letters lying wholly in one of the boxes ``skip`` is left out.
     """
     ids = _cluster_ids([t[1] for t in letters], 3)
     lines: list[list[Letter]] = [[] for _ in range(max(ids) + 1)]
@@ -339,9 +339,23 @@ def _words(letters: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
         lines[n].append(letter)
     words: list[tuple[float, str, list[Letter]]] = []
     for line in lines:
+        if skip and _within(line, skip):
+            continue
         line.sort(key=_X0)  # stable, as pdfplumber's sort
         words.extend(_split(line))
     return words
+
+
+def _within(letters: list[Letter], boxes: list[Box]) -> bool:
+    """Whether the letters all lie in one of the boxes (x0, top, x1, bottom); a letter's coordinate that is
+    not a number lies in none."""
+    top, bottom = min(map(_TOP, letters)), max(map(_BOTTOM, letters))
+    for x0, box_top, x1, box_bottom in boxes:
+        # the letters' extent first (min and max may pass over a coordinate that is not a number), then each
+        if box_top <= top and bottom <= box_bottom \
+                and all([x0 <= t[0] and t[2] <= x1 and box_top <= t[1] and t[3] <= box_bottom for t in letters]):
+            return True
+    return False
 
 
 def _split(line: list[Letter]) -> list[tuple[float, str, list[Letter]]]:
@@ -427,13 +441,18 @@ def text_lines(chars: list[dict[str, Any]]) -> list[dict[str, Any]] | None:
     return lines
 
 
-def letter_lines(letters: list[Letter]) -> list[dict[str, Any]]:
+def letter_lines(letters: list[Letter], skip: list[Box] = ()) -> list[dict[str, Any]]:
     """pdfplumber's ``extract_text_lines()`` (default settings) of upright one-letter chars, with the line's
     letters as its ``chars``: words (:func:`_words`) in their order, a new line where a word's top falls in
-    another cluster of word tops (3 pt)."""
+    another cluster of word tops (3 pt).
+
+    Lines inside the boxes ``skip`` (tables read apart) may be left out: those of a cluster of letter tops
+    lying wholly in one box. The other lines stay as they are: word tops of two clusters of letter tops
+    are more than 3 pt apart, as the clusters' letter tops are.
+    """
     if not letters:
         return []
-    words = _words(letters)
+    words = _words(letters, skip)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines = []
     for _, group in itertools.groupby(zip(ids, words), key=lambda item: item[0]):

@@ -556,6 +556,20 @@ def test_elements_outside_the_article_are_those_the_whole_page_has_less_the_arti
     assert list(_outside(article, wanted, ancestors)) == [el for el in root.iter(*wanted) if el not in skip]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["div", "p", "td", "span", "b"]), min_size=1, max_size=12),
+       st.lists(st.integers(0, 30), min_size=12, max_size=12),
+       st.lists(st.sampled_from([None, "", "甲", " 1 "]), min_size=26, max_size=26))
+def test_text_content_is_all_text_under_an_element(tags, shape, texts):
+    from gdtools.io.html import text_content
+
+    root, nodes = _random_tree(tags, shape)
+    for i, node in enumerate(nodes):
+        node.text, node.tail = texts[2 * i], texts[2 * i + 1]
+    for node in nodes:
+        assert text_content(node) == "".join(node.itertext())
+
+
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet="一二三十、（(x )", max_size=30))
 def test_numbered_headings_counted_as_the_look_behind_pattern_finds_them(text):

@@ -75,8 +75,13 @@ def _string_value():
 
 def text_content(el) -> str:
     """All text under ``el`` (its own tail excluded)."""
-    if not len(el):  # no children (most table cells): the text is the element's own
+    count = len(el)
+    if not count:  # no children: the text is the element's own
         return el.text or ""
+    if count == 1:  # one child without children (most table cells: <td><p>12</p></td>)
+        child = el[0]
+        if not len(child):
+            return (el.text or "") + (child.text or "") + (child.tail or "")
     return _string_value()(el)
 
 
@@ -119,16 +124,6 @@ class _Measures:
         self._text_len: dict = {}
         self._markers: dict = {}
         self._layout: dict = {}
-        self._cell_text: dict = {}
-
-    def cell_text(self, cell) -> str:
-        """Text of a table cell (read by the layout check, then again for the grid)."""
-        if not len(cell):  # read directly, quicker than the memo
-            return cell.text or ""
-        value = self._cell_text.get(cell)
-        if value is None:
-            value = self._cell_text[cell] = text_content(cell)
-        return value
 
     def text_len(self, el) -> int:
         """Length of the non-link, non-space text under ``el``: navigation menus are mostly links."""
@@ -148,7 +143,7 @@ class _Measures:
     def is_layout_table(self, table) -> bool:
         value = self._layout.get(table)
         if value is None:
-            value = self._layout[table] = is_layout_table(table, self.cell_text)
+            value = self._layout[table] = is_layout_table(table)
         return value
 
     def is_leaf(self, el) -> bool:
@@ -181,16 +176,15 @@ def _article(body, measures: _Measures):
         node = best
 
 
-def is_layout_table(table, cell_text) -> bool:
+def is_layout_table(table) -> bool:
     """Old portals lay out whole pages with tables: nested tables or long prose cells give them away.
 
     Data tables of these reports have short cells (the longest official label is under 40 characters).
-    ``cell_text(td)`` reads a cell's text (the loader passes its per-page memo).
     """
     if any(inner is not table for inner in table.iter("table")):
         return True
     for cell in table.iter("td", "th"):
-        text = cell_text(cell)
+        text = text_content(cell)
         # removing spaces only shortens a text: a short one needs no closer look
         if len(text) > _LAYOUT_CELL_CHARS and _solid_len(text) > _LAYOUT_CELL_CHARS:
             return True
@@ -237,15 +231,13 @@ def _too_long_for_title(raw: str) -> bool:
     return len(UNCLEAN.sub("", raw[:200])) > 80  # the characters clean_cell keeps
 
 
-def table_grid(table, cell_text) -> list[list[Cell]]:
-    """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text.
-
-    ``cell_text(td)`` reads a cell's text (the loader passes its per-page memo)."""
+def table_grid(table) -> list[list[Cell]]:
+    """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text."""
     rows: list[list[Cell]] = []
     for tr in table.iter("tr"):
         if tr.getparent() is None or _owning_table(tr) is not table:
             continue
-        cells = [Cell(clean_cell(cell_text(td)), rowspan=_span(td.get("rowspan")),
+        cells = [Cell(clean_cell(text_content(td)), rowspan=_span(td.get("rowspan")),
                       colspan=_span(td.get("colspan")))
                  for td in tr.iterchildren("td", "th")]  # the HTML parser gives lower-case names
         if cells:
@@ -277,7 +269,7 @@ def _blocks(root, measures: _Measures) -> list[Block]:
         tag = _tag(el)
         if tag == "table" and not measures.is_layout_table(el):
             flush()
-            rows = table_grid(el, measures.cell_text)
+            rows = table_grid(el)
             if rows:
                 blocks.append(Block("table", "", rows=rows))
             tail = el.tail

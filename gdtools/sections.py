@@ -162,13 +162,14 @@ def _numbered(text: str) -> Iterator[re.Match]:
             yield m
 
 
-def _candidates(text: str, source: str) -> tuple[list[_Candidate], list[_Candidate]]:
-    """Candidates for the standard chain and for the legacy chain."""
+def _candidates(text: str, source: str, *, with_legacy: bool = True) -> tuple[list[_Candidate], list[_Candidate]]:
+    """Candidates for the standard chain and for the legacy chain (none when not ``with_legacy``)."""
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
-    legacy_spec = _legacy_patterns()
+    legacy_spec = _legacy_patterns() if with_legacy else ()
+    legacy_full = _MAX_CANDIDATES if with_legacy else 0
     for seen, m in enumerate(_numbered(text)):
-        if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= _MAX_CANDIDATES:
+        if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= legacy_full:
             # later candidates could not survive the cut below (they start after all kept ones)
             log.warning("%s: more than %d numbered items; section headings looked for up to offset %d only",
                         source, min(seen, _MAX_NUMBERED), m.start())
@@ -283,9 +284,11 @@ def split_sections(report: Report) -> list[Section]:
     their own sections mapped to the nearest code, ``standard=False``.
     """
     text = report.text
-    standard, legacy = _candidates(text, report.source)
-    chain = _best_chain(standard, _standard_step)
     year = report.meta("year")
+    # the legacy chain is chosen only for a report of 2018 or before, or of an unknown year
+    with_legacy = year is None or isinstance(year, int) and year <= 2018
+    standard, legacy = _candidates(text, report.source, with_legacy=with_legacy)
+    chain = _best_chain(standard, _standard_step)
     legacy_chain = _best_chain(legacy, _legacy_step)
     use_legacy = (isinstance(year, int) and year <= 2018 and len(legacy_chain) >= 2) or (
         year is None and len(legacy_chain) > len(chain) + 1)

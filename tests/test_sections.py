@@ -108,6 +108,18 @@ def test_legacy_sections_map_to_nearest_standard_code():
     assert sections[5].name == "存在的主要问题和改进措施"
 
 
+def test_legacy_candidates_looked_for_only_when_a_legacy_chain_can_be_chosen():
+    from gdtools.sections import _candidates
+
+    for text in (LEGACY, STANDARD):
+        standard, legacy = _candidates(text, "x.txt")
+        assert legacy  # both texts hold legacy-style numbered headings
+        assert _candidates(text, "x.txt", with_legacy=False) == (standard, [])
+    # a 2016 report takes the legacy chain; the same text dated 2019 or later cannot
+    assert _codes(LEGACY, 2016) == "一二三四六五六"
+    assert all(s.standard for s in split_sections(_report(LEGACY, year=2019)))
+
+
 def test_no_headings_no_sections():
     assert split_sections(_report("这是一段没有标题的文字。")) == []
 

@@ -121,23 +121,31 @@ class _Measures:
     (the search looks at a node and all its children level after level; the tree does not change)."""
 
     def __init__(self) -> None:
+        self._text: dict = {}
         self._text_len: dict = {}
         self._markers: dict = {}
         self._layout: dict = {}
+
+    def text(self, el) -> str:
+        """All text under ``el`` (both measures below read it)."""
+        value = self._text.get(el)
+        if value is None:
+            value = self._text[el] = text_content(el)
+        return value
 
     def text_len(self, el) -> int:
         """Length of the non-link, non-space text under ``el``: navigation menus are mostly links."""
         value = self._text_len.get(el)
         if value is None:
             links = sum(_solid_len(text_content(a)) for a in el.iter("a"))
-            value = self._text_len[el] = _solid_len(text_content(el)) - links
+            value = self._text_len[el] = _solid_len(self.text(el)) - links
         return value
 
     def markers(self, el) -> int:
         """Numbered section-like headings (一、 二、 …) under ``el``."""
         value = self._markers.get(el)
         if value is None:
-            value = self._markers[el] = _count_markers(text_content(el))
+            value = self._markers[el] = _count_markers(self.text(el))
         return value
 
     def is_layout_table(self, table) -> bool:

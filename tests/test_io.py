@@ -467,6 +467,20 @@ def test_html_cell_text_with_markup_inside_cells(tmp_path):
     assert report.text[table.start:table.end] == "申请人情况\t自然人\t12\n合计四项\t\t"
 
 
+def test_html_grid_of_a_table_holding_a_table():
+    from lxml import etree
+
+    from gdtools.io.html import table_grid
+
+    outer = etree.fromstring("<table><tr><th>项目</th><td rowspan='2'>x<table><tr><td>甲</td><td>1</td></tr>"
+                             "<tr><td>乙</td></tr></table></td></tr><tr><td colspan='3'>合计</td></tr></table>",
+                             etree.HTMLParser()).find(".//table")
+    # the inner table's rows are its own; its text is the text of the outer cell holding it
+    assert [[(c.text, c.rowspan, c.colspan) for c in row] for row in table_grid(outer)] == [
+        [("项目", 1, 1), ("x甲1乙", 2, 1)], [("合计", 1, 3)]]
+    assert [[c.text for c in row] for row in table_grid(outer.find(".//td/table"))] == [["甲", "1"], ["乙"]]
+
+
 def _docx_from_body(body_xml: str) -> bytes:
     w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
     buffer = io.BytesIO()

@@ -18,6 +18,7 @@ _BLOCK_TAGS = {"p", "div", "table", "td", "th", "tbody", "section", "article", "
                "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "center", "dl", "dt", "dd", "tr",
                "body", "html"}
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_CELL_TAGS = ("td", "th")  # the HTML parser gives lower-case names
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_-]+)""", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _MAX_SPAN = 1000
@@ -242,12 +243,13 @@ def _too_long_for_title(raw: str) -> bool:
 def table_grid(table) -> list[list[Cell]]:
     """Rows of ``table`` as printed (spans kept, no cell duplicated); nested tables become cell text."""
     rows: list[list[Cell]] = []
+    # the rows of a nested table are its own (looked for only when there is one)
+    nested = any(inner is not table for inner in table.iter("table"))
     for tr in table.iter("tr"):
-        if tr.getparent() is None or _owning_table(tr) is not table:
+        if nested and _owning_table(tr) is not table:
             continue
-        cells = [Cell(clean_cell(text_content(td)), rowspan=_span(td.get("rowspan")),
-                      colspan=_span(td.get("colspan")))
-                 for td in tr.iterchildren("td", "th")]  # the HTML parser gives lower-case names
+        cells = [Cell(clean_cell(text_content(td)), _span(td.get("rowspan")), _span(td.get("colspan")))
+                 for td in tr if td.tag in _CELL_TAGS]  # (lxml's tag filter costs more per row)
         if cells:
             rows.append(cells)
     return rows

@@ -433,6 +433,30 @@ def test_table_intersections_and_cells_are_pdfplumbers():
         assert _intersections_to_cells(ours) == intersections_to_cells(theirs)
 
 
+def test_table_edges_at_coordinates_not_numbers_meet_as_in_pdfplumber():
+    import math
+    import random
+
+    from pdfplumber.table import edges_to_intersections
+
+    from gdtools.io._pdfium import _intersections
+
+    rng = random.Random(7)
+    for _ in range(200):
+        edges = _random_edges(rng)
+        for edge in rng.sample(edges, 3):
+            edge[rng.choice(["x0", "top", "bottom"])] = math.nan
+        theirs = edges_to_intersections(edges, 3, 3)
+        ours = _intersections([(e["orientation"], e["x0"], e["top"], e["x1"], e["bottom"]) for e in edges], 3, 3)
+        # compared by their text: nan != nan
+        def text(points):
+            return sorted((repr(p), sorted({*map(repr, v)}), sorted({*map(repr, h)})) for p, (v, h) in points)
+
+        assert text(ours.items()) == text(
+            (p, ([(v["x0"], v["top"], v["x1"], v["bottom"]) for v in e["v"]],
+                 [(h["x0"], h["top"], h["x1"], h["bottom"]) for h in e["h"]])) for p, e in theirs.items())
+
+
 def test_table_edges_are_pdfplumbers():
     import random
 

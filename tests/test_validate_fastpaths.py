@@ -19,6 +19,7 @@ from gdtools.validate import (
     _closest,
     _closest_by_sums,
     _evaluate,
+    _keys_of,
     _number,
     _outcome,
     _parse_candidates,
@@ -98,6 +99,21 @@ def test_shared_cells_equal_the_cell_by_cell_reading(rows):
     present = [k for k, c in expected.items() if c.status != "missing"]
     assert cells.tables == {k[0] for k in present}
     assert all(cells.has_row(*k[:2]) for k in present)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 11), VALUES, STATUSES, CANDS), max_size=20))
+def test_cells_keyed_by_a_shared_key_layout_equal_those_keyed_by_a_list(rows):
+    keys = [_key(i) for i, *_ in rows]
+    rest = ([r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows])
+    by_list = _Cells(keys, *rest)
+    columns = [[k[i] for k in keys] for i in range(3)]
+    layout = _keys_of(*columns)
+    assert _keys_of(*columns) is layout   # made once per distinct key columns
+    by_layout = _Cells(layout, *rest)
+    assert list(by_layout._cells.items()) == list(by_list._cells.items())
+    assert (by_layout.tables, by_layout._rows, by_layout.uncertain) == (by_list.tables, by_list._rows, by_list.uncertain)
+    assert by_layout.values == by_list.values
 
 
 def test_cells_with_na_or_unhashable_values_read_as_blank():

@@ -178,20 +178,15 @@ class Gaps:
 
 
 def estimate_gaps(rowtexts: list[tuple[RowText, int]]) -> Gaps:
-    cells = Counter()
-    rows = Counter()
-    lines = [(rt, n) for rt, n in rowtexts if rt.mode == "lines"]
-    for rt, n in lines:
-        toks = [t for t in rt.tokens if not t.glued]
-        for t in toks[1:]:
-            cells[t.empties] += 1
-        if len(toks) == n and rt.tail is not None:
-            rows[rt.tail] += 1
+    # the one-per-line rows: their tokens on lines of their own, and their number of columns
+    lines = [([t for t in rt.tokens if not t.glued], rt.tail, n) for rt, n in rowtexts if rt.mode == "lines"]
+    cells = Counter(t.empties for toks, _, _ in lines for t in toks[1:])
+    rows = Counter(tail for toks, tail, n in lines if len(toks) == n and tail is not None)
     gaps = Gaps()
     if cells:
         gaps.cell = cells.most_common(1)[0][0]
     gaps.row = rows.most_common(1)[0][0] if rows else gaps.cell + 1
-    gaps.kept = any(t.empties > gaps.cell for rt, _ in lines for t in rt.tokens if not t.glued) or \
+    gaps.kept = any(t.empties > gaps.cell for toks, _, _ in lines for t in toks) or \
         any(rt.tail is not None and rt.tail > gaps.row for rt, _ in rowtexts)
     return gaps
 
@@ -279,27 +274,43 @@ def _placed_splits(toks, n: int, last_is_total: bool) -> list[tuple] | None:
 
 def _cells(rt: RowText, n: int) -> tuple[list[tuple] | None, int]:
     """Readings of explicit grid cells and how many cells the row printed."""
-    toks = list(rt.tokens)
-    # label cells spanning two grid columns leave an empty cell before the values
-    while len(toks) > n and not toks[0].text.strip():
-        toks.pop(0)
-    while len(toks) > n and not toks[-1].text.strip():
-        toks.pop()
+    texts = tuple([t.text for t in rt.tokens])
+    readings, printed = _cell_readings(texts, n)
+    if readings is None:
+        # a cell holding several numbers: read the row as inline chunks
+        chunks = [Token(c, 0) for t in _value_texts(texts, n) for c in (t.split() or ["-"])]
+        return _inline(RowText("inline", chunks), n, False), n
+    return list(readings), printed
+
+
+def _value_texts(texts: tuple[str, ...], n: int) -> list[str]:
+    """The cells of a grid row less empty ones beyond ``n`` at either end (label cells spanning
+    two grid columns leave an empty cell before the values)."""
+    texts = list(texts)
+    while len(texts) > n and not texts[0].strip():
+        texts.pop(0)
+    while len(texts) > n and not texts[-1].strip():
+        texts.pop()
+    return texts
+
+
+@lru_cache(maxsize=4096)
+def _cell_readings(texts: tuple[str, ...], n: int) -> tuple[tuple[tuple, ...] | None, int]:
+    """:func:`_cells` of a row printing the cells ``texts`` when each holds one value, else
+    ``(None, n)`` (immutable, cached: the same rows, all zeros above all, recur across reports)."""
     values = []
-    for t in toks:
-        parsed = rd.parse_value(t.text)
+    for text in _value_texts(texts, n):
+        parsed = rd.parse_value(text)
         if parsed is rd.NOT_A_VALUE:
-            # a cell holding several numbers: read the row as inline chunks
-            chunks = [Token(c, 0) for t2 in toks for c in (t2.text.split() or ["-"])]
-            return _inline(RowText("inline", chunks), n, False), n
+            return None, n
         values.append(parsed[0])
     printed = len(values)
     if 0 < printed < n:
         # fewer cells than columns: which columns lost theirs is not printed, so every
         # order-preserving placement stays a reading (the sums or a hint may decide)
-        return list(rd.placements(tuple(values), n, False)), printed
+        return tuple(rd.placements(tuple(values), n, False)), printed
     values = (values + [None] * n)[:n]
-    return [tuple(values)], printed
+    return (tuple(values),), printed
 
 
 @cache
@@ -580,6 +591,14 @@ _SUB_ROWS = ("国家秘密", "三安全一稳定", "第三方合法权益", "内
              "不掌握", "另行制作", "仍不明确", "信访举报", "重复申请", "公开出版物", "大量反复", "重新出具")
 
 
+_CARRIED_FORWARD = re.compile(r"结转下年度|转下年度")
+
+
+def _sub_row_labels(window: str) -> int:
+    """How many of the template's sub-row labels ``window`` prints."""
+    return sum(label in window for label in _SUB_ROWS)
+
+
 def locate_table3(text: str) -> tuple[int, int] | None:
     """Start and end of table 三: the 本年新收 row that the sub-row labels follow.
 
@@ -589,12 +608,12 @@ def locate_table3(text: str) -> tuple[int, int] | None:
     found = list(_T3_START.finditer(text))
     if not found:
         return None
-    full = [c for c in found if sum(label in text[c.end():c.end() + 3000] for label in _SUB_ROWS) >= 4]
+    full = [c for c in found if _sub_row_labels(text[c.end():c.end() + 3000]) >= 4]
     # the last followed by sub-row labels, else the last followed by the first rows, else the first
     short = full or [c for c in found if _T3_FIRST_ROWS.search(text, c.end(), c.end() + 400)]
     m = short[-1] if short else found[0]
     start = max(0, m.start() - 4)
-    cf = re.compile(r"结转下年度|转下年度").search(text, m.end())
+    cf = _CARRIED_FORWARD.search(text, m.end())
     if cf is None:
         end = min(len(text), m.end() + 6000)
     else:
@@ -621,7 +640,8 @@ def decode_table4(text: str, after: int, gaps: Gaps) -> Decoded | None:
     start, end = loc
     header_end = None
     for h in _T4_HEADER.finditer(text, start, end):
-        rest = text[h.end():text.find("\n", h.end()) if "\n" in text[h.end():end] else end]
+        line_end = text.find("\n", h.end(), end)
+        rest = text[h.end():line_end if line_end >= 0 else end]
         if "|" in rest and re.search(r"\d", rest):
             # a row label cell of a grid (行政复议 | 2 | 1 …), not a column header
             break
@@ -845,7 +865,9 @@ def _with_dropped_blanks(rt: RowText, n: int, sign_col: int | None, cands: list[
 
 
 _ITEM = re.compile(r"第二十条第?\s*([（(][一二三四五六七八九十]+[）)])")
-_EXTRA_LABEL = re.compile(r"[\u4e00-\u9fff（）()“”、]{3,40}(?=[ \t|]*[+\-增减]?\d)")
+# (possessive: the run taken whole, up to 40 characters, then the number looked for once. Backing
+# off could not find another match: inside a run the number can only follow 增/减 ending it.)
+_EXTRA_LABEL = re.compile(r"[\u4e00-\u9fff（）()“”、]{3,40}+(?=[ \t|]*[+\-增减]?\d)")
 # printed headers that can precede a local row's label in glued text
 _T2_HEADER_PREFIX = re.compile(r".*(?:信息内容|数量|件数|增/减|增减|金额|万元）|万元\)|[（(][一二三四五六七八九十]+[）)]项)")
 

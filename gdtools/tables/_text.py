@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..model import Report
 
@@ -116,13 +117,8 @@ def value_prefix(region: str) -> str:
 def tokenize(region: str, anchor_in_grid: bool) -> RowText:
     """Split what follows a label into tokens, keeping the layout evidence."""
     if anchor_in_grid:
-        line = region.split("\n", 1)[0]
-        # the first piece is the rest of the label cell (a number glued to a label inside
-        # its own cell is not a cell of the grid)
-        cells = line.split("|")[1:]
-        if cells and not cells[-1].strip():
-            cells = cells[:-1]
-        return RowText("cells", [Token(c.strip(), 0) for c in cells], raw=line.strip())
+        cells, raw = grid_cells(region.split("\n", 1)[0])
+        return RowText("cells", [Token(c, 0) for c in cells], raw=raw)
     first_line = region.split("\n", 1)[0]
     if first_line.count("\t") >= 2:
         # tab-separated cells on the label's line keep their empty cells
@@ -152,6 +148,18 @@ def tokenize(region: str, anchor_in_grid: bool) -> RowText:
     # a row printing nothing: how many empty lines stand for its blank cells
     tail = max(0, prefix.count("\n") - 1) if not chunks else None
     return RowText("inline", chunks, raw=" ".join(prefix.split()), tail=tail)
+
+
+@lru_cache(maxsize=4096)
+def grid_cells(line: str) -> tuple[tuple[str, ...], str]:
+    """The cells of a grid line after its label cell, stripped, and the line stripped (immutable,
+    cached: the same value rows recur across reports)."""
+    # the first piece is the rest of the label cell (a number glued to a label inside
+    # its own cell is not a cell of the grid)
+    cells = line.split("|")[1:]
+    if cells and not cells[-1].strip():
+        cells = cells[:-1]
+    return tuple(c.strip() for c in cells), line.strip()
 
 
 def _is_value_cell(text: str) -> bool:

@@ -96,9 +96,9 @@ def _header(text: str) -> dict[str, str]:
 def _title_line(text: str) -> str | None:
     """The title printed at the top: the first lines when they read like a report title."""
     stripped = (ln.strip().lstrip("#").strip() for ln in text[:3000].split("\n"))
-    # the first four lines and the one after them are all that is looked at
+    # the first four lines and the one after them are all that is looked at (rules such as ===== skipped)
     lines = list(islice((ln for ln in stripped if ln and ln not in ("正文",) and not _HEADER_RE.match(ln)
-                         and not set(ln) <= set("=-_*")), 5))
+                         and ln.strip("=-_*")), 5))
     for i, line in enumerate(lines[:4]):
         if len(line) > 60:
             continue

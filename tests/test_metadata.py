@@ -22,6 +22,12 @@ def test_title_line():
     assert meta["title"].value == "示例市科技局2019年度政府信息公开工作报告"
 
 
+def test_rule_lines_before_and_inside_the_title_are_skipped():
+    meta = _meta("==========\n*-*-_\n2024 年示例市科委政府信息公开工作\n----\n年度报告\n根据……")
+    assert (meta["title"].value, meta["title"].origin) == ("2024 年示例市科委政府信息公开工作年度报告", "title")
+    assert meta["agency"].value == "示例市科委"
+
+
 def test_year_before_agency_and_title_over_two_lines():
     meta = _meta("正文\n2024 年示例市科委政府信息公开工作\n年度报告\n根据……")
     assert meta["agency"].value == "示例市科委"

@@ -46,13 +46,15 @@ _AGENCY_TAIL = re.compile(rf"(?:{_AGENCY_END}|区|县|市|省|州|旗|盟)$")
 # Text before a signature that is not part of the agency name ("…事项无河北省…厅").
 _SIGN_JUNK = re.compile(r"^.*(?:事项|情况|工作|费用|报告|下载|。|：|:)(?:无)?")
 _NOT_AGENCY = re.compile(r"^(?:本|我|该|各|全|有关|相关|上级|下级|其他)")
+_SPACES = re.compile(r"\s+")
+_TRAILING_PARTICLE = re.compile(r"(?:关于|的)$")
 
 
 def _clean_agency(name: str | None) -> str | None:
     if not name:
         return None
-    name = re.sub(r"\s+", "", name).strip("，,。:：、")
-    name = re.sub(r"(?:关于|的)$", "", name)
+    name = _SPACES.sub("", name).strip("，,。:：、")
+    name = _TRAILING_PARTICLE.sub("", name)
     name = _SIGN_JUNK.sub("", name) if _SIGN_JUNK.match(name) else name
     # "…事项　　无" + signature: the answer 无 ("none") glued to the agency (无锡 is a city).
     if name.startswith("无") and not name.startswith("无锡"):
@@ -148,14 +150,14 @@ def extract_metadata(report: Report) -> dict[str, Field]:
     agency = None
     for value, origin in ((t_agency, title_origin), (s_agency, "body"), (header.get("发布机构"), "header"),
                           (b_agency, "body")):
-        if _clean_agency(value):
-            agency = Field(_clean_agency(value), origin)
+        if cleaned := _clean_agency(value):
+            agency = Field(cleaned, origin)
             break
     if agency is None:
         for pattern in _BODY_AGENCY_RES:
             m = pattern.search(text)
-            if m and _clean_agency(m.group(1)):
-                agency = Field(_clean_agency(m.group(1)), "body")
+            if m and (cleaned := _clean_agency(m.group(1))):
+                agency = Field(cleaned, "body")
                 break
     if agency is not None:
         agency = Field(complete_agency(agency.value, text), agency.origin)

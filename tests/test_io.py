@@ -489,6 +489,21 @@ def _docx_from_body(body_xml: str) -> bytes:
     return buffer.getvalue()
 
 
+def test_docx_heading_paragraphs_by_style(tmp_path):
+    def para(text, style=None):
+        props = f"<w:pPr><w:jc w:val='center'/><w:pStyle w:val='{style}'/></w:pPr>" if style else ""
+        return f"<w:p>{props}<w:r><w:t>{text}</w:t></w:r></w:p>"
+
+    body = (para("示例县民政局2021年政府信息公开工作年度报告", "Title") + para("甲部分", "Heading2")
+            + para("乙部分", "标题 3") + para("正文一句。", "Normal") + para("又一句。")
+            + "<w:p><w:r><w:t>丙部分</w:t></w:r><w:pPr><w:pStyle w:val='heading1'/></w:pPr></w:p>")
+    path = tmp_path / "styles.docx"
+    path.write_bytes(_docx_from_body(body))
+    assert [(b.kind, b.text) for b in load_report(path).blocks] == [
+        ("heading", "示例县民政局2021年政府信息公开工作年度报告"), ("heading", "甲部分"), ("heading", "乙部分"),
+        ("paragraph", "正文一句。"), ("paragraph", "又一句。"), ("heading", "丙部分")]
+
+
 def test_docx_cell_spans_from_hand_written_xml(tmp_path):
     def cell(text, props=""):
         return f"<w:tc>{props}<w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:tc>"

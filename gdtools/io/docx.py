@@ -18,6 +18,7 @@ W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _P, _T, _TAB, _BR, _CR = f"{W}p", f"{W}t", f"{W}tab", f"{W}br", f"{W}cr"
 _TBL, _TR, _TC, _TCPR, _SDT = f"{W}tbl", f"{W}tr", f"{W}tc", f"{W}tcPr", f"{W}sdt"
 _VAL, _GRID_SPAN, _VMERGE = f"{W}val", f"{W}gridSpan", f"{W}vMerge"
+_PPR, _PSTYLE = f"{W}pPr", f"{W}pStyle"
 
 
 def _parser():
@@ -52,9 +53,20 @@ def _paragraph_texts(p) -> list[str]:
     return ["".join(parts), *(_paragraph_texts(inner)[0] for inner in nested)]
 
 
+def _style(p):
+    """The paragraph's ``w:pPr/w:pStyle`` (the first in document order, None when absent), without lxml's
+    Python path engine."""
+    for child in p:
+        if child.tag == _PPR:
+            for node in child:
+                if node.tag == _PSTYLE:
+                    return node
+    return None
+
+
 def _is_heading(p) -> bool:
-    style = p.find(f"{W}pPr/{W}pStyle")
-    value = (style.get(f"{W}val") or "") if style is not None else ""
+    style = _style(p)
+    value = (style.get(_VAL) or "") if style is not None else ""
     return any(key in value.lower() for key in ("heading", "title")) or "标题" in value
 
 
@@ -105,7 +117,7 @@ def table_grid(tbl) -> list[list[Cell]]:
             if state == "continue" and column in open_cells:
                 open_cells[column].rowspan += 1
             else:
-                cell = Cell(clean_cell(text), colspan=colspan)
+                cell = Cell(clean_cell(text), 1, colspan)
                 row.append(cell)
                 if state == "restart":
                     open_cells[column] = cell

@@ -35,7 +35,7 @@ _T2_HEADERS = re.compile(r"制作数量|新公开数量|公开总数量|制发�
 _START = operator.attrgetter("start")
 
 
-@dataclass
+@dataclass(slots=True)
 class Anchor:
     code: str
     start: int
@@ -121,7 +121,7 @@ def _search(text, pats, start, end, taken=()):
             m = pat.search(text, pos, end)
             if m is None:
                 break
-            if not any(t.start <= m.start() < t.end for t in taken):
+            if not taken or not any(t.start <= m.start() < t.end for t in taken):
                 if best is None or m.start() < best[0]:
                     best = (m.start(), m.end())
                 break
@@ -324,11 +324,13 @@ def t3_rows(version: str) -> tuple[Mapping[str, str], ...]:
     return tuple(r for r in table_records("table3_rows") if r[version])
 
 
+_V2021_ROWS = re.compile(r"逾期不补正|逾期未按收费|缴纳费用|不再处理其")
+
+
 def t3_version(text: str, start: int, end: int, fallback: str) -> str:
-    region = text[start:end]
-    if re.search(r"逾期不补正|逾期未按收费|缴纳费用|不再处理其", region):
+    if _V2021_ROWS.search(text, start, end):
         return "v2021"
-    if "其他处理" in region:
+    if text.find("其他处理", start, end) >= 0:
         return "v2019"
     return fallback if fallback in ("v2019", "v2021") else "v2021"
 
@@ -343,7 +345,7 @@ def decode_table3(text: str, start: int, end: int, template: str) -> Decoded | N
     anchors = find_anchors(text, start, end, _t3_labels(version))
     if len(anchors) < 3:
         return None
-    grid_region = "|" in text[start:end]
+    grid_region = text.find("|", start, end) >= 0
     rts = row_texts(text, anchors, end, grid_region, N3)
     out = Decoded(version=version)
     out.texts = [(rt, N3) for rt in rts.values()]
@@ -800,7 +802,7 @@ def decode_table2(text: str, end: int, template: str) -> Decoded | None:
     anchors.sort(key=lambda a: a.start)
     # headers and item titles also end a row's values
     stops = sorted([a.start for a in anchors] + [h.start() for h in _T2_STOPS.finditer(text, start, end)])
-    grid_region = "|" in text[start:end]
+    grid_region = text.find("|", start, end) >= 0
     regions = {}
     for a in anchors:
         after = bisect.bisect_right(stops, a.start)  # the first stop after the label

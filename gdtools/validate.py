@@ -1196,16 +1196,15 @@ def _cross_year_plan(table: str, over: str, items: str | tuple[str, ...], lhs_co
 
 
 def _cross_year(rule: Rule, cur: _Cells, prev: _Cells, cur_t: str | None, prev_t: str | None,
-                cur_row: dict, prev_row: dict, prev_name: str) -> list[dict]:
+                cur_row: dict, prev_row: dict, prev_name: str, years: str) -> list[dict]:
     """Findings of one cross-year rule for ``cur_row`` against ``prev_row`` (named ``prev_name``
-    in messages)."""
+    in messages; ``years``: the two years, as the messages start)."""
     p = rule.params
     table, over = p["table"], p["over"]
     allowed = p.get("templates", STANDARD_TEMPLATES)
     if cur_t not in allowed:
         return []
     rid, source = str(cur_row["report_id"]), str(cur_row.get("source", "") or "")
-    years = f"{_as_int(prev_row['year'])}→{_as_int(cur_row['year'])}年"
     if prev_t not in allowed:
         if prev_t in STANDARD_TEMPLATES:
             return []  # the table's rows/columns changed between template versions: nothing comparable
@@ -1419,6 +1418,7 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
         previous = by_key.get((agency, year - 1), [])
         if not previous:
             continue
+        years = f"{year - 1}→{year}年"
         # copies of last year's report (one report as HTML and PDF, say) compare alike: each
         # distinct content once, with its first copy, the message counting the others
         this_year = {id(rec): group for group in copies(current) for rec in group}
@@ -1437,7 +1437,7 @@ def validate_corpus(tables: pd.DataFrame | None, reports_frame: pd.DataFrame) ->
                 found = done[group] = []
                 for rule in rules:
                     found += _cross_year(rule, cells[rid], prev_cells, template_of(cur_rec), prev_t,
-                                         cur_rec, prev_rec, prev_name)
+                                         cur_rec, prev_rec, prev_name, years)
                 rows += found
     return _to_frame(rows)
 

@@ -339,7 +339,7 @@ class _KeyLayout(NamedTuple):
     rows: frozenset[tuple[str, str]]
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _key_layout(tables: tuple, row_codes: tuple, col_codes: tuple) -> _KeyLayout:
     keys = tuple(zip(map(str, tables), map(str, row_codes), map(str, col_codes)))
     return _KeyLayout(keys, frozenset(map(itemgetter(0), keys)), frozenset(map(itemgetter(0, 1), keys)))

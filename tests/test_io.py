@@ -545,7 +545,9 @@ def test_docx_cell_read_in_one_pass_as_each_of_its_paragraphs(tags, shape, texts
     nodes = [tc]
     for tag, parent, text in zip(tags, shape, texts):
         parent = nodes[parent % len(nodes)]
-        if parent.tag == f"{_W}tcPr" and tag not in ("gridSpan", "vMerge"):
+        # properties hold no text: under a w:tcPr only its property elements, and nothing under those
+        in_properties = any(node.tag == f"{_W}tcPr" for node in (parent, *parent.iterancestors()))
+        if in_properties and not (parent.tag == f"{_W}tcPr" and tag in ("gridSpan", "vMerge")):
             parent = tc
         node = etree.SubElement(parent, _W + tag)
         node.text = text or None

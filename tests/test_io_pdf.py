@@ -644,3 +644,14 @@ def test_lines_of_letters_wholly_inside_a_skipped_box_are_left_out_and_only_thos
     assert [line["text"] for line in kept] == [line["text"] for line in full if line["text"] != "甲乙 12"]
     assert kept == [line for line in full if line["text"] != "甲乙 12"]
     assert letter_lines(letters, [(0.0, 0.0, 1.0, 1.0)]) == full  # nothing inside: nothing left out
+
+
+def test_no_line_is_left_out_of_a_page_with_a_letter_top_that_is_not_a_number():
+    # such a top joins the cluster of tops before it and chains the next ones on (as pdfplumber's clusters
+    # do): a table row may end up in a line with text outside the table, which must stay as it is
+    from gdtools.io._pdfium import letter_lines
+
+    box = (100.0, 200.0, 400.0, 300.0)
+    letters = [(100.0, float("nan"), 130.0, 120.0, "X")] + _row("正文", 100, 100) + _row("甲乙", 110, 210) \
+        + _row("尾", 100, 350)
+    assert letter_lines(letters, [box]) == letter_lines(letters)

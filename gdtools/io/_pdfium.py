@@ -448,10 +448,13 @@ def letter_lines(letters: list[Letter], skip: list[Box] = ()) -> list[dict[str, 
 
     Lines inside the boxes ``skip`` (tables read apart) may be left out: those of a cluster of letter tops
     lying wholly in one box. The other lines stay as they are: word tops of two clusters of letter tops
-    are more than 3 pt apart, as the clusters' letter tops are.
+    are more than 3 pt apart, as the clusters' letter tops are; unless a top is not a number (it chains
+    clusters together, see :func:`_cluster_ids`): nothing is left out then.
     """
     if not letters:
         return []
+    if skip and any(t[1] != t[1] for t in letters):  # a top that is not a number
+        skip = ()
     words = _words(letters, skip)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines = []

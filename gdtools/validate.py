@@ -339,6 +339,9 @@ class _KeyLayout(NamedTuple):
     rows: frozenset[tuple[str, str]]
 
 
+_TEXT_ONLY = frozenset({str})
+
+
 @lru_cache(maxsize=256)
 def _key_layout(tables: tuple, row_codes: tuple, col_codes: tuple) -> _KeyLayout:
     keys = tuple(zip(map(str, tables), map(str, row_codes), map(str, col_codes)))
@@ -346,12 +349,12 @@ def _key_layout(tables: tuple, row_codes: tuple, col_codes: tuple) -> _KeyLayout
 
 
 def _keys_of(tables: Sequence, row_codes: Sequence, col_codes: Sequence) -> _KeyLayout:
-    """The :class:`_KeyLayout` of a frame's key columns, made once per distinct columns (immutable, cached)."""
+    """The :class:`_KeyLayout` of a frame's key columns, made once per distinct columns (immutable, cached)
+    when they hold text only: other values may be equal and hash alike with another text (1, 1.0, True)."""
     columns = (tuple(tables), tuple(row_codes), tuple(col_codes))
-    try:
+    if all(set(map(type, column)) <= _TEXT_ONLY for column in columns):
         return _key_layout(*columns)
-    except TypeError:   # an unhashable value
-        return _key_layout.__wrapped__(*columns)
+    return _key_layout.__wrapped__(*columns)
 
 
 def _value_status(raw_value: Any, status: Any) -> tuple[float | None, str]:

@@ -164,3 +164,11 @@ def test_judging_by_side_sums_picks_what_enumerating_every_reading_picks(left, r
     rights = [(rv, _side(rv, rsigned)) for rv in itertools.product(*right)]
     best, verdicts = _closest(lefts, rights, tol)
     assert _closest_by_sums(left, right, lsigned, rsigned, tol) == (best, len(verdicts) == 1)
+
+
+def test_cell_keys_of_equal_but_different_codes_are_their_own():
+    # 1, 1.0 and True are equal and hash alike, their text is not: the cached layout of one is not the other's
+    from gdtools.validate import _keys_of
+
+    assert [_keys_of(["table3"], ["r1"], [code]).keys for code in (1, 1.0, True, "1")] == \
+        [(("table3", "r1", text),) for text in ("1", "1.0", "True", "1")]

@@ -167,13 +167,14 @@ def _candidates(text: str, source: str, *, with_legacy: bool = True) -> tuple[li
     standard: list[_Candidate] = []
     legacy: list[_Candidate] = []
     legacy_spec = _legacy_patterns() if with_legacy else ()
-    legacy_full = _MAX_CANDIDATES if with_legacy else 0
     for seen, m in enumerate(_numbered(text)):
-        if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= legacy_full:
+        if seen == _MAX_NUMBERED or len(standard) >= _MAX_CANDIDATES and len(legacy) >= _MAX_CANDIDATES:
             # later candidates could not survive the cut below (they start after all kept ones)
             log.warning("%s: more than %d numbered items; section headings looked for up to offset %d only",
                         source, min(seen, _MAX_NUMBERED), m.start())
             break
+        if not with_legacy and len(standard) >= _MAX_CANDIDATES:
+            continue  # (as above, without a warning: the legacy chain, which could still fill, is not wanted)
         number = chinese_number(m.group(1))
         if number is None:
             continue

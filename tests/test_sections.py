@@ -155,6 +155,17 @@ def test_text_flooded_with_numbered_items_keeps_its_headings(caplog):
     assert "flood.txt" in caplog.text and "numbered items" in caplog.text
 
 
+def test_many_headings_below_the_numbered_item_limit_give_no_warning(caplog):
+    """600+ standard headings are more candidates than are kept, but fewer numbered items than the
+    limit: nothing is warned, whether or not the pre-2019 layout is looked for."""
+    text = "一、收到和处理政府信息公开申请情况\n" * 700
+    for year in (2016, 2021):
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="gdtools"):
+            split_sections(_report(text, year))
+        assert "numbered items" not in caplog.text
+
+
 def test_missing_five_heading_recovered_from_dated_problem_subheading():
     # PDF-to-markdown output that lost the 五 heading: the section opens with a dated
     # sub-heading on its own line ("（一）2023 年工作中存在问题的改进情况").

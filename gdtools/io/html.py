@@ -75,7 +75,8 @@ def _string_value():
 
 
 def text_content(el) -> str:
-    """All text under ``el`` (its own tail excluded)."""
+    """All text under ``el`` (its own tail excluded), in a tree parsed without comments and processing
+    instructions (as :func:`load_html` parses: a lone child is then an element)."""
     count = len(el)
     if not count:  # no children: the text is the element's own
         return el.text or ""

@@ -154,7 +154,7 @@ def _page_items(page) -> list[tuple[float, str, object]]:
     boxes = [bbox for bbox, _ in tables]
     items: list[tuple[float, str, object]] = []
     letters = getattr(page, "letters", None)
-    # (the lines of letters wholly inside one table are left out at once: they would be here)
+    # (lines of letters wholly inside one kept table are not even made: `_inside` below would drop them)
     lines = page.extract_text_lines(keep_blank_chars=False) if letters is None else letter_lines(letters, boxes)
     for line in lines:
         if not _inside(line, boxes) and line["text"].strip():

@@ -331,9 +331,15 @@ def _words(letters: list[Letter], skip: list[Box] = ()) -> list[tuple[float, str
     """pdfplumber's words (``WordExtractor`` with its default settings) of upright chars: (top, text, letters).
 
     Letters are grouped into lines by ``top`` (3 pt), each sorted by ``x0`` and split into words
-    (:func:`_split`). A group of letters lying wholly in one of the boxes ``skip`` is left out.
+    (:func:`_split`). A group of letters lying wholly in one of the boxes ``skip`` is left out, unless a top
+    is not a number (see :func:`letter_lines`).
     """
-    ids = _cluster_ids([t[1] for t in letters], 3)
+    tops = [t[1] for t in letters]
+    if skip:
+        total = sum(tops)
+        if total != total:  # a top that is not a number (or tops of both infinities: as well)
+            skip = ()
+    ids = _cluster_ids(tops, 3)
     lines: list[list[Letter]] = [[] for _ in range(max(ids) + 1)]
     for letter, n in zip(letters, ids):
         lines[n].append(letter)
@@ -453,8 +459,6 @@ def letter_lines(letters: list[Letter], skip: list[Box] = ()) -> list[dict[str, 
     """
     if not letters:
         return []
-    if skip and any(t[1] != t[1] for t in letters):  # a top that is not a number
-        skip = ()
     words = _words(letters, skip)
     ids = _cluster_ids([top for top, _, _ in words], 3)
     lines = []
